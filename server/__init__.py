@@ -1,0 +1,36 @@
+"""Gapwise server: create_app() builds the Flask app."""
+import os
+
+from flask import Flask
+
+from .config import Config
+from .db import db
+from .errors import register_error_handlers
+from .jsonio import OrjsonProvider
+from .requestlog import init_request_log
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: defaults, then GAPWISE_* environment variables, then the given overrides."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.json = OrjsonProvider(app)
+    app.config.from_object(Config)
+    app.config.from_prefixed_env("GAPWISE")
+    app.config.update(config or {})
+    if not app.config["DATABASE_URL"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{os.path.join(app.instance_path, 'gapwise.db')}"
+
+    db.init_app(app)
+    register_error_handlers(app)
+    init_request_log(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .blueprints import api, health, ingest
+
+    app.register_blueprint(ingest.bp, url_prefix="/v1")
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(health.bp)

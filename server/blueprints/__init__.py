@@ -1,0 +1,1 @@
+"""HTTP blueprints; each module defines its own `bp`."""

@@ -1,0 +1,45 @@
+"""Reading request bodies safely: size caps, gzip with a bomb guard, fast JSON."""
+import zlib
+
+import orjson
+from flask import request
+
+from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+
+JSON_TYPES = ("application/json", "text/plain", "")
+
+
+def read_json_body(max_bytes: int):
+    """Return the decoded JSON body, refusing anything over `max_bytes` before or after decompression."""
+    content_type = (request.mimetype or "").lower()
+    if content_type not in JSON_TYPES:
+        raise UnsupportedMediaType("Send the body as application/json or text/plain.")
+    too_large = PayloadTooLarge(f"The body is over {max_bytes // 1024} KB.")
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise too_large
+    raw = request.stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise too_large
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding == "gzip":
+        raw = _gunzip(raw, max_bytes, too_large)
+    elif encoding not in ("", "identity"):
+        raise UnsupportedMediaType("Content-Encoding may be gzip or nothing.")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise BadRequest(f"The body is not valid JSON: {error}.") from error
+
+
+def _gunzip(raw: bytes, max_bytes: int, too_large: PayloadTooLarge) -> bytes:
+    """Decompress at most max_bytes + 1 bytes, so a small bomb cannot expand in memory."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(raw, max_bytes + 1)
+    except zlib.error as error:
+        raise BadRequest("The body is not valid gzip.") from error
+    if len(data) > max_bytes or inflater.unconsumed_tail:
+        raise too_large
+    if not inflater.eof:
+        raise BadRequest("The gzip body is truncated.")
+    return data

@@ -1,0 +1,119 @@
+"""The `gapwise` command line: serve, db upgrade, project create/list, demo."""
+import sys
+
+import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from . import create_app, migrate
+from .db import db
+from .services import demo as demo_service
+from .services import keys
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Gapwise: feature usage, in-app surveys and the gaps between them."""
+
+
+def _app():
+    return create_app()
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _storage_guard(app, func):
+    """Run func in an app context, turning database failures into one clear line instead of a traceback."""
+    with app.app_context():
+        try:
+            return func()
+        except OperationalError as error:
+            raise click.ClickException(
+                f"cannot use the database at {_safe_url(app.config['DATABASE_URL'])}: {error.orig}") from None
+        except ProgrammingError as error:
+            raise click.ClickException(f"{error.orig} (has `gapwise db upgrade` been run?)") from None
+
+
+@main.group()
+def db_group() -> None:
+    """Database schema commands."""
+
+
+main.add_command(db_group, name="db")
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the database schema."""
+    app = _app()
+    _storage_guard(app, lambda: migrate.upgrade(app.config["DATABASE_URL"], revision))
+    click.echo(f"database at {_safe_url(app.config['DATABASE_URL'])} is at {revision}")
+
+
+@main.group()
+def project() -> None:
+    """Projects and their keys."""
+
+
+@project.command("create")
+@click.argument("name")
+def project_create(name: str) -> None:
+    """Create a project and print its write key and a secret key (shown once)."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise click.BadParameter("a project name needs 1 to 200 characters", param_hint="NAME")
+    app = _app()
+    created, secret = _storage_guard(app, lambda: keys.create_project(db.session, name))
+    click.echo(f"project: {created.name} (id {created.id})")
+    click.echo(f"write key: {created.write_key}")
+    click.echo(f"secret key: {secret}")
+    click.echo("The secret key is shown only now; store it somewhere safe.")
+
+
+@project.command("list")
+def project_list() -> None:
+    """List projects with their write keys."""
+    app = _app()
+    projects = _storage_guard(app, lambda: keys.list_projects(db.session))
+    if not projects:
+        click.echo("no projects yet: gapwise project create NAME")
+    for p in projects:
+        click.echo(f"{p.id}\t{p.name}\t{p.write_key}")
+
+
+@main.command()
+def demo() -> None:
+    """Create the demo project with sample people and events, and print its keys."""
+    app = _app()
+    result = _storage_guard(app, lambda: demo_service.seed(db.session))
+    click.echo(f"demo project: {result.project_name} (id {result.project_id})")
+    click.echo(f"write key: {result.write_key}")
+    if result.secret_key:
+        click.echo(f"secret key: {result.secret_key}")
+    click.echo(f"sample events stored: {result.events}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve Gapwise over HTTP (gunicorn)."""
+    app = _app()
+    url = app.config["DATABASE_URL"]
+    try:
+        current = migrate.is_current(url)
+    except OperationalError as error:
+        raise click.ClickException(f"cannot use the database at {_safe_url(url)}: {error.orig}") from None
+    if not current:
+        raise click.ClickException("the database schema is not up to date: run `gapwise db upgrade` first")
+    click.echo(f"Gapwise on http://{host}:{port} ({workers} workers, database {_safe_url(url)})")
+    if sys.platform.startswith("win"):
+        app.run(host=host, port=port)
+        return
+    from .wsgi import serve_with_gunicorn
+
+    serve_with_gunicorn(app, host, port, workers)

@@ -1,0 +1,41 @@
+"""Schema migrations (Alembic), run by `gapwise db upgrade` and by the tests."""
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    """An Alembic config pointing at the packaged migrations and the given database."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at `url` to `revision`."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def revision(url: str, message: str) -> None:
+    """Write a new migration from the difference between the models and the database (developers only)."""
+    command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+def is_current(url: str) -> bool:
+    """Whether the database at `url` is migrated to the latest revision."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from .db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_heads()
+    finally:
+        engine.dispose()
+    return set(current) == set(ScriptDirectory.from_config(alembic_config(url)).get_heads())

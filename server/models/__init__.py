@@ -1,0 +1,7 @@
+"""SQLAlchemy models; import them from here."""
+from .base import Base
+from .events import Event
+from .people import Account, Person, PersonAlias
+from .projects import Project, SecretKey
+
+__all__ = ["Base", "Project", "SecretKey", "Person", "PersonAlias", "Account", "Event"]

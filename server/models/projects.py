@@ -1,0 +1,40 @@
+"""Projects and their keys."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import JSONDoc, UTCDateTime
+from .base import Base, utcnow
+
+
+class Project(Base):
+    """A tracked product. Its write key is public (it ships in page source)."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    write_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # Origins allowed to send from a browser; empty means any origin.
+    allowed_origins: Mapped[list] = mapped_column(JSONDoc, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    secret_keys: Mapped[list["SecretKey"]] = relationship(back_populates="project")
+
+
+class SecretKey(Base):
+    """A key for the admin API. Only its SHA-256 is stored; the key itself is shown once."""
+
+    __tablename__ = "secret_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="default")
+    # The first characters, so a person can tell keys apart without the secret.
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project: Mapped[Project] = relationship(back_populates="secret_keys")

@@ -1,0 +1,1 @@
+"""marshmallow schemas: the boundary between the wire and the services."""

@@ -1,0 +1,71 @@
+"""The demo project: a few accounts and people using a small SaaS app, sent through real ingestion."""
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Event, Project
+from ..models.base import utcnow
+from . import ingest, keys
+
+DEMO_NAME = "Gapwise Demo"
+ACCOUNTS = [("acme", "Acme Inc", "pro", 1200), ("globex", "Globex", "starter", 300), ("initech", "Initech", "trial", 0)]
+FEATURES = ["Report Exported", "Dashboard Shared", "Alert Created", "Integration Connected"]
+PAGES = ["/", "/reports", "/dashboards", "/alerts", "/settings"]
+
+
+@dataclass
+class DemoResult:
+    project_id: int
+    project_name: str
+    write_key: str
+    secret_key: str | None
+    events: int
+
+
+def seed(session: Session, people: int = 24, seed_value: int = 7) -> DemoResult:
+    """Create the demo project once and fill it with two weeks of activity; running it again is harmless."""
+    project = session.scalar(select(Project).where(Project.name == DEMO_NAME))
+    secret = None
+    if project is None:
+        project, secret = keys.create_project(session, DEMO_NAME)
+    ref = keys.ProjectRef(project.id, ())
+    session.commit()  # ingestion starts its own write transaction
+    rng = random.Random(seed_value)
+    now = utcnow()
+    messages = []
+    for n in range(people):
+        account_id, account_name, plan, mrr = ACCOUNTS[n % len(ACCOUNTS)]
+        user, anon = f"demo-user-{n}", f"demo-anon-{n}"
+        start = now - timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 23))
+        messages += _person_messages(rng, n, user, anon, start, account_id, account_name, plan, mrr)
+    for offset in range(0, len(messages), 400):
+        ingest.ingest_batch(session, ref, {"batch": messages[offset:offset + 400], "sentAt": None}, now)
+    stored = session.scalar(select(func.count()).select_from(Event).where(Event.project_id == project.id))
+    return DemoResult(project.id, project.name, project.write_key, secret, stored)
+
+
+def _person_messages(rng, n, user, anon, start, account_id, account_name, plan, mrr) -> list[dict]:
+    def message(kind, at, **fields):
+        # Stable ids, so seeding twice adds nothing.
+        return {"type": kind, "messageId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"gapwise-demo/{n}/{len(out)}")),
+                "anonymousId": anon, "timestamp": at.isoformat(), **fields}
+
+    out: list[dict] = []
+    out.append(message("page", start, properties={"path": "/", "title": "Home"}))
+    out.append(message("identify", start + timedelta(minutes=1), userId=user,
+                       traits={"email": f"{user}@example.com", "plan": plan, "role": rng.choice(["pm", "eng", "ops"])}))
+    out.append(message("group", start + timedelta(minutes=2), userId=user, groupId=account_id,
+                       traits={"name": account_name, "plan": plan, "mrr": mrr}))
+    at = start
+    for _ in range(rng.randint(3, 15)):
+        at += timedelta(hours=rng.randint(1, 20))
+        if at > utcnow():
+            break
+        out.append(message("page", at, userId=user, properties={"path": rng.choice(PAGES)}))
+        out.append(message("track", at + timedelta(seconds=30), userId=user, event=rng.choice(FEATURES),
+                           properties={"source": "demo"}))
+    return out

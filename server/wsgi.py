@@ -1,0 +1,36 @@
+"""Running the app under gunicorn, from `gapwise serve` or `gunicorn 'server.wsgi:app'`."""
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, app, options: dict):
+        self.application, self.options = app, options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+
+def serve_with_gunicorn(app, host: str, port: int, workers: int) -> None:
+    """Serve `app` with gunicorn's sync workers; the app is built before the fork, engines after it."""
+    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "sync", "timeout": 30,
+               "graceful_timeout": 10, "keepalive": 5, "accesslog": None, "errorlog": "-",
+               "post_fork": _dispose_engine}
+    _Gunicorn(app, options).run()
+
+
+def _dispose_engine(server, worker):
+    # Connections opened before the fork must not be shared between worker processes.
+    engine = worker.app.application.extensions["gapwise.db"].engine
+    engine.dispose(close=False)
+
+
+def __getattr__(name):
+    if name == "app":
+        from . import create_app
+        return create_app()
+    raise AttributeError(name)

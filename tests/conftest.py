@@ -1,0 +1,157 @@
+"""Fixtures: an app per database (SQLite always, PostgreSQL when GAPWISE_TEST_DATABASE_URL is set)."""
+import gzip
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from sqlalchemy import func, select, text
+
+from server import create_app, migrate
+from server.db import db, make_engine
+from server.models import Base
+from server.services import keys
+
+PG_URL = os.environ.get("GAPWISE_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file that each test copies, so migrations run once."""
+    path = tmp_path_factory.mktemp("template") / "gapwise.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """The test PostgreSQL database, emptied and migrated once per run."""
+    engine = make_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrate.upgrade(PG_URL)
+    return PG_URL
+
+
+def _truncate_postgres(url):
+    engine = make_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def database_url(request, backend, tmp_path) -> str:
+    """A migrated, empty database of the given kind for one test."""
+    if backend == "sqlite":
+        path = tmp_path / "gapwise.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def app(request, backend, tmp_path):
+    url = database_url(request, backend, tmp_path)
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", "DB_TIMEOUT_MS": 2000})
+    yield app
+    app.extensions["gapwise.db"].sessions.remove()
+    app.extensions["gapwise.db"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class ProjectKeys:
+    """A project created for a test, with its write and secret keys."""
+
+    def __init__(self, app, name="Test project"):
+        with app.app_context():
+            project, self.secret_key = keys.create_project(db.session, name)
+            self.id, self.write_key = project.id, project.write_key
+
+
+@pytest.fixture
+def project(app):
+    return ProjectKeys(app)
+
+
+@pytest.fixture
+def other_project(app):
+    return ProjectKeys(app, "Another project")
+
+
+def message(kind="track", **fields) -> dict:
+    """A valid message of the given type, with a fresh messageId."""
+    base = {"type": kind, "messageId": str(uuid.uuid4()), "anonymousId": "anon-1",
+            "timestamp": "2026-11-23T10:00:00.000Z"}
+    extra = {"track": {"event": "Report Exported", "properties": {"format": "pdf"}},
+             "identify": {"userId": "u1", "traits": {"email": "a@example.com"}},
+             "group": {"userId": "u1", "groupId": "acme", "traits": {"name": "Acme", "mrr": 1200}},
+             "page": {"properties": {"url": "https://app.example.com/reports", "path": "/reports", "title": "R"}},
+             "survey": {"surveyId": "s1", "action": "answered", "answers": {"score": 9}}}.get(kind, {})
+    return {**base, **extra, **fields}
+
+
+class Batches:
+    """Posts batches to /v1/batch the ways clients do, and reads back what was stored."""
+
+    def __init__(self, app, client, project):
+        self.app, self.client, self.project = app, client, project
+
+    def body(self, messages, write_key=None, sent_at="2026-11-23T10:00:00.000Z") -> dict:
+        body = {"writeKey": write_key or self.project.write_key, "batch": messages}
+        if sent_at:
+            body["sentAt"] = sent_at
+        return body
+
+    def post(self, messages, write_key=None, content_type="application/json", gzipped=False, headers=None,
+             **body_fields):
+        data = orjson.dumps({**self.body(messages, write_key), **body_fields})
+        return self.post_raw(data, content_type=content_type, gzipped=gzipped, headers=headers)
+
+    def post_raw(self, data: bytes, content_type="application/json", gzipped=False, headers=None):
+        headers = dict(headers or {})
+        if gzipped:
+            data = gzip.compress(data)
+            headers["Content-Encoding"] = "gzip"
+        return self.client.post("/v1/batch", data=data, content_type=content_type, headers=headers)
+
+    def count(self, model, *where) -> int:
+        with self.app.app_context():
+            return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+    def all(self, model, *where, order_by=None) -> list:
+        with self.app.app_context():
+            stmt = select(model).where(*where)
+            if order_by is not None:
+                stmt = stmt.order_by(order_by)
+            return list(db.session.scalars(stmt))
+
+
+@pytest.fixture
+def batches(app, client, project):
+    return Batches(app, client, project)
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)

@@ -1,0 +1,283 @@
+"""POST /v1/batch: the public ingestion contract."""
+import gzip
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import timedelta
+
+import orjson
+import pytest
+from sqlalchemy import text
+
+from server.db import db, make_engine
+from server.models import Event, Person
+from tests.conftest import message, utc
+
+ERROR_KEYS = {"code", "status", "message"}
+
+
+def assert_error(response, status):
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert ERROR_KEYS <= set(body) and body["status"] == status
+    return body
+
+
+@pytest.mark.parametrize("kind, name, properties", [
+    ("track", "Report Exported", {"format": "pdf"}),
+    ("identify", None, {"email": "a@example.com"}),
+    ("group", "acme", {"name": "Acme", "mrr": 1200}),
+    ("page", "/reports", {"url": "https://app.example.com/reports", "path": "/reports", "title": "R"}),
+    ("survey", "answered", {"surveyId": "s1", "answers": {"score": 9}}),
+])
+def test_every_message_type_round_trips(batches, project, kind, name, properties):
+    sent = message(kind, context={"userAgent": "test"})
+    response = batches.post([sent])
+    assert response.status_code == 200
+    assert response.get_json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    [event] = batches.all(Event, Event.project_id == project.id)
+    assert (event.type, event.name, event.properties, event.message_id) == (kind, name, properties, sent["messageId"])
+    assert event.context == {"userAgent": "test"}
+    assert event.timestamp == utc(2026, 11, 23, 10) + (event.received_at - utc(2026, 11, 23, 10))
+
+
+def test_good_and_bad_messages_store_only_the_good(batches, project):
+    good = [message(), message("page")]
+    bad_type = message(type="explode")
+    no_event = message()
+    del no_event["event"]
+    no_identity = message(anonymousId=None)
+    bad_time = message(timestamp="yesterday")
+    response = batches.post([good[0], bad_type, no_event, good[1], no_identity, bad_time, "not an object"])
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["accepted"] == 2 and body["duplicates"] == 0
+    assert [r["index"] for r in body["rejected"]] == [1, 2, 4, 5, 6]
+    assert body["rejected"][0]["messageId"] == bad_type["messageId"]
+    assert "type" in body["rejected"][0]["errors"]
+    assert "event" in body["rejected"][1]["errors"]
+    assert "anonymousId" in body["rejected"][2]["errors"]
+    assert "timestamp" in body["rejected"][3]["errors"]
+    stored = {e.message_id for e in batches.all(Event)}
+    assert stored == {m["messageId"] for m in good}
+
+
+def test_posting_the_same_batch_twice_stores_nothing_new(batches):
+    sent = [message(), message("identify"), message("page")]
+    first = batches.post(sent).get_json()
+    second = batches.post(sent).get_json()
+    assert first == {"accepted": 3, "duplicates": 0, "rejected": []}
+    assert second == {"accepted": 0, "duplicates": 3, "rejected": []}
+    assert batches.count(Event) == 3
+    assert batches.count(Person) == 1
+
+
+def test_a_message_repeated_inside_one_batch_is_stored_once(batches):
+    sent = message()
+    assert batches.post([sent, sent]).get_json() == {"accepted": 1, "duplicates": 1, "rejected": []}
+    assert batches.count(Event) == 1
+
+
+@pytest.mark.parametrize("content_type, gzipped", [
+    ("text/plain", False), ("text/plain;charset=UTF-8", False), ("application/json", True), ("text/plain", True)])
+def test_text_plain_and_gzip_bodies_are_accepted(batches, content_type, gzipped):
+    response = batches.post([message()], content_type=content_type, gzipped=gzipped)
+    assert response.get_json()["accepted"] == 1
+    assert batches.count(Event) == 1
+
+
+def test_a_gzip_bomb_is_refused_without_expanding_it(batches):
+    bomb = gzip.compress(b"[" + b" " * (50 * 1024 * 1024) + b"]")
+    assert len(bomb) < 100 * 1024
+    response = batches.post_raw(bomb, headers={"Content-Encoding": "gzip"})
+    assert_error(response, 413)
+
+
+def test_a_body_that_is_not_gzip_under_a_gzip_header_is_a_bad_request(batches):
+    assert_error(batches.post_raw(b"{}", headers={"Content-Encoding": "gzip"}), 400)
+
+
+def test_a_truncated_gzip_body_is_a_bad_request(batches):
+    data = gzip.compress(orjson.dumps(batches.body([message()])))
+    assert_error(batches.post_raw(data[:-12], headers={"Content-Encoding": "gzip"}), 400)
+
+
+def test_a_600kb_body_is_too_large(batches):
+    messages = [message(properties={"blob": "x" * 20_000}) for _ in range(31)]
+    body = orjson.dumps(batches.body(messages))
+    assert len(body) > 600 * 1024
+    assert_error(batches.post_raw(body), 413)
+    assert batches.count(Event) == 0
+
+
+def test_a_40kb_event_is_rejected_alone(batches):
+    big = message(properties={"blob": "x" * 40_000})
+    response = batches.post([message(), big])
+    body = response.get_json()
+    assert body["accepted"] == 1
+    assert body["rejected"][0]["index"] == 1 and "32768" in body["rejected"][0]["errors"]["_schema"][0]
+
+
+def test_more_than_500_messages_is_too_large(batches):
+    assert_error(batches.post([message() for _ in range(501)]), 413)
+    assert batches.count(Event) == 0
+
+
+def test_500_messages_fit_in_one_batch(batches):
+    assert batches.post([message() for _ in range(500)]).get_json()["accepted"] == 500
+
+
+@pytest.mark.parametrize("raw, status", [
+    (b"{not json", 400),
+    (b"", 400),
+    (b"[1, 2]", 400),
+    (b'"a string"', 400),
+    (b"42", 400),
+    (b"null", 400),
+    (b'{"batch": []}', 401),
+    (b'{"writeKey": "pk_nope", "batch": []}', 401),
+    (b'{"writeKey": 7, "batch": []}', 401),
+])
+def test_malformed_bodies_and_bad_keys_get_their_documented_status(batches, raw, status):
+    assert_error(batches.post_raw(raw), status)
+
+
+@pytest.mark.parametrize("fields", [{"batch": "nope"}, {"batch": None}, {"sentAt": "soon"}])
+def test_a_malformed_envelope_is_a_bad_request_naming_the_field(batches, project, fields):
+    body = {"writeKey": project.write_key, "batch": [], **fields}
+    error = assert_error(batches.post_raw(orjson.dumps(body)), 400)
+    assert set(error["errors"]) == set(fields)
+
+
+def test_other_content_types_and_encodings_are_refused(batches):
+    data = orjson.dumps(batches.body([message()]))
+    assert_error(batches.post_raw(data, content_type="application/xml"), 415)
+    assert_error(batches.post_raw(data, headers={"Content-Encoding": "br"}), 415)
+
+
+def test_an_empty_batch_is_fine(batches):
+    assert batches.post([]).get_json() == {"accepted": 0, "duplicates": 0, "rejected": []}
+
+
+def test_client_clock_skew_is_corrected(batches):
+    # The client's clock runs one hour fast: it says it sent at 11:00 an event from 10:59.
+    sent = message(timestamp="2026-11-23T10:59:00Z")
+    before = utc(2026, 1, 1)
+    batches.post([sent], sent_at=None, sentAt="2026-11-23T11:00:00Z")
+    [event] = batches.all(Event)
+    assert event.received_at > before
+    assert event.received_at - event.timestamp == timedelta(minutes=1)
+
+
+def test_without_sent_at_the_client_timestamp_is_kept(batches, client, project):
+    body = {"writeKey": project.write_key, "batch": [message(timestamp="2026-11-20T08:00:00+01:00")]}
+    client.post("/v1/batch", data=orjson.dumps(body), content_type="text/plain")
+    assert batches.all(Event)[0].timestamp == utc(2026, 11, 20, 7)
+
+
+def test_a_message_without_timestamp_gets_the_receipt_time(batches):
+    sent = message()
+    del sent["timestamp"]
+    batches.post([sent])
+    [event] = batches.all(Event)
+    assert event.timestamp == event.received_at
+
+
+def test_a_key_from_another_project_writes_nothing_into_this_one(batches, project, other_project):
+    batches.post([message(anonymousId="shared-anon")])
+    response = batches.post([message(anonymousId="shared-anon"), message("identify", anonymousId="shared-anon")],
+                            write_key=other_project.write_key)
+    assert response.get_json()["accepted"] == 2
+    assert batches.count(Event, Event.project_id == project.id) == 1
+    assert batches.count(Event, Event.project_id == other_project.id) == 2
+    [mine] = batches.all(Person, Person.project_id == project.id)
+    assert mine.user_id is None and mine.traits == {}
+
+
+def test_a_rotated_write_key_is_refused(app, batches, project):
+    from server.services.keys import rotate_write_key
+    assert batches.post([message()]).status_code == 200
+    with app.app_context():
+        new_key = rotate_write_key(db.session, project.id)
+    assert_error(batches.post([message()]), 401)
+    assert batches.post([message()], write_key=new_key).status_code == 200
+
+
+def test_preflight_is_answered_for_any_origin(client):
+    response = client.options("/v1/batch", headers={
+        "Origin": "https://app.example.com", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+
+
+def test_any_origin_may_send_until_the_project_lists_origins(app, batches, project):
+    from server.models import Project
+    origin = {"Origin": "https://evil.example"}
+    response = batches.post([message()], headers=origin)
+    assert response.headers["Access-Control-Allow-Origin"] == "https://evil.example"
+    with app.app_context():
+        db.session.get(Project, project.id).allowed_origins = ["https://app.example.com"]
+        db.session.commit()
+    app.extensions["gapwise.key_cache"].clear()
+    refused = batches.post([message()], headers=origin)
+    assert_error(refused, 403)
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    allowed = batches.post([message()], headers={"Origin": "https://app.example.com"})
+    assert allowed.status_code == 200
+    assert batches.post([message()]).status_code == 200  # server-side senders send no Origin
+    assert batches.count(Event) == 3
+
+
+@contextmanager
+def database_locked(app, backend):
+    """Hold a lock elsewhere that ingestion must wait for, as a stuck or overloaded database would."""
+    if backend == "sqlite":
+        conn = sqlite3.connect(app.config["DATABASE_URL"].removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("BEGIN EXCLUSIVE")
+        yield
+        conn.execute("ROLLBACK")
+        conn.close()
+        return
+    engine = make_engine(app.config["DATABASE_URL"])
+    with engine.connect() as conn:
+        conn.execute(text("LOCK TABLE events IN ACCESS EXCLUSIVE MODE"))
+        yield
+        conn.rollback()
+    engine.dispose()
+
+
+def test_storage_that_stops_answering_gives_503_and_writes_nothing(app, backend, batches):
+    """A lock held elsewhere makes the database time out; the batch is refused whole and lands on retry."""
+    sent = [message(anonymousId="new-person"), message("identify", anonymousId="new-person")]
+    with database_locked(app, backend):
+        response = batches.post(sent)
+    assert_error(response, 503)
+    assert response.headers["Retry-After"]
+    assert batches.count(Event) == 0 and batches.count(Person) == 0
+    assert batches.post(sent).get_json()["accepted"] == 2
+    assert batches.count(Event) == 2 and batches.count(Person) == 1
+
+
+def test_concurrent_first_batches_of_one_person_make_one_person(app, backend, batches, project):
+    """Two tabs of a new visitor send their first batches at once."""
+    if backend == "sqlite":
+        app.config["DB_TIMEOUT_MS"] = 10_000
+    results = []
+
+    def send(n):
+        with app.test_client() as c:
+            body = batches.body([message(anonymousId="tab-visitor"), message("identify", anonymousId="tab-visitor",
+                                                                               userId="u-tabs")])
+            results.append(c.post("/v1/batch", data=orjson.dumps(body), content_type="text/plain").status_code)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [200] * 4
+    assert batches.count(Event) == 8
+    assert batches.count(Person) == 1

@@ -29,11 +29,15 @@ def _storage_guard(app, func):
     with app.app_context():
         try:
             return func()
-        except OperationalError as error:
+        except (OperationalError, ProgrammingError) as error:
+            reason = str(error.orig).strip()
+            if isinstance(error, ProgrammingError) or "no such table" in reason:
+                reason += " (run `gapwise db upgrade` first)"
             raise click.ClickException(
-                f"cannot use the database at {_safe_url(app.config['DATABASE_URL'])}: {error.orig}") from None
-        except ProgrammingError as error:
-            raise click.ClickException(f"{error.orig} (has `gapwise db upgrade` been run?)") from None
+                f"cannot use the database at {_safe_url(app.config['DATABASE_URL'])}: {reason}") from None
+        finally:
+            db.session.close()
+            db.engine.dispose()
 
 
 @main.group()

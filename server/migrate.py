@@ -39,3 +39,8 @@ def is_current(url: str) -> bool:
     finally:
         engine.dispose()
     return set(current) == set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Migrate the database at `url` down to `revision` ("base" removes every table)."""
+    command.downgrade(alembic_config(url), revision)

@@ -2,11 +2,16 @@
 import gzip
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from datetime import UTC, datetime
 
 import orjson
 import pytest
+import requests
 from sqlalchemy import func, select, text
 
 from server import create_app, migrate
@@ -125,8 +130,8 @@ class Batches:
         return body
 
     def post(self, messages, write_key=None, content_type="application/json", gzipped=False, headers=None,
-             **body_fields):
-        data = orjson.dumps({**self.body(messages, write_key), **body_fields})
+             sent_at="2026-11-23T10:00:00.000Z", **body_fields):
+        data = orjson.dumps({**self.body(messages, write_key, sent_at), **body_fields})
         return self.post_raw(data, content_type=content_type, gzipped=gzipped, headers=headers)
 
     def post_raw(self, data: bytes, content_type="application/json", gzipped=False, headers=None):
@@ -155,3 +160,39 @@ def batches(app, client, project):
 
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app):
+    """`gapwise serve` in its own process (gunicorn, 2 workers) on the test database; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "GAPWISE_DATABASE_URL": app.config["DATABASE_URL"]}
+    process = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", "2"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {process.stdout.read().decode()}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()

@@ -53,9 +53,12 @@ def _validate(raw_messages: list, sent_at: datetime | None, received_at: datetim
     for index, raw in enumerate(raw_messages):
         message_id = raw.get("messageId") if isinstance(raw, dict) else None
         try:
-            size = len(orjson.dumps(raw))
-            if size > max_bytes:
-                raise ValidationError(f"The message is {size} bytes; at most {max_bytes} are accepted.", "_schema")
+            encoded = orjson.dumps(raw)
+            if len(encoded) > max_bytes:
+                raise ValidationError(f"The message is {len(encoded)} bytes; at most {max_bytes} are accepted.",
+                                      "_schema")
+            if b"\\u0000" in encoded:
+                raise ValidationError("Text may not contain NUL (\\u0000) characters.", "_schema")
             message = load_message(raw)
         except ValidationError as error:
             rejected.append({"index": index, "messageId": message_id if isinstance(message_id, str) else None,

@@ -1,0 +1,4 @@
+"""`python -m server` is the `gapwise` command."""
+from .cli import main
+
+main()

@@ -226,7 +226,7 @@ class Client(threading.Thread):
         self.port, self.bodies, self.batch_sizes, self.deadline = port, bodies, batch_sizes, deadline
         self.latencies: list[float] = []
         self.errors: list[str] = []
-        self.accepted = self.duplicates = 0
+        self.sent = self.accepted = self.duplicates = 0
 
     def run(self) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -236,6 +236,7 @@ class Client(threading.Thread):
                 self.errors.append(f"batch {index}: not sent, time limit reached")
                 continue
             started = time.perf_counter()
+            self.sent += size
             try:
                 conn.request("POST", "/v1/batch", body, headers)
                 response = conn.getresponse()
@@ -311,6 +312,32 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 1000) - 1]
 
 
+def summarise(args, clients, elapsed, cpu, sent_ids, stored, copied, copy_s) -> dict:
+    """The figures of one run, as printed (or dumped with --json)."""
+    latencies = [lat for c in clients for lat in c.latencies]
+    errors = [e for c in clients for e in c.errors]
+    ingest_rate, copy_rate = len(stored) / elapsed, copied / copy_s
+    return {
+        "workers": args.workers, "clients": args.clients, "batch_size": args.batch_size,
+        "people_per_client": args.people, "database": make_url(args.database_url).render_as_string(True),
+        "planned": args.events, "sent": sum(c.sent for c in clients), "accepted": sum(c.accepted for c in clients), "stored": len(stored),
+        "missing": len(sent_ids - set(stored)), "duplicates": len(stored) - len(set(stored)),
+        "server_duplicates": sum(c.duplicates for c in clients), "errors": len(errors),
+        "elapsed_s": round(elapsed, 3), "ingest_events_per_s": round(ingest_rate, 1), "requests": len(latencies),
+        "p50_ms": round(percentile(latencies, 0.5) * 1000, 2), "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "cpu_s": cpu, "copy_rows": copied, "copy_s": round(copy_s, 3), "copy_rows_per_s": round(copy_rate, 1),
+        "ratio": round(ingest_rate / copy_rate, 4), "error_samples": errors[:10],
+    }
+
+
+def print_server_log(log) -> None:
+    sys.stdout.flush()
+    log.seek(0)
+    tail = log.read()[-4000:]
+    if tail:
+        print("--- server output (tail) ---\n" + tail, file=sys.stderr)
+
+
 def report(args, result: dict) -> None:
     if args.json:
         print(orjson.dumps(result).decode())
@@ -318,7 +345,7 @@ def report(args, result: dict) -> None:
     r = result
     print(f"settings: {r['workers']} gunicorn sync workers, {r['clients']} clients, batch size {r['batch_size']}, "
           f"{r['people_per_client']} people per client, database {r['database']}")
-    print(f"events:   sent {r['sent']}, accepted {r['accepted']}, stored {r['stored']}, missing {r['missing']}, "
+    print(f"events:   planned {r['planned']}, sent {r['sent']}, accepted {r['accepted']}, stored {r['stored']}, missing {r['missing']}, "
           f"duplicates {r['duplicates']}, errors {r['errors']}")
     print(f"ingest:   {r['elapsed_s']:.2f} s, {r['ingest_events_per_s']:.0f} events/s, "
           f"{r['requests']} requests, latency p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms")
@@ -346,7 +373,7 @@ def main(argv=None) -> int:
 
     signal.signal(signal.SIGALRM, on_alarm)
     signal.alarm(int(args.timeout))
-    deadline = time.monotonic() + args.timeout - 20  # leave time to verify and clean up
+    deadline = time.monotonic() + max(args.timeout - 20, args.timeout / 2)  # leave time to verify and clean up
     server, log = None, tempfile.TemporaryFile(mode="w+")
     try:
         recreate_database(args.database_url)
@@ -372,33 +399,17 @@ def main(argv=None) -> int:
 
         stored = stored_message_ids(args.database_url, project_id)
         copied, copy_s = copy_baseline(args.database_url, project_id)
-        latencies = [lat for c in clients for lat in c.latencies]
-        errors = [e for c in clients for e in c.errors]
-        ingest_rate = len(stored) / elapsed
-        copy_rate = copied / copy_s
-        result = {
-            "workers": args.workers, "clients": args.clients, "batch_size": args.batch_size,
-            "people_per_client": args.people, "database": make_url(args.database_url).render_as_string(True),
-            "sent": args.events, "accepted": sum(c.accepted for c in clients), "stored": len(stored),
-            "missing": len(sent_ids - set(stored)), "duplicates": len(stored) - len(set(stored)),
-            "server_duplicates": sum(c.duplicates for c in clients), "errors": len(errors),
-            "elapsed_s": round(elapsed, 3), "ingest_events_per_s": round(ingest_rate, 1), "requests": len(latencies),
-            "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
-            "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
-            "cpu_s": {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_after},
-            "copy_rows": copied, "copy_s": round(copy_s, 3), "copy_rows_per_s": round(copy_rate, 1),
-            "ratio": round(ingest_rate / copy_rate, 4), "error_samples": errors[:10],
-        }
+        cpu = {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_after}
+        result = summarise(args, clients, elapsed, cpu, sent_ids, stored, copied, copy_s)
         report(args, result)
-        ok = not errors and len(stored) == args.events == len(set(stored)) and not result["missing"]
-        return 0 if ok else 1
+        if result["errors"]:
+            print_server_log(log)
+        ok = not result["errors"] and result["stored"] == args.events and not result["missing"]
+        return 0 if ok and not result["duplicates"] else 1
     except Exception:
         if server is not None:
             stop_server(server)
-            log.seek(0)
-            tail = log.read()[-4000:]
-            if tail:
-                print("--- server output (tail) ---\n" + tail, file=sys.stderr)
+            print_server_log(log)
         raise
     finally:
         if server is not None:

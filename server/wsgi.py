@@ -10,6 +10,9 @@ class _Gunicorn(BaseApplication):
     def load_config(self):
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:
+            # Several servers may run on one machine; a shared control socket path would clash.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self):
         return self.application

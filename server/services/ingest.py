@@ -4,9 +4,10 @@ from datetime import datetime
 import orjson
 from flask import current_app
 from marshmallow import ValidationError
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from ..db import write_lock_options
+from ..db import UTCDateTime, write_lock_options
 from ..errors import BadRequest, PayloadTooLarge
 from ..models import Event
 from ..schemas.batch import EnvelopeSchema, load_message
@@ -38,9 +39,7 @@ def ingest_batch(session: Session, project: ProjectRef, envelope: dict, received
     if messages:
         session.connection(execution_options=write_lock_options())
         person_ids = people.resolve_people(session, project.id, messages)
-        inserted = set(insert_ignoring_conflicts(
-            session, _EVENTS, [_event_row(project.id, m, p, received_at) for m, p in zip(messages, person_ids)],
-            ["project_id", "message_id"], returning=_EVENTS.c.message_id))
+        inserted = _insert_events(session, project.id, messages, person_ids, received_at)
         accepted = len(inserted)
         _apply_effects(session, project.id, messages, person_ids, inserted)
         session.commit()
@@ -91,7 +90,33 @@ def _unique(messages: list[dict]) -> tuple[list[dict], int]:
     return unique, len(messages) - len(unique)
 
 
-def _event_row(project_id: int, m: dict, person_id: int, received_at: datetime) -> dict:
+# On PostgreSQL the rows travel as one JSON document: one fixed statement, planned once, instead of
+# a multi-row VALUES list with hundreds of parameters that is parsed and planned on every batch.
+_PG_INSERT_EVENTS = text("""
+    INSERT INTO events (project_id, message_id, person_id, type, name, properties, context, timestamp, received_at)
+    SELECT :project_id, r.message_id, r.person_id, r.type, r.name, r.properties, r.context, r.timestamp,
+           :received_at
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(message_id text, person_id bigint, type text, name text,
+                                                      properties jsonb, context jsonb, timestamp timestamptz)
+    ON CONFLICT (project_id, message_id) DO NOTHING
+    RETURNING message_id
+""").bindparams(bindparam("received_at", type_=UTCDateTime))
+
+
+def _insert_events(session, project_id, messages, person_ids, received_at) -> set[str]:
+    """Insert the events, skipping messageIds already stored; return the messageIds inserted now."""
+    rows = [_event_row(m, p) for m, p in zip(messages, person_ids)]
+    if session.get_bind().dialect.name == "postgresql":
+        result = session.execute(_PG_INSERT_EVENTS, {"project_id": project_id, "received_at": received_at,
+                                                     "rows": orjson.dumps(rows).decode()})
+        return set(result.scalars())
+    for row in rows:
+        row.update(project_id=project_id, received_at=received_at)
+    return set(insert_ignoring_conflicts(session, _EVENTS, rows, ["project_id", "message_id"],
+                                         returning=_EVENTS.c.message_id))
+
+
+def _event_row(m: dict, person_id: int) -> dict:
     kind = m["type"]
     if kind == "track":
         name, properties = m["event"], m["properties"]
@@ -105,9 +130,8 @@ def _event_row(project_id: int, m: dict, person_id: int, received_at: datetime) 
         name, properties = m["groupId"], m["traits"]
     else:
         name, properties = m["action"], {"surveyId": m["surveyId"], "answers": m["answers"]}
-    return {"project_id": project_id, "message_id": m["messageId"], "person_id": person_id, "type": kind,
-            "name": name, "properties": properties, "context": m["context"], "timestamp": m["timestamp"],
-            "received_at": received_at}
+    return {"message_id": m["messageId"], "person_id": person_id, "type": kind, "name": name,
+            "properties": properties, "context": m["context"], "timestamp": m["timestamp"]}
 
 
 def _apply_effects(session, project_id, messages, person_ids, inserted: set) -> None:

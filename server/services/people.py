@@ -141,25 +141,23 @@ def merge_person(session: Session, source_id: int, target_id: int) -> None:
     session.execute(delete(Person).where(Person.id == source_id))
 
 
-def touch_people(session: Session, seen: dict[int, tuple[datetime, datetime]]) -> None:
-    """Widen each person's first/last seen to include this batch's timestamps."""
-    if not seen:
-        return
-    stmt = (
-        update(Person.__table__)
-        .where(Person.__table__.c.id == _param("pid"))
-        .values(
-            first_seen=case((Person.__table__.c.first_seen > _param("lo"), _param("lo")),
-                            else_=Person.__table__.c.first_seen),
-            last_seen=case((Person.__table__.c.last_seen < _param("hi"), _param("hi")),
-                           else_=Person.__table__.c.last_seen),
-        )
+_PEOPLE = Person.__table__
+_TOUCH = (
+    update(_PEOPLE)
+    .where(_PEOPLE.c.id == bindparam("pid"))
+    .values(
+        first_seen=case((_PEOPLE.c.first_seen > bindparam("lo", type_=UTCDateTime), bindparam("lo")),
+                        else_=_PEOPLE.c.first_seen),
+        last_seen=case((_PEOPLE.c.last_seen < bindparam("hi", type_=UTCDateTime), bindparam("hi")),
+                       else_=_PEOPLE.c.last_seen),
     )
-    session.execute(stmt, [{"pid": p, "lo": lo, "hi": hi} for p, (lo, hi) in sorted(seen.items())])
+)
 
 
-def _param(name):
-    return bindparam(name) if name == "pid" else bindparam(name, type_=UTCDateTime)
+def touch_people(session: Session, seen: dict[int, tuple[datetime, datetime]]) -> None:
+    """Widen each person's first/last seen to include this batch's timestamps (in id order, to avoid deadlocks)."""
+    if seen:
+        session.execute(_TOUCH, [{"pid": p, "lo": lo, "hi": hi} for p, (lo, hi) in sorted(seen.items())])
 
 
 def apply_traits(session: Session, person_traits: dict[int, list[dict]]) -> None:

@@ -1,9 +1,21 @@
-"""Secret-key authentication for the admin API: one guard, every /api/v1 route behind it."""
+"""Key checks: write keys for the browser-facing /v1 endpoints, secret keys for the admin API."""
 from flask import g, request
 
 from .db import db
-from .errors import Unauthorized
-from .services.keys import project_for_secret_key
+from .errors import Forbidden, Unauthorized
+from .services.keys import ProjectRef, project_for_secret_key, project_for_write_key
+
+
+def require_write_key(write_key) -> ProjectRef:
+    """The project of a write key, or 401; then 403 if the browser's origin is not one the project allows."""
+    project = project_for_write_key(write_key) if isinstance(write_key, str) and write_key else None
+    if project is None:
+        raise Unauthorized("Missing, unknown or revoked write key.")
+    g.project_id = project.id
+    if not project.allows_origin(request.headers.get("Origin")):
+        g.cors_denied = True
+        raise Forbidden("This origin is not allowed to send to the project.")
+    return project
 
 
 def require_secret_key() -> None:

@@ -2,7 +2,7 @@
 import zlib
 
 import orjson
-from flask import request
+from flask import current_app, request
 
 from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
@@ -29,6 +29,14 @@ def read_json_body(max_bytes: int):
         return orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise BadRequest(f"The body is not valid JSON: {error}.") from error
+
+
+def read_json_object() -> dict:
+    """The body of an admin API request: a JSON object within ADMIN_MAX_BODY_BYTES."""
+    document = read_json_body(current_app.config["ADMIN_MAX_BODY_BYTES"])
+    if not isinstance(document, dict):
+        raise BadRequest("Send a JSON object.")
+    return document
 
 
 def _gunzip(raw: bytes, max_bytes: int, too_large: PayloadTooLarge) -> bytes:

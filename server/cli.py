@@ -5,10 +5,15 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from marshmallow import ValidationError
+
 from . import create_app, migrate
 from .db import db
+from .errors import ApiError
+from .models import Project
+from .schemas.features import FeatureSchema
 from .services import demo as demo_service
-from .services import keys
+from .services import features, keys
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,6 +40,8 @@ def _storage_guard(app, func):
                 reason += " (run `gapwise db upgrade` first)"
             raise click.ClickException(
                 f"cannot use the database at {_safe_url(app.config['DATABASE_URL'])}: {reason}") from None
+        except ApiError as error:
+            raise click.ClickException(error.message) from None
         finally:
             db.session.close()
             db.engine.dispose()
@@ -121,3 +128,72 @@ def serve(host: str, port: int, workers: int) -> None:
     from .wsgi import serve_with_gunicorn
 
     serve_with_gunicorn(app, host, port, workers)
+
+
+@main.group()
+def feature() -> None:
+    """Tagged features of a project."""
+
+
+def _project_option(func):
+    return click.option("--project", "project_id", required=True, type=int, help="Project id (see `project list`).")(
+        func)
+
+
+@feature.command("add")
+@_project_option
+@click.argument("key")
+@click.option("--name", help="Display name (default: the key).")
+@click.option("--selector", help="CSS selector of the feature's element.")
+@click.option("--event", help="A tracked event that counts as a use.")
+@click.option("--core/--no-core", default=False, help="Counts towards activation and adoption.")
+@click.option("--aha/--no-aha", default=False, help="Using it is the aha moment.")
+@click.option("--promised/--no-promised", default=False, help="Everyone expects it.")
+@click.option("--goal", "goals", multiple=True, help="A welcome-screen goal it serves (repeatable).")
+@click.option("--effort", default=3, show_default=True, type=int, help="1 (easy) to 5 (hard) to improve.")
+def feature_add(project_id, key, name, selector, event, core, aha, promised, goals, effort) -> None:
+    """Add a feature recognised by a selector and/or an event."""
+    data = _load_or_usage_error(FeatureSchema(), {
+        "key": key, "name": name or key, "selector": selector, "event": event, "core": core, "aha": aha,
+        "promised": promised, "goals": list(goals), "effort": effort})
+    app = _app()
+    created = _storage_guard(app, lambda: features.create_feature(db.session, _existing_project(project_id), data))
+    click.echo(f"feature {created.key} added to project {project_id}")
+
+
+@feature.command("list")
+@_project_option
+def feature_list(project_id) -> None:
+    """List a project's features."""
+    app = _app()
+    found = _storage_guard(app, lambda: features.list_features(db.session, _existing_project(project_id)))
+    if not found:
+        click.echo("no features yet: gapwise feature add --project ID KEY --selector CSS")
+    for f in found:
+        flags = ",".join(n for n in ("core", "aha", "promised") if getattr(f, n)) or "-"
+        click.echo(f"{f.key}\t{f.name}\t{f.selector or '-'}\t{f.event or '-'}\t{flags}\teffort {f.effort}")
+
+
+@feature.command("remove")
+@_project_option
+@click.argument("key")
+def feature_remove(project_id, key) -> None:
+    """Remove a feature."""
+    app = _app()
+    _storage_guard(app, lambda: features.delete_feature(db.session, _existing_project(project_id), key))
+    click.echo(f"feature {key} removed")
+
+
+def _existing_project(project_id: int) -> int:
+    if db.session.get(Project, project_id) is None:
+        raise click.UsageError(f"no project with id {project_id} (see `gapwise project list`)")
+    return project_id
+
+
+def _load_or_usage_error(schema, data: dict) -> dict:
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        problems = "; ".join(f"{field}: {' '.join(map(str, msgs))}"
+                             for field, msgs in error.normalized_messages().items())
+        raise click.UsageError(problems) from None

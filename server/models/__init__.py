@@ -1,7 +1,8 @@
 """SQLAlchemy models; import them from here."""
 from .base import Base
 from .events import Event
+from .features import Feature
 from .people import Account, Person, PersonAlias
 from .projects import Project, SecretKey
 
-__all__ = ["Base", "Project", "SecretKey", "Person", "PersonAlias", "Account", "Event"]
+__all__ = ["Base", "Project", "SecretKey", "Person", "PersonAlias", "Account", "Event", "Feature"]

@@ -1,0 +1,22 @@
+"""GET /v1/config: what the tracker should do for this person now (features, settings; surveys later)."""
+from flask import Blueprint, Response, request
+
+from ..auth import require_write_key
+from ..cors import add_cors_headers
+from ..schemas.config import ConfigQuerySchema
+from ..services import tracker_config
+
+bp = Blueprint("config", __name__)
+bp.after_request(add_cors_headers)
+_query = ConfigQuerySchema()
+
+
+@bp.get("/config")
+def config():
+    args = _query.load(request.args)
+    project = require_write_key(args["writeKey"])
+    doc = tracker_config.config_for(project.id)
+    headers = {"ETag": doc.etag, "Cache-Control": "private, no-cache"}
+    if doc.etag in request.headers.get("If-None-Match", ""):
+        return Response(status=304, headers=headers)
+    return Response(doc.body, mimetype="application/json", headers=headers)

@@ -37,3 +37,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(features.bp, url_prefix="/api/v1/features")
     app.register_blueprint(sdk.bp)
     app.register_blueprint(health.bp)
+    if app.config["SERVE_EXAMPLE"]:
+        from .blueprints import example
+
+        app.register_blueprint(example.bp)

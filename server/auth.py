@@ -3,12 +3,12 @@ from flask import g, request
 
 from .db import db
 from .errors import Forbidden, Unauthorized
-from .services.keys import ProjectRef, project_for_secret_key, project_for_write_key
+from .services.keys import ProjectRef, is_write_key_shaped, project_for_secret_key, project_for_write_key
 
 
 def require_write_key(write_key) -> ProjectRef:
     """The project of a write key, or 401; then 403 if the browser's origin is not one the project allows."""
-    project = project_for_write_key(write_key) if isinstance(write_key, str) and write_key else None
+    project = project_for_write_key(write_key) if is_write_key_shaped(write_key) else None
     if project is None:
         raise Unauthorized("Missing, unknown or revoked write key.")
     g.project_id = project.id

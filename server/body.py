@@ -9,8 +9,11 @@ from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 JSON_TYPES = ("application/json", "text/plain", "")
 
 
-def read_json_body(max_bytes: int):
-    """Return the decoded JSON body, refusing anything over `max_bytes` before or after decompression."""
+def read_json_body(max_bytes: int, allow_nul: bool = True):
+    """Return the decoded JSON body, refusing anything over `max_bytes` before or after decompression.
+
+    allow_nul=False refuses text with NUL characters, which PostgreSQL cannot store, for the whole body.
+    """
     content_type = (request.mimetype or "").lower()
     if content_type not in JSON_TYPES:
         raise UnsupportedMediaType("Send the body as application/json or text/plain.")
@@ -25,6 +28,8 @@ def read_json_body(max_bytes: int):
         raw = _gunzip(raw, max_bytes, too_large)
     elif encoding not in ("", "identity"):
         raise UnsupportedMediaType("Content-Encoding may be gzip or nothing.")
+    if not allow_nul and b"\\u0000" in raw:
+        raise BadRequest("Text may not contain NUL (\\u0000) characters.")
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as error:
@@ -33,7 +38,7 @@ def read_json_body(max_bytes: int):
 
 def read_json_object() -> dict:
     """The body of an admin API request: a JSON object within ADMIN_MAX_BODY_BYTES."""
-    document = read_json_body(current_app.config["ADMIN_MAX_BODY_BYTES"])
+    document = read_json_body(current_app.config["ADMIN_MAX_BODY_BYTES"], allow_nul=False)
     if not isinstance(document, dict):
         raise BadRequest("Send a JSON object.")
     return document

@@ -13,7 +13,7 @@ from .errors import ApiError
 from .models import Project
 from .schemas.features import FeatureSchema
 from .services import demo as demo_service
-from .services import features, keys
+from .services import features, keys, snippet
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,9 +73,10 @@ def project() -> None:
 @click.argument("name")
 def project_create(name: str) -> None:
     """Create a project and print its write key and a secret key (shown once)."""
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise click.BadParameter("a project name needs 1 to 200 characters", param_hint="NAME")
+    try:
+        name = keys.check_project_name(name)
+    except ApiError:
+        raise click.BadParameter("a project name needs 1 to 200 characters", param_hint="NAME") from None
     app = _app()
     created, secret = _storage_guard(app, lambda: keys.create_project(db.session, name))
     click.echo(f"project: {created.name} (id {created.id})")
@@ -93,6 +94,19 @@ def project_list() -> None:
         click.echo("no projects yet: gapwise project create NAME")
     for p in projects:
         click.echo(f"{p.id}\t{p.name}\t{p.write_key}")
+
+
+@project.command("snippet")
+@click.argument("project_id", type=int)
+@click.option("--host", default="http://127.0.0.1:5000", show_default=True, help="Where Gapwise is served.")
+def project_snippet(project_id: int, host: str) -> None:
+    """Print the snippet to paste into the tracked app's pages."""
+    app = _app()
+
+    def build():
+        return snippet.snippet_html(db.session.get(Project, _existing_project(project_id)).write_key, host)
+
+    click.echo(_storage_guard(app, build))
 
 
 @main.command()

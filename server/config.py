@@ -14,6 +14,8 @@ class Config:
     DATABASE_URL = None
     SECRET_KEY = "dev-only-change-me"
     BROWSER_DIST_ROOT = _ROOT
+    # Serve the example app of examples/app at /example/ (make demo turns it on).
+    SERVE_EXAMPLE = False
     REDIS_URL = None
 
     # Ingestion caps (the public contract of POST /v1/batch).

@@ -4,6 +4,7 @@ import logging
 from flask import Flask, jsonify
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .db import db
@@ -102,6 +103,13 @@ def register_error_handlers(app: Flask) -> None:
             return _respond(503, StorageUnavailable.code, StorageUnavailable.message, headers={"Retry-After": "5"})
         log.exception("database error")
         return _respond(500, "internal_error", "Internal server error.")
+
+    @app.errorhandler(PoolTimeout)
+    def handle_pool_timeout(error: PoolTimeout):
+        # Every connection is busy: the database is slow or stuck; clients retry later.
+        db.session.rollback()
+        log.warning("storage unavailable: connection pool exhausted")
+        return _respond(503, StorageUnavailable.code, StorageUnavailable.message, headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -106,3 +106,8 @@ def test_the_cli_adds_lists_and_removes(app, project, api):
     assert api.get("/export").status_code == 404
     missing = run("feature", "list", "--project", "999")
     assert missing.exit_code == 2 and "no project with id 999" in missing.output
+
+
+def test_text_with_nul_characters_is_a_bad_request_not_a_5xx(api):
+    response = api.post(data=b'{"key": "x", "name": "a\\u0000b", "event": "e"}', content_type="application/json")
+    assert response.status_code == 400 and "NUL" in response.get_json()["message"]

@@ -288,3 +288,34 @@ def test_concurrent_first_batches_of_one_person_make_one_person(app, backend, ba
     assert results == [200] * 4
     assert batches.count(Event) == 8
     assert batches.count(Person) == 1
+
+
+@pytest.mark.parametrize("timestamp", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "1969-12-31T00:00Z"])
+def test_timestamps_out_of_range_reject_their_message(batches, timestamp):
+    body = batches.post([message(timestamp=timestamp), message()]).get_json()
+    assert body["accepted"] == 1 and "timestamp" in body["rejected"][0]["errors"]
+
+
+def test_a_sent_at_out_of_range_is_a_bad_request(batches):
+    assert_error(batches.post([message()], sent_at="9999-12-31T23:59:59-01:00"), 400)
+
+
+def test_an_event_from_after_the_batch_was_sent_is_stored_at_receipt(batches):
+    batches.post([message(timestamp="2026-11-23T12:00:00Z")], sent_at="2026-11-23T10:00:00Z")
+    [event] = batches.all(Event)
+    assert event.timestamp == event.received_at
+
+
+def test_an_mrr_of_a_trillion_is_rejected_not_a_5xx(batches):
+    body = batches.post([message("group", traits={"mrr": 1e12})]).get_json()
+    assert body["accepted"] == 0 and "traits" in body["rejected"][0]["errors"]
+
+
+@pytest.mark.parametrize("write_key", ["pk_\u0000", "pk_" + "a" * 100, "sk_abcdefghijkl", "pk_short"])
+def test_keys_of_the_wrong_shape_are_refused_before_any_lookup(batches, write_key):
+    assert_error(batches.post([message()], write_key=write_key), 401)
+
+
+def test_a_message_whose_type_is_not_a_string_names_the_type(batches):
+    body = batches.post([message(type=["track"])]).get_json()
+    assert list(body["rejected"][0]["errors"]) == ["type"]

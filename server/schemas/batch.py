@@ -54,7 +54,7 @@ class AccountTraitsSchema(Schema):
     name = fields.String(allow_none=True, validate=validate.Length(max=200))
     plan = fields.String(allow_none=True, validate=validate.Length(max=100))
     tier = fields.String(allow_none=True, validate=validate.Length(max=100))
-    mrr = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=0, max=1e12))
+    mrr = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=0, max=1e12, max_inclusive=False))
 
 
 class GroupSchema(MessageSchema):
@@ -91,7 +91,8 @@ def load_message(raw) -> dict:
     """Validate one message with the schema its `type` names; raise ValidationError with the reasons."""
     if not isinstance(raw, dict):
         raise ValidationError("Each message must be a JSON object.", "_schema")
-    schema = SCHEMAS.get(raw.get("type"))
+    kind = raw.get("type")
+    schema = SCHEMAS.get(kind) if isinstance(kind, str) else None
     if schema is None:
         raise ValidationError(f"Must be one of: {', '.join(MESSAGE_TYPES)}.", "type")
     return schema.load(raw)

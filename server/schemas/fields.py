@@ -4,19 +4,26 @@ from datetime import UTC, datetime
 from marshmallow import ValidationError, fields
 
 
+MIN_YEAR, MAX_YEAR = 1970, 2200
+
+
 class Timestamp(fields.Field):
     """An ISO 8601 timestamp; one without an offset is taken as UTC."""
 
-    default_error_messages = {"invalid": "Not an ISO 8601 timestamp."}
+    default_error_messages = {"invalid": "Not an ISO 8601 timestamp.",
+                              "range": "The year must be between 1970 and 2200."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or len(value) > 40:
             raise self.make_error("invalid")
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError as error:
+            parsed = parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except (ValueError, OverflowError) as error:
             raise self.make_error("invalid") from error
-        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+            raise self.make_error("range")
+        return parsed
 
 
 class Identifier(fields.Field):
@@ -27,7 +34,7 @@ class Identifier(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
-        if not isinstance(value, str) or not value or len(value) > 200:
+        if not isinstance(value, str) or not value or len(value) > 200 or "\x00" in value:
             raise self.make_error("invalid")
         return value
 

@@ -9,12 +9,23 @@ from sqlalchemy.orm import Session
 
 from ..models import Event, Project
 from ..models.base import utcnow
-from . import ingest, keys
+from . import features, ingest, keys
 
 DEMO_NAME = "Gapwise Demo"
 ACCOUNTS = [("acme", "Acme Inc", "pro", 1200), ("globex", "Globex", "starter", 300), ("initech", "Initech", "trial", 0)]
 FEATURES = ["Report Exported", "Dashboard Shared", "Alert Created", "Integration Connected"]
 PAGES = ["/", "/reports", "/dashboards", "/alerts", "/settings"]
+# The tagged features of examples/app (its buttons), with the events that also count as their use.
+DEMO_FEATURES = [
+    {"key": "export", "name": "Export reports", "selector": "#export-btn", "event": "Report Exported",
+     "core": True, "aha": True, "goals": ["reporting"], "effort": 2},
+    {"key": "share", "name": "Share dashboards", "selector": "#share-btn", "event": "Dashboard Shared",
+     "core": True, "goals": ["collaboration"]},
+    {"key": "alerts", "name": "Alerts", "selector": "#create-alert-btn", "event": "Alert Created",
+     "core": True, "promised": True, "goals": ["monitoring"], "effort": 4},
+    {"key": "integrations", "name": "Integrations", "selector": "#connect-btn", "event": "Integration Connected",
+     "goals": ["automation"], "effort": 5},
+]
 
 
 @dataclass
@@ -33,6 +44,10 @@ def seed(session: Session, people: int = 24, seed_value: int = 7) -> DemoResult:
     if project is None:
         project, secret = keys.create_project(session, DEMO_NAME)
     ref = keys.ProjectRef(project.id, ())
+    existing = {f.key for f in features.list_features(session, project.id)}
+    for spec in DEMO_FEATURES:
+        if spec["key"] not in existing:
+            features.create_feature(session, project.id, spec)
     session.commit()  # ingestion starts its own write transaction
     rng = random.Random(seed_value)
     now = utcnow()

@@ -5,16 +5,18 @@ import orjson
 from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import bindparam, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..db import UTCDateTime, write_lock_options
-from ..errors import BadRequest, PayloadTooLarge
+from ..errors import BadRequest, PayloadTooLarge, StorageUnavailable
 from ..models import Event
 from ..schemas.batch import EnvelopeSchema, load_message
 from . import people
 from .keys import ProjectRef
-from .sql import insert_ignoring_conflicts
+from .sql import insert_ignoring_conflicts, is_write_conflict
 
+RETRIES = 3
 _envelope_schema = EnvelopeSchema()
 _EVENTS = Event.__table__
 
@@ -35,15 +37,30 @@ def ingest_batch(session: Session, project: ProjectRef, envelope: dict, received
     """Store the good messages of a batch in one transaction; report duplicates and rejections by index."""
     messages, rejected = _validate(envelope["batch"], envelope["sentAt"], received_at)
     messages, repeated = _unique(messages)
-    accepted = 0
-    if messages:
-        session.connection(execution_options=write_lock_options())
-        person_ids = people.resolve_people(session, project.id, messages)
-        inserted = _insert_events(session, project.id, messages, person_ids, received_at)
-        accepted = len(inserted)
-        _apply_effects(session, project.id, messages, person_ids, inserted)
-        session.commit()
+    accepted = _store(session, project.id, messages, received_at) if messages else 0
     return {"accepted": accepted, "duplicates": len(messages) - accepted + repeated, "rejected": rejected}
+
+
+def _store(session: Session, project_id: int, messages: list[dict], received_at: datetime) -> int:
+    """Write the batch, retrying when a concurrent batch about the same people got in the way.
+
+    A retry is safe: the transaction is rolled back whole and messageIds make the writes idempotent.
+    """
+    for attempt in range(1, RETRIES + 1):
+        try:
+            session.connection(execution_options=write_lock_options())
+            person_ids = people.resolve_people(session, project_id, messages)
+            inserted = _insert_events(session, project_id, messages, person_ids, received_at)
+            _apply_effects(session, project_id, messages, person_ids, inserted)
+            session.commit()
+            return len(inserted)
+        except DBAPIError as error:
+            session.rollback()
+            if not is_write_conflict(error):
+                raise
+            if attempt == RETRIES:
+                raise StorageUnavailable("Concurrent writes about the same people conflicted; retry.") from error
+    raise AssertionError("unreachable")
 
 
 def _validate(raw_messages: list, sent_at: datetime | None, received_at: datetime):
@@ -52,7 +69,7 @@ def _validate(raw_messages: list, sent_at: datetime | None, received_at: datetim
     for index, raw in enumerate(raw_messages):
         message_id = raw.get("messageId") if isinstance(raw, dict) else None
         try:
-            encoded = orjson.dumps(raw)
+            encoded = _encode(raw)
             if len(encoded) > max_bytes:
                 raise ValidationError(f"The message is {len(encoded)} bytes; at most {max_bytes} are accepted.",
                                       "_schema")
@@ -63,21 +80,28 @@ def _validate(raw_messages: list, sent_at: datetime | None, received_at: datetim
             rejected.append({"index": index, "messageId": message_id if isinstance(message_id, str) else None,
                              "errors": error.normalized_messages()})
             continue
-        except orjson.JSONEncodeError:
-            rejected.append({"index": index, "messageId": None, "errors": {"_schema": ["Not encodable as JSON."]}})
-            continue
         message["timestamp"] = _corrected(message["timestamp"], sent_at, received_at)
         messages.append(message)
     return messages, rejected
 
 
+def _encode(raw) -> bytes:
+    try:
+        return orjson.dumps(raw)
+    except orjson.JSONEncodeError as error:  # numbers JSON allows but 64 bits do not hold
+        raise ValidationError("Not encodable as JSON: a number is out of range.", "_schema") from error
+
+
 def _corrected(timestamp: datetime | None, sent_at: datetime | None, received_at: datetime) -> datetime:
-    """Shift a client timestamp by the client's clock error: receivedAt − (sentAt − timestamp)."""
+    """Shift a client timestamp by the client's clock error: receivedAt − (sentAt − timestamp).
+
+    An event cannot have happened after its batch was sent, so a corrected time past receipt is receipt.
+    """
     if timestamp is None:
         return received_at
     if sent_at is None:
         return timestamp
-    return received_at - (sent_at - timestamp)
+    return min(received_at - (sent_at - timestamp), received_at)
 
 
 def _unique(messages: list[dict]) -> tuple[list[dict], int]:

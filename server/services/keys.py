@@ -1,5 +1,6 @@
 """Projects and their keys: creation, hashing, lookup."""
 import hashlib
+import re
 import hmac
 import secrets
 import time
@@ -10,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import db
-from ..errors import NotFound
+from ..errors import NotFound, Unprocessable
 from ..models import Project, SecretKey
 from ..models.base import utcnow
 
 WRITE_PREFIX, SECRET_PREFIX = "pk_", "sk_"
+_WRITE_KEY_SHAPE = re.compile(r"pk_[A-Za-z0-9_-]{8,61}")
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,11 @@ class ProjectRef:
         return not origin or not self.allowed_origins or origin in self.allowed_origins
 
 
+def is_write_key_shaped(value) -> bool:
+    """Whether a value could be a write key at all; anything else is refused without a lookup."""
+    return isinstance(value, str) and _WRITE_KEY_SHAPE.fullmatch(value) is not None
+
+
 def hash_key(key: str) -> str:
     """SHA-256 of a key: keys are long and random, so a fast hash is enough to store them safely."""
     return hashlib.sha256(key.encode()).hexdigest()
@@ -37,11 +44,17 @@ def new_write_key() -> str:
     return WRITE_PREFIX + secrets.token_urlsafe(24)
 
 
+def check_project_name(name: str | None) -> str:
+    """A project name, stripped; 1 to 200 characters."""
+    name = (name or "").strip()
+    if not name or len(name) > 200 or "\x00" in name:
+        raise Unprocessable("A project name needs 1 to 200 characters.", errors={"name": ["1 to 200 characters."]})
+    return name
+
+
 def create_project(session: Session, name: str) -> tuple[Project, str]:
     """Create a project with a write key and a first secret key; return the project and that secret key."""
-    name = (name or "").strip()
-    if not name or len(name) > 200:
-        raise ValueError("A project name needs 1 to 200 characters.")
+    name = check_project_name(name)
     project = Project(name=name, write_key=new_write_key(), allowed_origins=[])
     session.add(project)
     session.flush()

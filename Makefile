@@ -5,19 +5,36 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+NPM_STAMP := sdk_js/node_modules/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test js-test bench chromium clean
 
 demo: $(VENV)/.installed
 	$(BIN)/gapwise db upgrade
 	$(BIN)/gapwise demo
-	$(BIN)/gapwise serve --host $(HOST) --port $(PORT)
+	@echo "Example app sending to the demo project: http://$(HOST):$(PORT)/example/"
+	GAPWISE_SERVE_EXAMPLE=1 $(BIN)/gapwise serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test js-test chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Rebuild the browser files, fail if the committed ones are stale or over budget, run the JS unit tests.
+js-test: $(NPM_STAMP)
+	cd sdk_js && npm run --silent check
+	cd sdk_js && npm test --silent
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
+
+# Browser tests drive Debian's Chromium; nothing downloads a browser at run time.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+$(NPM_STAMP): sdk_js/package.json sdk_js/package-lock.json
+	cd sdk_js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -32,4 +49,4 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.created
 	touch $@ $(VENV)/.installed
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .hypothesis sdk_js/node_modules

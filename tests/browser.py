@@ -61,8 +61,11 @@ class HostSite:
         self.server.server_close()
 
 
-def wait_for(predicate, timeout=10.0, interval=0.1):
-    """Poll until predicate() is truthy; return its value or fail after timeout."""
+def wait_for(predicate, timeout=10.0, interval=0.1, page=None):
+    """Poll until predicate() is truthy; return its value or fail after timeout.
+
+    With a page, waiting goes through Playwright, so its route handlers and events keep running.
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -70,4 +73,7 @@ def wait_for(predicate, timeout=10.0, interval=0.1):
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
+        if page is not None:
+            page.wait_for_timeout(interval * 1000)
+        else:
+            time.sleep(interval)

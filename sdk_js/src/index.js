@@ -1,0 +1,182 @@
+/**
+ * gapwise.js, the tracker. Takes over window.gapwise from the loader snippet: replays the
+ * queued calls (init, then identity calls, then the rest), then answers calls directly.
+ */
+import { watchFeatures } from "./features.js";
+import { watchPages } from "./pages.js";
+import { createQueue } from "./queue.js";
+import { order } from "./replay.js";
+import { createStore } from "./storage.js";
+import { createSender } from "./transport.js";
+import { bytes, noop, obj, uuid } from "./util.js";
+
+const VERSION = __VERSION__; // set by build.mjs from package.json
+const METHODS = "init identify group track page reset optOut optIn flush showSurvey on".split(" ");
+const MAX_MESSAGE_BYTES = 32e3; // the server refuses bigger messages one by one
+
+const w = window;
+const d = document;
+const g = (w.gapwise = w.gapwise || {});
+if (!g._loaded) start(); // a second copy of the tracker does nothing
+
+function start() {
+  g._loaded = g.invoked = true; // invoked: a later copy of the snippet does nothing either
+  const store = createStore(() => w.localStorage);
+  const pending = []; // calls made before init
+  const handlers = {};
+  let debug, writeKey, host, queue, sender, dnt;
+  let newPageView = noop; // resets which features were seen
+
+  const log = (...args) => debug && console.warn("[gapwise]", ...args);
+  const guard = (fn) =>
+    function () {
+      try {
+        return fn.apply(this, arguments);
+      } catch (e) {
+        log(e);
+      }
+    };
+  // Fires on() callbacks; the survey widgets emit survey:shown|dismissed|answered through it.
+  const emit = (name, data) => (handlers[name] || []).forEach((cb) => guard(cb)(data));
+
+  const anonymousId = () => {
+    let id = store.get("gw_aid");
+    if (!id) store.set("gw_aid", (id = uuid()));
+    return id;
+  };
+  const silenced = () => dnt || store.get("gw_opt") == "1";
+
+  /** Build a message around `fields`, snapshot it as JSON and queue it. The one way out. */
+  function send(type, fields) {
+    if (!queue || silenced()) return;
+    const message = Object.assign(
+      {
+        type,
+        messageId: uuid(), // made once: retries and beacons resend this very id
+        anonymousId: anonymousId(),
+        userId: store.get("gw_uid") || undefined,
+        timestamp: new Date().toISOString(),
+        context: {
+          library: { name: "gapwise.js", version: VERSION },
+          page: { path: location.pathname, url: location.href, title: d.title },
+        },
+      },
+      fields,
+    );
+    let json;
+    try {
+      json = JSON.stringify(message); // circular or otherwise unserialisable: dropped here
+    } catch (e) {
+      return log("message dropped", e);
+    }
+    if (bytes(json) > MAX_MESSAGE_BYTES) return log("message over 32 KB dropped", type);
+    if (queue.push(JSON.parse(json)) >= 20) sender.flush();
+  }
+
+  function loadConfig() {
+    const query = new URLSearchParams({ writeKey, anonymousId: anonymousId() });
+    const userId = store.get("gw_uid");
+    if (userId) query.set("userId", userId);
+    fetch(host + "/v1/config?" + query, { credentials: "omit" })
+      .then((response) => (response.ok ? response.json() : {}))
+      .then(
+        guard((config) => {
+          const features = Array.isArray(config.features) ? config.features : [];
+          newPageView = watchFeatures(features, (event, feature) => api.track(event, { feature }), guard);
+        }),
+      )
+      .catch(log);
+  }
+
+  const api = {
+    init(key, options) {
+      if (writeKey || !key) return log("init ignored");
+      const o = obj(options);
+      debug = o.debug;
+      writeKey = key;
+      host = (o.host || location.origin).replace(/\/+$/, "");
+      dnt = o.respectDnt && navigator.doNotTrack == "1";
+      queue = createQueue(store, "gw_q_" + key);
+      sender = createSender({
+        queue,
+        writeKey,
+        url: host + "/v1/batch",
+        fetch: (url, init) => fetch(url, init),
+        beacon: navigator.sendBeacon && ((url, body) => navigator.sendBeacon(url, new Blob([body], { type: "text/plain" }))),
+        later: (fn, ms) => setTimeout(guard(fn), ms),
+        log,
+      });
+      setInterval(guard(sender.flush), o.flushInterval || 3000);
+      const hide = guard(sender.unload);
+      addEventListener("pagehide", hide);
+      d.addEventListener("visibilitychange", () => d.visibilityState == "hidden" && hide());
+
+      order(pending.splice(0)).forEach(invoke); // identity first, so the first page view knows the user
+      if (o.capturePageviews !== false) {
+        api.page();
+        watchPages(
+          guard(() => {
+            newPageView();
+            api.page();
+          }),
+        );
+      }
+      if (!silenced()) loadConfig();
+    },
+    identify(userId, traits) {
+      if (userId != null && userId !== "") store.set("gw_uid", "" + userId);
+      send("identify", { traits: obj(traits) });
+    },
+    group: (groupId, traits) => send("group", { groupId, traits: obj(traits) }),
+    track: (event, properties) => send("track", { event, properties: obj(properties) }),
+    page: (properties) =>
+      send("page", {
+        properties: Object.assign(
+          { url: location.href, path: location.pathname, title: d.title, referrer: d.referrer },
+          obj(properties),
+        ),
+      }),
+    reset() {
+      store.del("gw_uid");
+      store.set("gw_aid", uuid());
+    },
+    optOut() {
+      store.set("gw_opt", "1");
+      queue.clear();
+    },
+    optIn: () => store.del("gw_opt"),
+    flush: () => sender.flush(),
+    showSurvey: noop, // surveys arrive with the widgets
+    on(name, callback) {
+      const list = (handlers[name] = handlers[name] || []);
+      list.push(callback);
+      return () => list.splice(list.indexOf(callback) >>> 0, 1);
+    },
+  };
+
+  /** Run one call [name, args, resolve?]; before init, keep it for later (on() works at once). */
+  function invoke(call) {
+    const name = call[0];
+    let result;
+    try {
+      if (writeKey || name == "init" || name == "on") result = api[name].apply(api, call[1] || []);
+      else {
+        pending.push(call);
+        if (name == "flush" && !call[2]) result = new Promise((resolve) => (call[2] = resolve));
+        return result;
+      }
+    } catch (e) {
+      log(e);
+    }
+    if (call[2]) call[2](result); // a flush() promise handed out by the snippet or before init
+    return name == "flush" ? Promise.resolve(result) : result;
+  }
+
+  // The snippet's queue: everything but init waits in `pending`, which init replays.
+  const queued = order(g._q || []);
+  const inits = queued.filter((call) => call[0] == "init");
+  pending.push(...queued.filter((call) => call[0] != "init"));
+  g._q = pending; // what still waits for init, for anyone looking
+  METHODS.forEach((name) => (g[name] = (...args) => invoke([name, args])));
+  inits.forEach(invoke);
+}

@@ -198,3 +198,15 @@ test("a hung request times out and is retried", async () => {
   assert.equal(queue.size(), 1);
   assert.ok(timers.some((t) => t.ms != 15e3)); // a retry is scheduled
 });
+
+test("a retry timer that fires a little before the backoff ends still sends (browsers round timers)", async () => {
+  const { queue, sender, calls, retries, clock } = setup([503, 200], { random: () => 0.4321 });
+  queue.push(message());
+  await sender.flush();
+  const { ms, fn } = retries()[0];
+  assert.notEqual(ms, Math.floor(ms)); // a fractional delay...
+  clock.tick(Math.floor(ms)); // ...and a timer that fires on the whole millisecond before it
+  await fn();
+  assert.equal(calls.length, 2);
+  assert.equal(queue.size(), 0);
+});

@@ -1,7 +1,7 @@
 """Projects and their keys."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import JSONDoc, UTCDateTime
@@ -18,6 +18,8 @@ class Project(Base):
     write_key: Mapped[str] = mapped_column(String(64), unique=True)
     # Origins allowed to send from a browser; empty means any origin.
     allowed_origins: Mapped[list] = mapped_column(JSONDoc, default=list)
+    # Hours after any survey was shown to a person before another may be shown to them.
+    survey_cooldown_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     secret_keys: Mapped[list["SecretKey"]] = relationship(back_populates="project")

@@ -1,0 +1,16 @@
+"""Surveys as the admin API returns them."""
+from marshmallow import Schema, fields
+
+
+class SurveyOutSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    defaultLocale = fields.Function(lambda s: s.content.get("defaultLocale"))
+    questions = fields.Function(lambda s: s.content.get("questions"))
+    thankYou = fields.Function(lambda s: s.content.get("thankYou"))
+    appearance = fields.Dict()
+    targeting = fields.Dict()
+    createdAt = fields.DateTime(attribute="created_at")
+    updatedAt = fields.DateTime(attribute="updated_at")

@@ -28,7 +28,7 @@ def assert_error(response, status):
     ("identify", None, {"email": "a@example.com"}),
     ("group", "acme", {"name": "Acme", "mrr": 1200}),
     ("page", "/reports", {"url": "https://app.example.com/reports", "path": "/reports", "title": "R"}),
-    ("survey", "answered", {"surveyId": "s1", "answers": {"score": 9}}),
+    ("survey", "answered", {"surveyId": "s1", "answers": {"score": 9}, "completed": True}),
 ])
 def test_every_message_type_round_trips(batches, project, kind, name, properties):
     sent = message(kind, context={"userAgent": "test"})

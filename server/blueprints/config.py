@@ -3,6 +3,7 @@ from flask import Blueprint, Response, request
 
 from ..auth import require_write_key
 from ..cors import add_cors_headers
+from ..db import db
 from ..schemas.config import ConfigQuerySchema
 from ..services import tracker_config
 
@@ -15,7 +16,7 @@ _query = ConfigQuerySchema()
 def config():
     args = _query.load(request.args)
     project = require_write_key(args["writeKey"])
-    doc = tracker_config.config_for(project.id)
+    doc = tracker_config.document_for(db.session, project.id, args["anonymousId"], args["userId"], args["locale"])
     headers = {"ETag": doc.etag, "Cache-Control": "private, no-cache"}
     if doc.etag in request.headers.get("If-None-Match", ""):
         return Response(status=304, headers=headers)

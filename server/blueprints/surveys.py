@@ -5,12 +5,13 @@ from ..auth import require_secret_key
 from ..body import read_json_object
 from ..db import db
 from ..schemas.survey_out import SurveyOutSchema
-from ..schemas.surveys import SurveySchema
-from ..services import surveys
+from ..schemas.surveys import EligibilityQuerySchema, SurveySchema
+from ..services import surveys, targeting
 
 bp = Blueprint("surveys", __name__)
 bp.before_request(require_secret_key)
 _create, _update, _out = SurveySchema(), SurveySchema(partial=True), SurveyOutSchema()
+_person = EligibilityQuerySchema()
 
 
 @bp.get("")
@@ -39,3 +40,11 @@ def update_survey(survey_id):
 def delete_survey(survey_id):
     surveys.delete_survey(db.session, g.project_id, survey_id)
     return "", 204
+
+
+@bp.get("/<int:survey_id>/eligibility")
+def eligibility(survey_id):
+    """Why the survey would or would not show to one person (user id or anonymous id), rule by rule."""
+    person = _person.load(request.args)["person"]
+    survey = surveys.get_survey(db.session, g.project_id, survey_id)
+    return targeting.explain(db.session, g.project, survey, person)

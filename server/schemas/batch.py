@@ -71,6 +71,10 @@ class SurveySchema(MessageSchema):
     surveyId = Identifier(required=True)
     action = fields.String(required=True, validate=validate.OneOf(SURVEY_ACTIONS))
     answers = JSONObject(load_default=dict)
+    # One display of the survey: its shown, answered (partial, then complete) and dismissed messages share it.
+    displayId = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 100))
+    completed = fields.Boolean(load_default=True)
+    locale = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 16))
 
     @validates_schema
     def answers_when_answered(self, data, **kwargs):

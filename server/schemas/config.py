@@ -11,3 +11,4 @@ class ConfigQuerySchema(Schema):
     writeKey = fields.String(required=True, validate=validate.Length(1, 64))
     anonymousId = Identifier(load_default=None)
     userId = Identifier(load_default=None)
+    locale = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,2}$"))

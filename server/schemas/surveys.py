@@ -4,6 +4,7 @@ import re
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from .features import KEY
+from .fields import Identifier
 
 QUESTION_TYPES = ("nps", "rating", "single_choice", "multi_choice", "text")
 DIMENSIONS = ("reliability", "responsiveness", "assurance", "empathy", "tangibles")
@@ -230,6 +231,13 @@ class SurveySchema(Schema):
                 if locale not in texts:
                     raise ValidationError(f"Missing the default locale {locale!r} text.", path)
         return data
+
+
+class EligibilityQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    person = Identifier(required=True)
 
 
 def _texts(data: dict):

@@ -12,7 +12,7 @@ from ..db import UTCDateTime, write_lock_options
 from ..errors import BadRequest, PayloadTooLarge, StorageUnavailable
 from ..models import Event
 from ..schemas.batch import EnvelopeSchema, load_message
-from . import people
+from . import people, responses
 from .keys import ProjectRef
 from .sql import insert_ignoring_conflicts, is_write_conflict
 
@@ -153,7 +153,9 @@ def _event_row(m: dict, person_id: int) -> dict:
     elif kind == "group":
         name, properties = m["groupId"], m["traits"]
     else:
-        name, properties = m["action"], {"surveyId": m["surveyId"], "answers": m["answers"]}
+        name = m["action"]
+        properties = {k: m[k] for k in ("surveyId", "displayId", "answers", "completed", "locale")
+                      if m[k] is not None}
     return {"message_id": m["messageId"], "person_id": person_id, "type": kind, "name": name,
             "properties": properties, "context": m["context"], "timestamp": m["timestamp"]}
 
@@ -163,6 +165,7 @@ def _apply_effects(session, project_id, messages, person_ids, inserted: set) -> 
     seen: dict[int, tuple[datetime, datetime]] = {}
     traits: dict[int, list[dict]] = {}
     groups: list[tuple[int, str, dict]] = []
+    surveys: list[tuple[int, dict]] = []
     for m, person in zip(messages, person_ids):
         ts = m["timestamp"]
         lo, hi = seen.get(person, (ts, ts))
@@ -173,6 +176,9 @@ def _apply_effects(session, project_id, messages, person_ids, inserted: set) -> 
             traits.setdefault(person, []).append(m["traits"])
         elif m["type"] == "group":
             groups.append((person, m["groupId"], m["traits"]))
+        elif m["type"] == "survey":
+            surveys.append((person, m))
     people.touch_people(session, seen)
     people.apply_traits(session, traits)
     people.apply_groups(session, project_id, groups)
+    responses.record(session, project_id, surveys)

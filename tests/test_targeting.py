@@ -1,0 +1,222 @@
+"""Targeting: which surveys GET /v1/config offers a person, and the eligibility explanation."""
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from server.db import db
+from server.models import Display, Person, Project, Response
+from server.models.base import utcnow
+from tests.conftest import message
+from tests.test_surveys_api import CSAT, NPS, WELCOME, Api
+
+
+@pytest.fixture
+def surveys(client, project):
+    return Api(client, project.secret_key)
+
+
+@pytest.fixture
+def no_cooldown(app, project):
+    set_cooldown(app, project, 0)
+
+
+def set_cooldown(app, project, hours):
+    with app.app_context():
+        db.session.get(Project, project.id).survey_cooldown_hours = hours
+        db.session.commit()
+    app.extensions.get("gapwise.config_cache", {}).clear()
+
+
+def create(surveys, survey, **targeting):
+    body = {**survey, "status": "active", "targeting": {**survey.get("targeting", {}), **targeting}}
+    response = surveys.post(json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def due(client, project, anon="visitor", user=None, locale=None):
+    query = f"/v1/config?writeKey={project.write_key}&anonymousId={anon}"
+    query += f"&userId={user}" if user else ""
+    query += f"&locale={locale}" if locale else ""
+    return client.get(query).get_json()["surveys"]
+
+
+def survey_message(survey_id, action, anon="visitor", ago=timedelta(0), **fields):
+    ts = (utcnow() - ago).isoformat()
+    return message("survey", anonymousId=anon, surveyId=str(survey_id), action=action, timestamp=ts, **fields)
+
+
+def test_an_active_survey_is_offered_localized_with_its_browser_rules(client, project, surveys):
+    survey_id = create(surveys, NPS, url={"match": "contains", "value": "/reports"})
+    [offered] = due(client, project, locale="fr-FR")
+    assert offered["id"] == str(survey_id) and offered["kind"] == "nps" and offered["locale"] == "fr"
+    assert offered["questions"][0]["text"] == "Recommanderiez-vous ?"
+    assert offered["questions"][1]["text"] == "What disappointed you?"  # no French: the default locale
+    assert offered["thankYou"] == "Merci !" and offered["dir"] == "ltr"
+    assert offered["trigger"] == {"type": "event", "event": "Report Exported", "feature": None, "delay": 3}
+    assert offered["url"] == {"match": "contains", "value": "/reports"}
+    assert "measures" not in offered["questions"][0]  # analysis tags stay on the server
+    assert due(client, project, locale="de")[0]["locale"] == "en"
+
+
+def test_right_to_left_locales(client, project, surveys):
+    create(surveys, {**CSAT, "questions": [{"id": "c", "type": "rating", "scale": 5,
+                                            "text": {"en": "Happy?", "ar": "هل أنت راض؟"}}]})
+    assert due(client, project, locale="ar-EG")[0]["dir"] == "rtl"
+
+
+@pytest.mark.parametrize("status", ["draft", "paused", "archived"])
+def test_only_active_surveys_are_offered(client, project, surveys, status):
+    surveys.post(json={**NPS, "status": status})
+    assert due(client, project) == []
+
+
+def test_once_means_never_again_after_a_display(client, project, surveys, batches, no_cooldown):
+    survey_id = create(surveys, CSAT, frequency={"type": "once"}, recontactDays=0)
+    batches.post([survey_message(survey_id, "shown")], sent_at=None)
+    assert due(client, project) == []
+    assert due(client, project, anon="someone-else") != []
+
+
+def test_until_answered_keeps_offering_until_a_complete_answer(client, project, surveys, batches, no_cooldown):
+    survey_id = create(surveys, CSAT, frequency={"type": "until_answered"}, recontactDays=0)
+    display = str(uuid.uuid4())
+    batches.post([survey_message(survey_id, "shown", displayId=display)], sent_at=None)
+    assert len(due(client, project)) == 1
+    batches.post([survey_message(survey_id, "answered", displayId=display, answers={"csat": 4})], sent_at=None)
+    assert due(client, project) == []
+
+
+def test_every_n_days(client, project, surveys, batches, no_cooldown):
+    survey_id = create(surveys, CSAT, frequency={"type": "every", "days": 7}, recontactDays=0)
+    batches.post([survey_message(survey_id, "shown", anon="recent", ago=timedelta(days=6)),
+                  survey_message(survey_id, "shown", anon="old", ago=timedelta(days=8))], sent_at=None)
+    assert due(client, project, anon="recent") == []
+    assert len(due(client, project, anon="old")) == 1
+
+
+def test_a_dismissed_survey_waits_out_the_recontact_window(client, project, surveys, batches, no_cooldown):
+    survey_id = create(surveys, NPS, recontactDays=30, frequency={"type": "until_answered"})
+    batches.post([survey_message(survey_id, "dismissed", anon="inside", ago=timedelta(days=29)),
+                  survey_message(survey_id, "dismissed", anon="outside", ago=timedelta(days=31))], sent_at=None)
+    assert due(client, project, anon="inside") == []
+    assert [s["id"] for s in due(client, project, anon="outside")] == [str(survey_id)]
+
+
+def test_the_project_cooldown_spaces_out_all_surveys(app, client, project, surveys, batches):
+    set_cooldown(app, project, 24)
+    first = create(surveys, CSAT, recontactDays=0)
+    second = create(surveys, NPS, recontactDays=0)
+    batches.post([survey_message(first, "shown", anon="recent", ago=timedelta(hours=2)),
+                  survey_message(first, "shown", anon="rested", ago=timedelta(hours=25))], sent_at=None)
+    assert due(client, project, anon="recent") == []
+    assert [s["id"] for s in due(client, project, anon="rested")] == [str(second), str(first)]
+
+
+def test_sampling_is_a_stable_coin_per_person(client, project, surveys):
+    create(surveys, CSAT, sampleRate=0.5)
+    first = {n: bool(due(client, project, anon=f"v{n}")) for n in range(60)}
+    again = {n: bool(due(client, project, anon=f"v{n}")) for n in range(60)}
+    assert first == again
+    assert 15 < sum(first.values()) < 45
+
+
+def test_a_zero_sample_offers_nobody(client, project, surveys):
+    create(surveys, CSAT, sampleRate=0)
+    assert due(client, project) == []
+
+
+def test_the_response_limit_closes_a_survey_for_everyone(client, project, surveys, batches):
+    survey_id = create(surveys, CSAT, responseLimit=1)
+    assert due(client, project, anon="late")
+    batches.post([survey_message(survey_id, "answered", anon="early", answers={"csat": 5})])
+    assert due(client, project, anon="late") == []
+
+
+def test_due_surveys_come_in_priority_order(client, project, surveys):
+    low = create(surveys, CSAT, priority=1)
+    high = create(surveys, NPS, priority=5)
+    tie = create(surveys, WELCOME, priority=1)
+    assert [s["id"] for s in due(client, project)] == [str(high), str(low), str(tie)]
+
+
+def test_config_etag_is_per_person_and_changes_when_their_surveys_do(client, project, surveys, batches):
+    survey_id = create(surveys, CSAT)
+    url = f"/v1/config?writeKey={project.write_key}&anonymousId=visitor"
+    etag = client.get(url).headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    batches.post([survey_message(survey_id, "answered", answers={"csat": 3})])
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.get_json()["surveys"] == []
+
+
+def test_eligibility_explains_every_rule(client, project, surveys, batches):
+    survey_id = create(surveys, NPS, recontactDays=30)
+    batches.post([survey_message(survey_id, "dismissed", anon="visitor", ago=timedelta(days=3))], sent_at=None)
+    body = surveys.get(f"/{survey_id}/eligibility?person=visitor").get_json()
+    assert body["eligible"] is False and body["known"] is True
+    rules = {c["rule"]: c for c in body["checks"]}
+    assert set(rules) == {"status", "segment", "sample", "frequency", "recontact", "cooldown", "response_limit"}
+    assert rules["recontact"]["passed"] is False and "recontact window is 30 days" in rules["recontact"]["reason"]
+    assert rules["status"]["passed"] and rules["sample"]["passed"]
+    assert [r["rule"] for r in body["checkedInBrowser"]] == ["url", "trigger"]
+    assert "'Report Exported'" in body["checkedInBrowser"][1]["reason"]
+    stranger = surveys.get(f"/{survey_id}/eligibility?person=new-visitor").get_json()
+    assert stranger["eligible"] is True and stranger["known"] is False
+
+
+def test_eligibility_needs_a_person_and_a_survey_of_this_project(client, project, surveys, other_project):
+    survey_id = create(surveys, NPS)
+    assert surveys.get(f"/{survey_id}/eligibility").status_code == 422
+    theirs = Api(client, other_project.secret_key)
+    assert theirs.get(f"/{survey_id}/eligibility?person=visitor").status_code == 404
+
+
+def test_answers_are_stored_with_score_stage_and_display(app, surveys, batches, project):
+    survey_id = create(surveys, NPS)
+    display = str(uuid.uuid4())
+    batches.post([survey_message(survey_id, "shown", displayId=display),
+                  survey_message(survey_id, "answered", displayId=display, answers={"score": 3}, completed=False,
+                                 locale="fr"),
+                  survey_message(survey_id, "answered", displayId=display,
+                                 answers={"score": 3, "detractor": "Too slow", "bogus": 1}, completed=True)])
+    [response] = batches.all(Response)
+    assert (response.score, response.completed, response.stage, response.locale) == (3.0, True, "trial", "fr")
+    assert response.answers == {"score": 3, "detractor": "Too slow"}
+    [shown] = batches.all(Display)
+    assert shown.display_id == display and shown.answered_at is not None and shown.stage == "trial"
+
+
+@pytest.mark.parametrize("answers", [{"score": 11}, {"score": "9"}, {"score": True}, {"detractor": 5}])
+def test_answers_that_do_not_fit_their_question_are_dropped(surveys, batches, answers):
+    survey_id = create(surveys, NPS)
+    batches.post([survey_message(survey_id, "answered", answers=answers)])
+    [response] = batches.all(Response)
+    assert response.answers == {} and response.score is None
+
+
+def test_a_welcome_answer_writes_the_persons_trait(surveys, batches):
+    survey_id = create(surveys, WELCOME)
+    batches.post([survey_message(survey_id, "answered", answers={"role": "pm", "goals": ["reporting"]})])
+    assert batches.all(Person)[0].traits == {"role": "pm"}
+
+
+def test_survey_messages_are_deduplicated_and_dismissals_recorded(surveys, batches):
+    survey_id = create(surveys, CSAT)
+    display = str(uuid.uuid4())
+    sent = [survey_message(survey_id, "shown", displayId=display),
+            survey_message(survey_id, "dismissed", displayId=display)]
+    batches.post(sent)
+    assert batches.post(sent).get_json()["duplicates"] == 2
+    [shown] = batches.all(Display)
+    assert shown.dismissed_at is not None
+    assert batches.count(Response) == 0
+
+
+def test_messages_about_unknown_surveys_stay_plain_events(surveys, batches, other_project, client):
+    theirs = create(Api(client, other_project.secret_key), CSAT)
+    body = batches.post([survey_message(theirs, "answered", answers={"csat": 5}),
+                         survey_message("not-a-number", "shown")]).get_json()
+    assert body["accepted"] == 2
+    assert batches.count(Display) == 0 and batches.count(Response) == 0

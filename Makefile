@@ -26,6 +26,7 @@ js-test: $(NPM_STAMP)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/config.py
 
 # Browser tests drive Debian's Chromium; nothing downloads a browser at run time.
 chromium:

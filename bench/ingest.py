@@ -22,9 +22,6 @@ import argparse
 import http.client
 import os
 import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,6 +36,9 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from common import (drop_database, free_port, percentile, pg_connect, recreate_database,  # noqa: E402
+                    start_server, stop_server, wait_healthy)
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/gapwise_bench"
 COLUMNS = ("project_id", "message_id", "person_id", "type", "name", "properties", "context", "timestamp",
            "received_at")
@@ -65,24 +65,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 # --- scratch database -------------------------------------------------------------------------
-
-def pg_connect(url: str, dbname: str | None = None, **kwargs) -> psycopg.Connection:
-    u = make_url(url)
-    return psycopg.connect(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username or "postgres",
-                           password=u.password, dbname=dbname or u.database, connect_timeout=5, **kwargs)
-
-
-def recreate_database(url: str) -> None:
-    name = make_url(url).database
-    with pg_connect(url, "postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    with pg_connect(url, "postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-
 
 def prepare_database(url: str, names=("Bench", "Warm-up")) -> list[tuple[int, str]]:
     """Migrate the scratch database and create the projects; return their ids and write keys."""
@@ -143,48 +125,6 @@ def split_events(total: int, clients: int) -> list[int]:
 
 
 # --- server -----------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(url: str, port: int, workers: int, log) -> subprocess.Popen:
-    env = {**os.environ, "GAPWISE_DATABASE_URL": url}
-    command = [str(ROOT / ".venv" / "bin" / "gapwise"), "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers)]
-    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-                            start_new_session=True)
-
-
-def wait_healthy(server: subprocess.Popen, port: int, limit: float = 30) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with status {server.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return
-            conn.close()
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer /healthz within {limit:.0f} s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)  # the group of the process we started, workers included
-            server.wait(5)
-
 
 # --- CPU accounting (Linux /proc) -------------------------------------------------------------
 
@@ -303,14 +243,6 @@ def copy_baseline(url: str, project_id: int) -> tuple[int, float]:
 
 
 # --- main -------------------------------------------------------------------------------------
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 1000) - 1]
-
 
 def summarise(args, clients, elapsed, cpu, sent_ids, stored, copied, copy_s) -> dict:
     """The figures of one run, as printed (or dumped with --json)."""

@@ -220,3 +220,13 @@ def test_messages_about_unknown_surveys_stay_plain_events(surveys, batches, othe
                          survey_message("not-a-number", "shown")]).get_json()
     assert body["accepted"] == 2
     assert batches.count(Display) == 0 and batches.count(Response) == 0
+
+
+def test_the_demo_project_offers_its_welcome_screen_first(app, client):
+    from server.services import demo
+
+    with app.app_context():
+        write_key = demo.seed(db.session, people=2).write_key
+    offered = client.get(f"/v1/config?writeKey={write_key}&anonymousId=first-visit").get_json()["surveys"]
+    assert [s["kind"] for s in offered] == ["welcome", "nps", "csat"]
+    assert offered[0]["trigger"]["type"] == "immediate"

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from ..models import Event, Project
 from ..models.base import utcnow
-from . import features, ingest, keys
+from ..schemas.surveys import SurveySchema
+from . import features, ingest, keys, surveys
 
 DEMO_NAME = "Gapwise Demo"
 ACCOUNTS = [("acme", "Acme Inc", "pro", 1200), ("globex", "Globex", "starter", 300), ("initech", "Initech", "trial", 0)]
@@ -25,6 +26,37 @@ DEMO_FEATURES = [
      "core": True, "promised": True, "goals": ["monitoring"], "effort": 4},
     {"key": "integrations", "name": "Integrations", "selector": "#connect-btn", "event": "Integration Connected",
      "goals": ["automation"], "effort": 5},
+]
+
+# What the example app shows: a welcome screen on the first visit, an NPS after an export, a CSAT on sharing.
+DEMO_SURVEYS = [
+    {"name": "Welcome", "kind": "welcome", "status": "active",
+     "questions": [
+         {"id": "role", "type": "single_choice", "text": "Welcome to Acme Analytics! What is your role?",
+          "trait": "role", "choices": [{"id": "pm", "label": "Product manager"}, {"id": "eng", "label": "Engineer"},
+                                       {"id": "ops", "label": "Operations"}]},
+         {"id": "goals", "type": "multi_choice", "text": "What do you want to get done?",
+          "choices": [{"id": "reporting", "label": "Share reports", "goals": ["reporting"]},
+                      {"id": "monitoring", "label": "Get alerted", "goals": ["monitoring"]},
+                      {"id": "automation", "label": "Automate workflows", "goals": ["automation"]}]},
+         {"id": "speed", "type": "rating", "scale": 7, "text": "How fast do you expect reports to be?",
+          "lowLabel": "Not important", "highLabel": "Instant", "measures": "expectation", "dimension": "export"}],
+     "thankYou": "Thanks, you're all set!",
+     "targeting": {"trigger": {"type": "immediate", "delay": 1}, "frequency": {"type": "once"}, "priority": 10}},
+    {"name": "NPS after exporting", "kind": "nps", "status": "active",
+     "questions": [
+         {"id": "score", "type": "nps", "text": "How likely are you to recommend Acme Analytics to a colleague?",
+          "lowLabel": "Not likely", "highLabel": "Very likely", "measures": "perception",
+          "branches": [{"min": 0, "max": 6, "goto": "detractor"}, {"min": 9, "max": 10, "goto": "promoter"}]},
+         {"id": "passive", "type": "text", "text": "What would make it a 10?", "next": "end"},
+         {"id": "detractor", "type": "text", "text": "What disappointed you?", "next": "end"},
+         {"id": "promoter", "type": "text", "text": "What do you like most?"}],
+     "targeting": {"trigger": {"type": "event", "event": "Report Exported", "delay": 2}, "priority": 5}},
+    {"name": "CSAT for sharing", "kind": "csat", "status": "active",
+     "questions": [{"id": "csat", "type": "rating", "scale": 5, "text": "How satisfied are you with sharing?",
+                    "lowLabel": "Very unsatisfied", "highLabel": "Very satisfied", "measures": "perception",
+                    "dimension": "share"}],
+     "targeting": {"trigger": {"type": "feature", "feature": "share", "delay": 1}, "priority": 1}},
 ]
 
 
@@ -48,6 +80,10 @@ def seed(session: Session, people: int = 24, seed_value: int = 7) -> DemoResult:
     for spec in DEMO_FEATURES:
         if spec["key"] not in existing:
             features.create_feature(session, project.id, spec)
+    if not surveys.list_surveys(session, project.id):
+        project.survey_cooldown_hours = 0  # so a demo shows the welcome screen and the NPS in one visit
+        for spec in DEMO_SURVEYS:
+            surveys.create_survey(session, project.id, SurveySchema().load(spec))
     session.commit()  # ingestion starts its own write transaction
     rng = random.Random(seed_value)
     now = utcnow()

@@ -7,6 +7,7 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := sdk_js/node_modules/.installed
+WIDGETS_STAMP := widgets/node_modules/.installed
 
 .PHONY: demo test js-test bench chromium clean
 
@@ -20,9 +21,11 @@ test: $(VENV)/.installed-test js-test chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Rebuild the browser files, fail if the committed ones are stale or over budget, run the JS unit tests.
-js-test: $(NPM_STAMP)
+js-test: $(NPM_STAMP) $(WIDGETS_STAMP)
 	cd sdk_js && npm run --silent check
 	cd sdk_js && npm test --silent
+	cd widgets && npm run --silent check
+	cd widgets && npm test --silent
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
@@ -35,6 +38,10 @@ chromium:
 
 $(NPM_STAMP): sdk_js/package.json sdk_js/package-lock.json
 	cd sdk_js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WIDGETS_STAMP): widgets/package.json widgets/package-lock.json
+	cd widgets && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(VENV)/.created:
@@ -50,4 +57,4 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.created
 	touch $@ $(VENV)/.installed
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis sdk_js/node_modules
+	rm -rf $(VENV) instance .pytest_cache .hypothesis sdk_js/node_modules widgets/node_modules

@@ -7,6 +7,7 @@ import { watchPages } from "./pages.js";
 import { createQueue } from "./queue.js";
 import { order } from "./replay.js";
 import { createStore } from "./storage.js";
+import { createSurveys } from "./surveys.js";
 import { createSender } from "./transport.js";
 import { bytes, noop, obj, uuid } from "./util.js";
 
@@ -25,7 +26,12 @@ function start() {
   const pending = []; // calls made before init
   const handlers = {};
   let debug, writeKey, host, queue, sender, dnt;
+  let widgets = 0; // the survey widgets' script was added
+  let fetches = 0; // config requests made
+  let watching = 0; // tagged features are watched (from the first config that arrives)
   let newPageView = noop; // resets which features were seen
+  // The CSP nonce the snippet gave this script, for the widgets' script (and styles, if need be).
+  const nonce = (d.currentScript || {}).nonce;
 
   const log = (...args) => debug && console.warn("[gapwise]", ...args);
   const guard = (fn) =>
@@ -36,7 +42,8 @@ function start() {
         log(e);
       }
     };
-  // Fires on() callbacks; the survey widgets emit survey:shown|dismissed|answered through it.
+  const later = (fn, ms) => setTimeout(guard(fn), ms);
+  // Fires on() callbacks: survey:shown|dismissed|answered.
   const emit = (name, data) => (handlers[name] || []).forEach((cb) => guard(cb)(data));
 
   const anonymousId = () => {
@@ -49,20 +56,18 @@ function start() {
   /** Build a message around `fields`, snapshot it as JSON and queue it. The one way out. */
   function send(type, fields) {
     if (!queue || silenced()) return;
-    const message = Object.assign(
-      {
-        type,
-        messageId: uuid(), // made once: retries and beacons resend this very id
-        anonymousId: anonymousId(),
-        userId: store.get("gw_uid") || undefined,
-        timestamp: new Date().toISOString(),
-        context: {
-          library: { name: "gapwise.js", version: VERSION },
-          page: { path: location.pathname, url: location.href, title: d.title },
-        },
+    const message = {
+      type,
+      messageId: uuid(), // made once: retries and beacons resend this very id
+      anonymousId: anonymousId(),
+      userId: store.get("gw_uid") || undefined,
+      timestamp: new Date().toISOString(),
+      context: {
+        library: { name: "gapwise.js", version: VERSION },
+        page: { path: location.pathname, url: location.href, title: d.title },
       },
-      fields,
-    );
+      ...fields,
+    };
     let json;
     try {
       json = JSON.stringify(message); // circular or otherwise unserialisable: dropped here
@@ -73,20 +78,38 @@ function start() {
     if (queue.push(JSON.parse(json)) >= 20) sender.flush();
   }
 
+  /** Add the survey widgets' script, once, when the first survey is due. */
+  const load = (then) => {
+    if (widgets++) return;
+    const tag = d.createElement("script");
+    tag.async = true;
+    tag.src = host + "/sdk/widgets.js";
+    if (nonce) tag.nonce = nonce;
+    tag.onload = guard(then);
+    d.head.appendChild(tag);
+  };
+  const surveys = createSurveys(send, emit, () => sender.flush(), store, load, later, nonce);
+
   function loadConfig() {
     const query = new URLSearchParams({ writeKey, anonymousId: anonymousId() });
     const userId = store.get("gw_uid");
+    const current = ++fetches;
     if (userId) query.set("userId", userId);
+    query.set("locale", navigator.language);
     fetch(host + "/v1/config?" + query, { credentials: "omit" })
       .then((response) => (response.ok ? response.json() : {}))
       .then(
         guard((config) => {
+          if (current != fetches) return; // a newer request (after identify or reset) answers for now
           const features = Array.isArray(config.features) ? config.features : [];
-          newPageView = watchFeatures(features, (event, feature) => api.track(event, { feature }), guard);
+          if (!watching++) newPageView = watchFeatures(features, (event, feature) => api.track(event, { feature }), guard);
+          surveys.config(config.surveys);
         }),
       )
       .catch(log);
   }
+  /** After the person changed: what the server has for them now (once a config was asked for). */
+  const refresh = () => fetches && !silenced() && loadConfig();
 
   const api = {
     init(key, options) {
@@ -103,7 +126,7 @@ function start() {
         url: host + "/v1/batch",
         fetch: (url, init) => fetch(url, init),
         beacon: navigator.sendBeacon && ((url, body) => navigator.sendBeacon(url, new Blob([body], { type: "text/plain" }))),
-        later: (fn, ms) => setTimeout(guard(fn), ms),
+        later,
         log,
       });
       setInterval(guard(sender.flush), o.flushInterval || 3000);
@@ -124,21 +147,29 @@ function start() {
       if (!silenced()) loadConfig();
     },
     identify(userId, traits) {
-      if (userId != null && userId !== "") store.set("gw_uid", "" + userId);
+      if (userId != null && userId !== "" && store.get("gw_uid") != userId) {
+        store.set("gw_uid", "" + userId);
+        refresh();
+      }
       send("identify", { traits: obj(traits) });
     },
     group: (groupId, traits) => send("group", { groupId, traits: obj(traits) }),
-    track: (event, properties) => send("track", { event, properties: obj(properties) }),
-    page: (properties) =>
+    track(event, properties) {
+      send("track", { event, properties: obj(properties) });
+      surveys.fire("event", event);
+      if (event == "feature_used") surveys.fire("feature", obj(properties).feature);
+    },
+    page(properties) {
       send("page", {
-        properties: Object.assign(
-          { url: location.href, path: location.pathname, title: d.title, referrer: d.referrer },
-          obj(properties),
-        ),
-      }),
+        properties: { url: location.href, path: location.pathname, title: d.title, referrer: d.referrer, ...obj(properties) },
+      });
+      surveys.fire("pageview");
+    },
     reset() {
       store.del("gw_uid");
       store.set("gw_aid", uuid());
+      store.del("gw_seen"); // what the previous person saw says nothing about the next one
+      refresh();
     },
     optOut() {
       store.set("gw_opt", "1");
@@ -146,7 +177,7 @@ function start() {
     },
     optIn: () => store.del("gw_opt"),
     flush: () => sender.flush(),
-    showSurvey: noop, // surveys arrive with the widgets
+    showSurvey: surveys.show, // for previews and tests: now, whatever its trigger, URL or cache
     on(name, callback) {
       const list = (handlers[name] = handlers[name] || []);
       list.push(callback);

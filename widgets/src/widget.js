@@ -1,0 +1,121 @@
+/**
+ * render(survey, hooks): one survey in an open shadow root on a host element appended to <body>,
+ * one question at a time, then the thank-you text for a moment. Never throws into the page.
+ */
+import { guard, h } from "./dom.js";
+import { END, last, next } from "./flow.js";
+import { QUESTIONS } from "./questions/index.js";
+import { adopt } from "./style.js";
+import { theme } from "./theme.js";
+
+const LABELS = { close: "Close", next: "Next", submit: "Submit", skip: "Skip" };
+const THANKS_MS = 2500;
+
+/**
+ * Show `survey` (as GET /v1/config sends it). Hooks, all optional: nonce (a CSP nonce), onShown(),
+ * onAnswer(answers, completed) after each answer and once more at the end, onDismiss() when closed
+ * before the end, onClose() last. Returns {close()}, which closes without calling onDismiss.
+ */
+export function render(survey, hooks) {
+  hooks = hooks || {};
+  const call = (name, ...args) => guard(hooks[name] || (() => {}))(...args);
+  let host, closed, finished, timer;
+
+  function close() {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    const focused = host && document.activeElement == host; // focus is in the widget: give it back
+    if (host) host.remove();
+    if (focused && before && before.focus) guard(() => before.focus({ preventScroll: true }))();
+    call("onClose");
+  }
+
+  const before = document.activeElement;
+  // Someone typing in the page keeps their focus: a space would otherwise answer the survey.
+  let quiet = before && (before.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(before.tagName));
+  try {
+    const questions = (survey.questions || []).filter(Boolean);
+    const labels = Object.assign({}, LABELS, survey.labels);
+    const ctx = { labels, rtl: survey.dir == "rtl" };
+    const answers = {};
+    const find = (id) => questions.find((q) => q.id == id && QUESTIONS[q.type]);
+    if (!find(questions[0] && questions[0].id)) throw 0; // nothing to ask
+
+    const dismiss = () => {
+      if (!finished) call("onDismiss");
+      close();
+    };
+    const title = h("p", { id: "q", className: "q", tabIndex: -1 });
+    const body = h("div");
+    const { vars, position } = theme(survey.appearance);
+    host = h("gapwise-survey");
+    host.style.cssText = "all:initial"; // the page's CSS cannot style the host (custom properties still pass)
+    for (const name in vars) host.style.setProperty(name, vars[name]);
+    const root = host.attachShadow({ mode: "open" });
+    adopt(root, hooks.nonce);
+    root.appendChild(
+      h(
+        "div",
+        {
+          role: "dialog",
+          "aria-modal": "false",
+          "aria-labelledby": "q",
+          className: "box " + position,
+          dir: ctx.rtl ? "rtl" : "ltr",
+          lang: survey.locale,
+          onkeydown(e) {
+            if (e.key == "Escape") {
+              e.stopPropagation(); // the page's own Escape handlers are not about us
+              dismiss();
+            }
+          },
+        },
+        h("button", { type: "button", className: "x", "aria-label": labels.close, onclick: dismiss }, "×"),
+        title,
+        body,
+      ),
+    );
+
+    const finish = () => {
+      finished = true;
+      if (Object.keys(answers).length) call("onAnswer", Object.assign({}, answers), true);
+      title.textContent = survey.thankYou || "Thank you!";
+      body.replaceChildren();
+      title.focus();
+      timer = setTimeout(guard(close), THANKS_MS);
+    };
+
+    const ask = (q) => {
+      if (!q) return finish();
+      const type = QUESTIONS[q.type];
+      const done = (answer) => {
+        if (closed || finished) return;
+        if (answer == null) {
+          if (q.required !== false) return; // only optional questions can be skipped
+        } else {
+          if (!type.valid(q, answer)) return;
+          answers[q.id] = answer;
+          call("onAnswer", Object.assign({}, answers), false);
+        }
+        const id = next(questions, q, answer);
+        ask(id != END && find(id));
+      };
+      title.textContent = q.text; // text, never markup
+      ctx.last = last(questions, q);
+      body.replaceChildren(type.view(q, done, ctx));
+      if (type.auto && q.required === false)
+        body.appendChild(h("button", { type: "button", className: "skip", onclick: () => done(null) }, labels.skip));
+      const first = body.querySelector("button,textarea");
+      if (first && !quiet) first.focus({ preventScroll: true });
+      quiet = 0; // once answering, focus follows the questions
+    };
+
+    document.body.appendChild(host);
+    ask(questions[0]);
+    call("onShown");
+  } catch (e) {
+    close(); // never shown, or broken half-way: tell the tracker it may move on
+  }
+  return { close: guard(close) };
+}

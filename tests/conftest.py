@@ -12,12 +12,14 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 import requests
+from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select, text
 
 from server import create_app, migrate
 from server.db import db, make_engine
 from server.models import Base
 from server.services import keys
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, HostSite
 
 PG_URL = os.environ.get("GAPWISE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -196,3 +198,28 @@ def live_server(app):
             process.kill()
             process.wait()
         process.stdout.close()
+
+
+# --- browser tests: one Chromium per run, a fresh context per test, the host site on its own origin ---
+
+@pytest.fixture(scope="session")
+def chromium():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(live_server, project):
+    host_site = HostSite(live_server, project.write_key)
+    yield host_site
+    host_site.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    yield page
+    context.close()

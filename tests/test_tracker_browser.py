@@ -1,36 +1,11 @@
 """The tracker in a real browser (Debian's Chromium), on a host site of its own origin, against `gapwise serve`."""
 import pytest
-from playwright.sync_api import sync_playwright
 
-from server.db import db
 from server.models import Account, Event, Person
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, HostSite, wait_for
+from tests.browser import wait_for
 from tests.test_features import EXPORT, Api
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site(live_server, project):
-    host_site = HostSite(live_server, project.write_key)
-    yield host_site
-    host_site.close()
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def until(page, predicate, timeout=10.0):
@@ -91,6 +66,9 @@ def test_tagged_features_send_used_on_click_and_seen_on_exposure(client, project
     api.post(json={"key": "alerts", "name": "Alerts", "selector": "#alerts-panel"})
     page.goto(site.url("basic.html"))
     loaded(page)
+    flush(page)
+    # The export button is in view: once its exposure arrives, the tracker knows the features.
+    until(page, lambda: batches.count(Event, Event.name == "feature_seen"))
     page.click("#export-btn .label")  # a click inside the tagged element counts
     page.click("#plain-btn")
     flush(page)

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from server.cli import main
 
 DIST = Path(__file__).resolve().parent.parent / "sdk_js" / "dist"
+WIDGETS = Path(__file__).resolve().parent.parent / "widgets" / "dist"
 
 
 def test_the_tracker_is_served_gzipped_with_a_version_and_validators(client):
@@ -36,6 +37,13 @@ def test_unknown_sdk_files_are_404(client):
 def test_the_built_files_are_within_budget():
     assert len((DIST / "snippet.min.js").read_bytes()) <= 600
     assert len(gzip.compress((DIST / "gapwise.min.js").read_bytes(), 9)) <= 4096
+    assert len(gzip.compress((WIDGETS / "widgets.min.js").read_bytes(), 9)) <= 8192
+
+
+def test_the_widgets_are_served_beside_the_tracker(client):
+    response = client.get("/sdk/widgets.js")
+    assert response.status_code == 200 and response.data == (WIDGETS / "widgets.min.js").read_bytes()
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_project_snippet_prints_the_loader_and_init(app, project):

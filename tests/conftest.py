@@ -155,6 +155,19 @@ class Batches:
             return list(db.session.scalars(stmt))
 
 
+class AdminApi:
+    """Calls /api/v1/<resource> with a project's secret key: api.get("/key"), api.post(json={...})."""
+
+    def __init__(self, client, secret_key, resource):
+        self.client, self.resource = client, resource
+        self.headers = {"Authorization": f"Bearer {secret_key}"}
+
+    def __getattr__(self, method):
+        def call(path="", **kwargs):
+            return getattr(self.client, method)(f"/api/v1/{self.resource}{path}", headers=self.headers, **kwargs)
+        return call
+
+
 @pytest.fixture
 def batches(app, client, project):
     return Batches(app, client, project)

@@ -1,19 +1,17 @@
 """/api/v1/features and `gapwise feature`: tagged features, scoped to the key's project."""
+from functools import partial
+
 import pytest
 from click.testing import CliRunner
 
 from server.cli import main
+from tests.conftest import AdminApi
 
 EXPORT = {"key": "export", "name": "Export reports", "selector": "#export-btn", "event": "Report Exported",
           "core": True, "aha": True, "promised": False, "goals": ["reporting"], "effort": 2}
 
 
-class Api:
-    def __init__(self, client, secret_key):
-        self.client, self.headers = client, {"Authorization": f"Bearer {secret_key}"}
-
-    def __getattr__(self, method):
-        return lambda path="", **kw: getattr(self.client, method)(f"/api/v1/features{path}", headers=self.headers, **kw)
+Api = partial(AdminApi, resource="features")
 
 
 @pytest.fixture

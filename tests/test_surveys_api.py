@@ -1,7 +1,10 @@
 """/api/v1/surveys: surveys with one schema per question type, validated with clear 422 errors."""
 import copy
+from functools import partial
 
 import pytest
+
+from tests.conftest import AdminApi
 
 NPS = {
     "name": "NPS", "kind": "nps", "status": "active",
@@ -32,12 +35,7 @@ CSAT = {"name": "CSAT", "kind": "csat", "questions": [
     {"id": "csat", "type": "rating", "scale": 5, "text": "How satisfied are you with exports?"}]}
 
 
-class Api:
-    def __init__(self, client, secret_key):
-        self.client, self.headers = client, {"Authorization": f"Bearer {secret_key}"}
-
-    def __getattr__(self, method):
-        return lambda path="", **kw: getattr(self.client, method)(f"/api/v1/surveys{path}", headers=self.headers, **kw)
+Api = partial(AdminApi, resource="surveys")
 
 
 @pytest.fixture

@@ -29,12 +29,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .blueprints import api, config, features, health, ingest, sdk, surveys
+    from .blueprints import api, config, features, health, ingest, sdk, segments, surveys
 
     app.register_blueprint(ingest.bp, url_prefix="/v1")
     app.register_blueprint(config.bp, url_prefix="/v1")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(features.bp, url_prefix="/api/v1/features")
+    app.register_blueprint(segments.bp, url_prefix="/api/v1/segments")
     app.register_blueprint(surveys.bp, url_prefix="/api/v1/surveys")
     app.register_blueprint(sdk.bp)
     app.register_blueprint(health.bp)

@@ -7,7 +7,7 @@ import pytest
 from server.db import db
 from server.models import Display, Person, Project, Response
 from server.models.base import utcnow
-from tests.conftest import message
+from tests.conftest import AdminApi, message
 from tests.test_surveys_api import CSAT, NPS, WELCOME, Api
 
 
@@ -230,3 +230,20 @@ def test_the_demo_project_offers_its_welcome_screen_first(app, client):
     offered = client.get(f"/v1/config?writeKey={write_key}&anonymousId=first-visit").get_json()["surveys"]
     assert [s["kind"] for s in offered] == ["welcome", "nps", "csat"]
     assert offered[0]["trigger"]["type"] == "immediate"
+
+
+def test_a_segment_targeted_survey_goes_only_to_people_who_match(client, project, surveys, batches):
+    segment = AdminApi(client, project.secret_key, "segments").post(json={
+        "key": "pro", "name": "Pro plans", "rules": {"match": "all", "conditions": [
+            {"field": "trait", "key": "plan", "op": "eq", "value": "pro"}]}})
+    assert segment.status_code == 201, segment.get_json()
+    survey_id = create(surveys, CSAT, segment="pro")
+    batches.post([message("identify", anonymousId="pro-user", userId=None, traits={"plan": "pro"}),
+                  message("identify", anonymousId="trial-user", userId=None, traits={"plan": "trial"})])
+    assert [s["id"] for s in due(client, project, anon="pro-user")] == [str(survey_id)]
+    assert due(client, project, anon="trial-user") == []
+    assert due(client, project, anon="never-seen") == []
+    explained = surveys.get(f"/{survey_id}/eligibility?person=trial-user").get_json()
+    assert {c["rule"]: c["passed"] for c in explained["checks"]}["segment"] is False
+    deleted = AdminApi(client, project.secret_key, "segments").delete("/pro")
+    assert deleted.status_code == 409 and "CSAT" in deleted.get_json()["message"]

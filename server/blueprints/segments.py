@@ -1,0 +1,43 @@
+"""/api/v1/segments: the project's segments, each with its live count of people (secret key)."""
+from flask import Blueprint, g
+
+from ..auth import require_secret_key
+from ..body import read_json_object
+from ..db import db
+from ..models import Segment
+from ..schemas.segments import SegmentOutSchema, SegmentSchema, SegmentUpdateSchema
+from ..services import segments
+
+bp = Blueprint("segments", __name__)
+bp.before_request(require_secret_key)
+_create, _update, _out = SegmentSchema(), SegmentUpdateSchema(), SegmentOutSchema()
+
+
+def _dump(segment: Segment) -> dict:
+    return {**_out.dump(segment), "count": segments.count_segment(db.session, g.project_id, segment)}
+
+
+@bp.get("")
+def list_segments():
+    return {"segments": [_dump(s) for s in segments.list_segments(db.session, g.project_id)]}
+
+
+@bp.post("")
+def create_segment():
+    return _dump(segments.create_segment(db.session, g.project_id, _create.load(read_json_object()))), 201
+
+
+@bp.get("/<key>")
+def get_segment(key):
+    return _dump(segments.get_segment(db.session, g.project_id, key))
+
+
+@bp.patch("/<key>")
+def update_segment(key):
+    return _dump(segments.update_segment(db.session, g.project_id, key, _update.load(read_json_object())))
+
+
+@bp.delete("/<key>")
+def delete_segment(key):
+    segments.delete_segment(db.session, g.project_id, key)
+    return "", 204

@@ -33,6 +33,10 @@ class _PageHandler(SimpleHTTPRequestHandler):
             body = body.replace("{{" + name + "}}", value)
         data = body.encode()
         self.send_response(200)
+        if file.name.startswith("csp"):
+            # A strict policy: scripts only with the page's nonce, no inline styles.
+            self.send_header("Content-Security-Policy", "default-src 'none'; script-src 'nonce-gw-test-nonce'; "
+                             f"connect-src {self.values['HOST']}; style-src 'self'")
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

@@ -208,3 +208,29 @@ def test_keyboard_only_answering(page, site, surveys, batches):
     page.keyboard.press("Enter")
     [response] = until(page, lambda: [r for r in responses(batches, survey_id) if r.completed])
     assert response.answers == {"score": 9, "promoter": "Fast exports"}
+
+
+def test_a_strict_csp_with_a_nonce_still_gets_its_survey(page, site, surveys, batches):
+    survey_id = create(surveys, CSAT, trigger={"type": "immediate", "delay": 0})
+    page.goto(site.url("csp.html"))
+    question(page).wait_for(timeout=5000)
+    choose(page, "5")
+    until(page, lambda: [r for r in responses(batches, survey_id) if r.completed])
+    violations = page.evaluate("window.__violations")
+    assert [v for v in violations if "favicon" not in v] == []
+
+
+def test_a_phone_screen_and_a_right_to_left_locale(chromium, site, surveys):
+    create(surveys, {**CSAT, "questions": [{"id": "c", "type": "rating", "scale": 5,
+                                            "text": {"en": "Happy?", "ar": "هل أنت راض؟"}}]},
+           trigger={"type": "immediate", "delay": 0})
+    context = chromium.new_context(viewport={"width": 360, "height": 640}, locale="ar-EG")
+    page = context.new_page()
+    page.goto(site.url("surveys.html"))
+    question(page).wait_for(timeout=5000)
+    box = page.evaluate("""() => { const d = document.querySelector('gapwise-survey').shadowRoot
+        .querySelector('[role=dialog]'); const r = d.getBoundingClientRect();
+        return {left: r.left, right: r.right, dir: d.getAttribute('dir'), text: d.querySelector('.q').textContent}; }""")
+    context.close()
+    assert box["dir"] == "rtl" and box["text"] == "هل أنت راض؟"
+    assert 0 <= box["left"] and box["right"] <= 360

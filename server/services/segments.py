@@ -14,16 +14,16 @@ from decimal import Decimal
 
 from sqlalchemy import (Boolean, ColumnElement, Float, String, and_, case, cast, false, func, literal, not_, or_, select,
                         true)
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from ..errors import Conflict, NotFound, Unprocessable
+from ..errors import Conflict, Unprocessable
 from ..models import Account, Event, Feature, Person, Segment, Survey
 from ..models.base import utcnow
 from ..schemas.segments import ACCOUNT_COLUMNS
-from . import config_cache, journey
+from . import journey
+from .keyed import commit_keyed, get_keyed, list_keyed
 
 _COMPARE = {"eq": operator.eq, "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 _NEGATED = {"neq": "eq", "not_in": "in", "not_exists": "exists"}
@@ -34,15 +34,12 @@ _COUNTS = ("event_count", "feature_count")
 
 def list_segments(session: Session, project_id: int) -> list[Segment]:
     """A project's segments, by key."""
-    return list(session.scalars(select(Segment).where(Segment.project_id == project_id).order_by(Segment.key)))
+    return list_keyed(session, Segment, project_id)
 
 
 def get_segment(session: Session, project_id: int, key: str) -> Segment:
     """One segment of the project, or NotFound."""
-    segment = session.scalar(select(Segment).where(Segment.project_id == project_id, Segment.key == key))
-    if segment is None:
-        raise NotFound(f"No segment with key {key!r}.")
-    return segment
+    return get_keyed(session, Segment, project_id, key)
 
 
 def create_segment(session: Session, project_id: int, data: dict) -> Segment:
@@ -50,7 +47,7 @@ def create_segment(session: Session, project_id: int, data: dict) -> Segment:
     _check_features(session, project_id, data["rules"])
     segment = Segment(project_id=project_id, **data)
     session.add(segment)
-    _commit(session, project_id, data["key"])
+    commit_keyed(session, Segment, project_id, data["key"])
     return segment
 
 
@@ -61,7 +58,7 @@ def update_segment(session: Session, project_id: int, key: str, changes: dict) -
         _check_features(session, project_id, changes["rules"])
     for field, value in changes.items():
         setattr(segment, field, value)
-    _commit(session, project_id, key)
+    commit_keyed(session, Segment, project_id, key)
     return segment
 
 
@@ -73,22 +70,12 @@ def delete_segment(session: Session, project_id: int, key: str) -> None:
     if users:
         raise Conflict(f"Surveys target segment {key!r}: {', '.join(users)}. Retarget them first.")
     session.delete(segment)
-    _commit(session, project_id, key)
+    commit_keyed(session, Segment, project_id, key)
 
 
 def count_segment(session: Session, project_id: int, segment: Segment) -> int:
     """How many of the project's people the segment matches now."""
     return count_matching(session, project_id, segment.rules)
-
-
-def _commit(session: Session, project_id: int, key: str) -> None:
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(f"A segment with key {key!r} already exists.") from None
-    # Surveys that target the segment are judged again on the next /v1/config.
-    config_cache.invalidate(project_id)
 
 
 def _check_features(session: Session, project_id: int, rules: dict) -> None:

@@ -47,9 +47,6 @@ def seed(url: str) -> tuple[str, str]:
     from server.schemas.surveys import SurveySchema
     from server.services import demo, features, ingest, keys, surveys
 
-    sys.path.insert(0, os.path.join(ROOT, "tests"))
-    from test_surveys_api import CSAT, NPS, WELCOME
-
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
@@ -58,8 +55,8 @@ def seed(url: str) -> tuple[str, str]:
         for project in (plain, busy):
             for spec in demo.DEMO_FEATURES:
                 features.create_feature(db.session, project.id, spec)
-        ids = [surveys.create_survey(db.session, busy.id, SurveySchema().load({**s, "status": "active"})).id
-               for s in (NPS, CSAT, WELCOME)]
+        ids = [surveys.create_survey(db.session, busy.id, SurveySchema().load(spec)).id
+               for spec in demo.DEMO_SURVEYS]
         now = utcnow()
         messages = [{"type": "survey", "messageId": str(uuid.uuid4()), "anonymousId": f"person-{n}",
                      "surveyId": str(ids[n % 3]), "action": "dismissed", "displayId": str(uuid.uuid4()),

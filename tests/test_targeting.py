@@ -247,3 +247,15 @@ def test_a_segment_targeted_survey_goes_only_to_people_who_match(client, project
     assert {c["rule"]: c["passed"] for c in explained["checks"]}["segment"] is False
     deleted = AdminApi(client, project.secret_key, "segments").delete("/pro")
     assert deleted.status_code == 409 and "CSAT" in deleted.get_json()["message"]
+
+
+def test_answers_given_before_signing_in_on_a_second_device_stay_with_the_user(surveys, batches):
+    survey_id = create(surveys, WELCOME)
+    batches.post([message("identify", anonymousId="laptop", userId="ada")])
+    batches.post([survey_message(survey_id, "answered", anon="phone", answers={"role": "pm"})])
+    batches.post([message("identify", anonymousId="phone", userId="ada", traits={})])  # merges the phone into ada
+    [ada] = batches.all(Person)
+    [response] = batches.all(Response)
+    assert response.person_id == ada.id and response.answers == {"role": "pm"}
+    assert [d.person_id for d in batches.all(Display)] == [ada.id]
+    assert ada.traits["role"] == "pm"

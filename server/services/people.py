@@ -13,11 +13,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..db import UTCDateTime
-from ..models import Account, Event, Person, PersonAlias
+from ..models import Account, Display, Event, Person, PersonAlias, Response
 from ..models.base import utcnow
 from .sql import insert_ignoring_conflicts
 
 _PEOPLE, _ALIASES, _ACCOUNTS, _EVENTS = Person.__table__, PersonAlias.__table__, Account.__table__, Event.__table__
+_DISPLAYS, _RESPONSES = Display.__table__, Response.__table__
 ACCOUNT_FIELDS = ("name", "plan", "tier", "mrr")
 
 
@@ -161,7 +162,8 @@ def merge_person(session: Session, source_id: int, target_id: int) -> None:
     if source is None or target is None:
         return
     session.execute(update(_ALIASES).where(_ALIASES.c.person_id == source_id).values(person_id=target_id))
-    session.execute(update(_EVENTS).where(_EVENTS.c.person_id == source_id).values(person_id=target_id))
+    for table in (_EVENTS, _DISPLAYS, _RESPONSES):  # everything that belongs to a person moves with them
+        session.execute(update(table).where(table.c.person_id == source_id).values(person_id=target_id))
     session.execute(update(_PEOPLE).where(_PEOPLE.c.id == target_id).values(
         traits=merge_traits(source.traits, target.traits or {}),
         first_seen=min(source.first_seen, target.first_seen),

@@ -3,7 +3,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..models import Display, Person, PersonAlias, Project, Response, Segment, Survey
@@ -49,14 +49,19 @@ def load_history(session: Session, project_id: int, anonymous_id: str | None, us
     history = History(person_id, user_id or anonymous_id)
     if person_id is None:
         return history
-    for survey_id, last in session.execute(
-            select(Display.survey_id, func.max(Display.shown_at))
-            .where(Display.project_id == project_id, Display.person_id == person_id).group_by(Display.survey_id)):
+    # One query: per survey, the last display and whether any of its displays got a complete answer.
+    answered = func.max(case((Response.completed.is_(True), 1), else_=0))
+    for survey_id, last, done in session.execute(
+            select(Display.survey_id, func.max(Display.shown_at), answered)
+            .outerjoin(Response, (Response.project_id == Display.project_id)
+                       & (Response.display_id == Display.display_id))
+            .where(Display.project_id == project_id, Display.person_id == person_id)
+            .group_by(Display.survey_id)):
         history.last_shown[survey_id] = last
         history.shown.add(survey_id)
+        if done:
+            history.completed.add(survey_id)
     history.last_any = max(history.last_shown.values(), default=None)
-    history.completed = set(session.scalars(select(Response.survey_id).where(
-        Response.project_id == project_id, Response.person_id == person_id, Response.completed.is_(True))))
     return history
 
 

@@ -120,3 +120,12 @@ def test_a_question_text_is_stored_as_given_not_interpreted(api):
     xss = "<img src=x onerror=alert(1)>"
     body = api.post(json={**CSAT, "questions": [{"id": "c", "type": "rating", "scale": 5, "text": xss}]}).get_json()
     assert body["questions"][0]["text"] == {"en": xss}
+
+
+def test_a_targeting_change_keeps_the_rest_of_the_targeting(api):
+    survey_id = api.post(json=NPS).get_json()["id"]
+    changed = api.patch(f"/{survey_id}", json={"targeting": {"recontactDays": 7}})
+    assert changed.status_code == 200, changed.get_json()
+    targeting = changed.get_json()["targeting"]
+    assert targeting["recontactDays"] == 7 and targeting["priority"] == 5
+    assert targeting["trigger"]["event"] == "Report Exported"

@@ -259,3 +259,13 @@ def test_answers_given_before_signing_in_on_a_second_device_stay_with_the_user(s
     assert response.person_id == ada.id and response.answers == {"role": "pm"}
     assert [d.person_id for d in batches.all(Display)] == [ada.id]
     assert ada.traits["role"] == "pm"
+
+
+def test_a_feature_that_triggers_a_survey_cannot_be_deleted(client, project, surveys):
+    features = AdminApi(client, project.secret_key, "features")
+    features.post(json={"key": "share", "name": "Share", "selector": "#share-btn"})
+    survey_id = create(surveys, CSAT, trigger={"type": "feature", "feature": "share", "delay": 0})
+    refused = features.delete("/share")
+    assert refused.status_code == 409 and "CSAT" in refused.get_json()["message"]
+    surveys.patch(f"/{survey_id}", json={"targeting": {"trigger": {"type": "pageview"}}})
+    assert features.delete("/share").status_code == 204

@@ -1,8 +1,9 @@
 """Features of a project: create, read, update, delete; always scoped to one project."""
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import Unprocessable
-from ..models import Feature
+from ..errors import Conflict, Unprocessable
+from ..models import Feature, Survey
 from .keyed import commit_keyed, get_keyed, list_keyed
 
 
@@ -37,6 +38,11 @@ def update_feature(session: Session, project_id: int, key: str, changes: dict) -
 
 
 def delete_feature(session: Session, project_id: int, key: str) -> None:
-    """Remove a feature."""
-    session.delete(get_feature(session, project_id, key))
+    """Remove a feature no survey is triggered by (such a survey could never show again)."""
+    feature = get_feature(session, project_id, key)
+    triggered = [s.name for s in session.scalars(select(Survey).where(Survey.project_id == project_id))
+                 if ((s.targeting or {}).get("trigger") or {}).get("feature") == key]
+    if triggered:
+        raise Conflict(f"Surveys are triggered by feature {key!r}: {', '.join(triggered)}. Change them first.")
+    session.delete(feature)
     commit_keyed(session, Feature, project_id, key)

@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound, Unprocessable
 from ..models import Feature, Segment, Survey
+from ..schemas.surveys import TargetingSchema
 from . import config_cache
 
 CONTENT_FIELDS = ("defaultLocale", "questions", "thankYou")
@@ -58,7 +59,8 @@ def _apply(session: Session, project_id: int, survey: Survey, data: dict) -> Non
     if any(name in data for name in CONTENT_FIELDS):
         survey.content = {**survey.content, **{n: data[n] for n in CONTENT_FIELDS if n in data}}
     if "targeting" in data:
-        targeting = data["targeting"]
+        # A change names only what changes: the rest of the targeting stays as it was (or its default).
+        targeting = {**TargetingSchema().load({}), **(survey.targeting or {}), **data["targeting"]}
         survey.targeting = targeting
         survey.segment_id = _segment_id(session, project_id, targeting["segment"])
         _check_feature(session, project_id, targeting["trigger"].get("feature"))

@@ -3,7 +3,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from ..models import Display, Person, PersonAlias, Project, Response, Segment, Survey
@@ -31,15 +31,28 @@ class History:
     shown: set[int] = field(default_factory=set)
 
 
+# Built once: /v1/config runs these for every person with surveys due, so they skip statement building.
+_PROJECT, _PERSON = bindparam("project_id"), bindparam("person_id")
+_BY_USER = select(Person.id).where(Person.project_id == _PROJECT, Person.user_id == bindparam("key"))
+_BY_ALIAS = select(PersonAlias.person_id).where(PersonAlias.project_id == _PROJECT,
+                                                PersonAlias.anonymous_id == bindparam("key"))
+# Per survey: the last display, and whether any of its displays got a complete answer.
+_HISTORY = (
+    select(Display.survey_id, func.max(Display.shown_at), func.max(case((Response.completed.is_(True), 1), else_=0)))
+    .outerjoin(Response, (Response.project_id == Display.project_id) & (Response.display_id == Display.display_id))
+    .where(Display.project_id == _PROJECT, Display.person_id == _PERSON)
+    .group_by(Display.survey_id)
+)
+
+
 def find_person(session: Session, project_id: int, anonymous_id: str | None, user_id: str | None) -> int | None:
     """The person behind these ids, if Gapwise has seen them."""
     if user_id:
-        person = session.scalar(select(Person.id).where(Person.project_id == project_id, Person.user_id == user_id))
+        person = session.scalar(_BY_USER, {"project_id": project_id, "key": user_id})
         if person is not None:
             return person
     if anonymous_id:
-        return session.scalar(select(PersonAlias.person_id).where(
-            PersonAlias.project_id == project_id, PersonAlias.anonymous_id == anonymous_id))
+        return session.scalar(_BY_ALIAS, {"project_id": project_id, "key": anonymous_id})
     return None
 
 
@@ -49,14 +62,7 @@ def load_history(session: Session, project_id: int, anonymous_id: str | None, us
     history = History(person_id, user_id or anonymous_id)
     if person_id is None:
         return history
-    # One query: per survey, the last display and whether any of its displays got a complete answer.
-    answered = func.max(case((Response.completed.is_(True), 1), else_=0))
-    for survey_id, last, done in session.execute(
-            select(Display.survey_id, func.max(Display.shown_at), answered)
-            .outerjoin(Response, (Response.project_id == Display.project_id)
-                       & (Response.display_id == Display.display_id))
-            .where(Display.project_id == project_id, Display.person_id == person_id)
-            .group_by(Display.survey_id)):
+    for survey_id, last, done in session.execute(_HISTORY, {"project_id": project_id, "person_id": person_id}):
         history.last_shown[survey_id] = last
         history.shown.add(survey_id)
         if done:

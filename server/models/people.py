@@ -31,7 +31,7 @@ class Person(Base):
     """Someone using the tracked product; `user_id` is set once they are identified."""
 
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("project_id", "user_id"), Index("ix_people_project_id_stage", "project_id", "stage"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
@@ -40,6 +40,11 @@ class Person(Base):
     traits: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The journey: the furthest stage reached and when each was reached (see services.journey).
+    stage: Mapped[str] = mapped_column(String(16), default="trial", server_default="trial")
+    aha_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PersonAlias(Base):

@@ -20,6 +20,9 @@ class Project(Base):
     allowed_origins: Mapped[list] = mapped_column(JSONDoc, default=list)
     # Hours after any survey was shown to a person before another may be shown to them.
     survey_cooldown_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    # Journey rules and gap thresholds as the project set them; defaults fill the rest (services.settings).
+    journey_rules: Mapped[dict] = mapped_column(JSONDoc, default=dict, server_default="{}")
+    gap_thresholds: Mapped[dict] = mapped_column(JSONDoc, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     secret_keys: Mapped[list["SecretKey"]] = relationship(back_populates="project")

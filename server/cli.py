@@ -211,3 +211,6 @@ def _load_or_usage_error(schema, data: dict) -> dict:
         problems = "; ".join(f"{field}: {' '.join(map(str, msgs))}"
                              for field, msgs in error.normalized_messages().items())
         raise click.UsageError(problems) from None
+
+
+from . import cli_journey  # noqa: E402,F401  (registers its commands on `main`)

@@ -88,6 +88,19 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def gapwise(app):
+    """Run the `gapwise` command line against the test database, configured through the environment."""
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    def run(*args):
+        return CliRunner().invoke(main, [str(a) for a in args], env={"GAPWISE_DATABASE_URL": app.config["DATABASE_URL"]})
+
+    return run
+
+
 class ProjectKeys:
     """A project created for a test, with its write and secret keys."""
 

@@ -4,6 +4,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Unprocessable
 from ..models import Feature, Survey
+from ..db import write_lock_options
+from . import journey, rollups
 from .keyed import commit_keyed, get_keyed, list_keyed
 
 
@@ -22,19 +24,33 @@ def create_feature(session: Session, project_id: int, data: dict) -> Feature:
     feature = Feature(project_id=project_id, **data)
     session.add(feature)
     commit_keyed(session, Feature, project_id, data["key"])
+    _backfill(session, project_id, feature, journey_changed=feature.core or feature.aha)
     return feature
 
 
 def update_feature(session: Session, project_id: int, key: str, changes: dict) -> Feature:
     """Change some fields of a feature; it must keep a selector or an event."""
     feature = get_feature(session, project_id, key)
+    before = (feature.event, feature.core, feature.aha)
     for field, value in changes.items():
         setattr(feature, field, value)
     if not feature.selector and not feature.event:
         session.rollback()
         raise Unprocessable(errors={"selector": ["Give a selector, an event, or both."]})
     commit_keyed(session, Feature, project_id, feature.key)
+    if before != (feature.event, feature.core, feature.aha):
+        _backfill(session, project_id, feature, journey_changed=before[1:] != (feature.core, feature.aha)
+                  or feature.core or feature.aha)
     return feature
+
+
+def _backfill(session: Session, project_id: int, feature: Feature, journey_changed: bool) -> None:
+    """Count the events sent before the feature existed (or before its event changed); move people on."""
+    session.connection(execution_options=write_lock_options())
+    rollups.rebuild(session, project_id, feature_ids=[feature.id])
+    if journey_changed:
+        journey.recompute(session, project_id)
+    session.commit()
 
 
 def delete_feature(session: Session, project_id: int, key: str) -> None:
@@ -44,5 +60,10 @@ def delete_feature(session: Session, project_id: int, key: str) -> None:
                  if ((s.targeting or {}).get("trigger") or {}).get("feature") == key]
     if triggered:
         raise Conflict(f"Surveys are triggered by feature {key!r}: {', '.join(triggered)}. Change them first.")
-    session.delete(feature)
+    shaped_journey = feature.core or feature.aha
+    session.delete(feature)  # its rollups go with it
     commit_keyed(session, Feature, project_id, key)
+    if shaped_journey:
+        session.connection(execution_options=write_lock_options())
+        journey.recompute(session, project_id)
+        session.commit()

@@ -12,7 +12,7 @@ from ..db import UTCDateTime, write_lock_options
 from ..errors import BadRequest, PayloadTooLarge, StorageUnavailable
 from ..models import Event
 from ..schemas.batch import EnvelopeSchema, load_message
-from . import people, responses
+from . import journey, people, responses, rollups
 from .keys import ProjectRef
 from .sql import insert_ignoring_conflicts, is_write_conflict
 
@@ -181,4 +181,8 @@ def _apply_effects(session, project_id, messages, person_ids, inserted: set) -> 
     people.touch_people(session, seen)
     people.apply_traits(session, traits)
     people.apply_groups(session, project_id, groups)
+    stored = [(p, m) for m, p in zip(messages, person_ids) if m["messageId"] in inserted]
+    features = rollups.project_features(session, project_id)
+    used = rollups.record(session, project_id, features, stored)
+    journey.advance(session, project_id, features, used, stored)
     responses.record(session, project_id, surveys)

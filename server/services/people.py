@@ -13,12 +13,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..db import UTCDateTime
-from ..models import Account, Display, Event, Person, PersonAlias, Response
+from ..models import Account, Display, Event, Person, PersonAlias, PersonGoal, Response
 from ..models.base import utcnow
+from . import journey, rollups
 from .sql import insert_ignoring_conflicts
 
 _PEOPLE, _ALIASES, _ACCOUNTS, _EVENTS = Person.__table__, PersonAlias.__table__, Account.__table__, Event.__table__
-_DISPLAYS, _RESPONSES = Display.__table__, Response.__table__
+_DISPLAYS, _RESPONSES, _GOALS = Display.__table__, Response.__table__, PersonGoal.__table__
 ACCOUNT_FIELDS = ("name", "plan", "tier", "mrr")
 
 
@@ -169,7 +170,14 @@ def merge_person(session: Session, source_id: int, target_id: int) -> None:
         first_seen=min(source.first_seen, target.first_seen),
         last_seen=max(source.last_seen, target.last_seen),
         account_id=target.account_id or source.account_id))
+    goals = [{**row._asdict(), "person_id": target_id} for row in session.execute(
+        select(_GOALS.c.project_id, _GOALS.c.goal, _GOALS.c.chosen_at).where(_GOALS.c.person_id == source_id))]
+    insert_ignoring_conflicts(session, _GOALS, goals, ["project_id", "person_id", "goal"])
     session.execute(delete(_PEOPLE).where(_PEOPLE.c.id == source_id))
+    # The source's rollups went with it; the target's are rebuilt from the events they now hold.
+    project_id = session.scalar(select(_PEOPLE.c.project_id).where(_PEOPLE.c.id == target_id))
+    rollups.rebuild(session, project_id, person_ids=[target_id])
+    journey.recompute(session, project_id, person_ids=[target_id])
 
 
 _TOUCH = (

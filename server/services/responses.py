@@ -2,12 +2,12 @@
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..models import Display, Response, Survey
+from ..models import Display, PersonGoal, Response, Survey
 from . import people
-from .journey import stage_of
+from .journey import milestones_of
 from .sql import insert_ignoring_conflicts
 
-_DISPLAYS, _RESPONSES = Display.__table__, Response.__table__
+_DISPLAYS, _RESPONSES, _GOALS = Display.__table__, Response.__table__, PersonGoal.__table__
 
 
 def record(session: Session, project_id: int, items: list[tuple[int, dict]]) -> None:
@@ -16,12 +16,12 @@ def record(session: Session, project_id: int, items: list[tuple[int, dict]]) -> 
     items = [(p, m) for p, m in items if m["surveyId"] in surveys]
     if not items:
         return
-    stages = {p: stage_of(session, p) for p, _ in items}
+    journeys = milestones_of(session, (p for p, _ in items))
     displays = {}
     for person, m in items:  # every message implies its display, even if "shown" was lost
         key = m["displayId"] or m["messageId"]
         displays.setdefault(key, {"project_id": project_id, "survey_id": int(m["surveyId"]), "person_id": person,
-                                  "display_id": key, "stage": stages[person], "shown_at": m["timestamp"]})
+                                  "display_id": key, "stage": _stage(journeys, person, m), "shown_at": m["timestamp"]})
     insert_ignoring_conflicts(session, _DISPLAYS, list(displays.values()), ["project_id", "display_id"])
     for person, m in items:
         key = m["displayId"] or m["messageId"]
@@ -29,7 +29,13 @@ def record(session: Session, project_id: int, items: list[tuple[int, dict]]) -> 
             session.execute(update(_DISPLAYS).where(_DISPLAYS.c.project_id == project_id,
                                                     _DISPLAYS.c.display_id == key).values(dismissed_at=m["timestamp"]))
         elif m["action"] == "answered":
-            _answer(session, project_id, person, m, key, surveys[m["surveyId"]], stages[person])
+            _answer(session, project_id, person, m, key, surveys[m["surveyId"]], _stage(journeys, person, m))
+
+
+def _stage(journeys: dict, person: int, m: dict) -> str:
+    """The stage the person was in when the message happened."""
+    journey = journeys.get(person)
+    return journey.stage_at(m["timestamp"]) if journey else "trial"
 
 
 def _surveys(session: Session, project_id: int, ids: set[str]) -> dict[str, dict]:
@@ -61,9 +67,23 @@ def _answer(session, project_id, person, m, display_id, content, stage) -> None:
         session.execute(update(_DISPLAYS).where(_DISPLAYS.c.project_id == project_id,
                                                 _DISPLAYS.c.display_id == display_id,
                                                 _DISPLAYS.c.answered_at.is_(None)).values(answered_at=m["timestamp"]))
+    _record_goals(session, project_id, person, questions, answers, m["timestamp"])
     traits = {q["trait"]: answers[qid] for qid, q in questions.items() if q.get("trait") and qid in answers}
     if traits:
         people.apply_traits(session, {person: [traits]})
+
+
+def _record_goals(session, project_id, person, questions, answers, at) -> None:
+    """Welcome-screen choices name goals; the gap engine reads who expected what from them."""
+    goals = set()
+    for qid, value in answers.items():
+        chosen = value if isinstance(value, list) else [value]
+        for choice in questions[qid].get("choices") or ():
+            if choice["id"] in chosen:
+                goals.update(choice.get("goals") or ())
+    insert_ignoring_conflicts(session, _GOALS, [
+        {"project_id": project_id, "person_id": person, "goal": g, "chosen_at": at} for g in sorted(goals)],
+        ["project_id", "person_id", "goal"])
 
 
 def _valid(question: dict, value) -> bool:

@@ -187,7 +187,7 @@ def _py_value(condition: dict, facts: _Facts):
     if condition["field"] == "trait":
         return (facts.person.traits or {}).get(condition["key"])
     if condition["field"] == "stage":
-        return journey.stage_of(facts.session, facts.person.id)
+        return facts.person.stage
     if facts.account is None:
         return None
     if condition["key"] in ACCOUNT_COLUMNS:
@@ -220,6 +220,11 @@ def count_matching(session: Session, project_id: int, rules: dict, now: datetime
 def matching_person_ids(session: Session, project_id: int, rules: dict, now: datetime | None = None) -> list[int]:
     """The ids of the project's people who match the rules, in one SQL statement, by id."""
     return list(session.scalars(_matching(select(Person.id), project_id, rules, now).order_by(Person.id)))
+
+
+def person_ids_statement(project_id: int, rules: dict, now: datetime | None = None):
+    """A SELECT of the matching people's ids, to use as `IN (...)` in other statements."""
+    return _matching(select(Person.id), project_id, rules, now)
 
 
 def _matching(stmt, project_id: int, rules: dict, now: datetime | None):

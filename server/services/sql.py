@@ -1,6 +1,10 @@
 """SQL helpers that read the same on SQLite and PostgreSQL."""
-from sqlalchemy import Table
+from datetime import datetime
+
+from sqlalchemy import Integer, Table, case
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,3 +33,43 @@ def is_write_conflict(error: DBAPIError) -> bool:
     if isinstance(error, IntegrityError):
         return True
     return getattr(error.orig, "sqlstate", None) in _CONFLICT_STATES
+
+
+class day_of(FunctionElement):
+    """Whole days since 1970-01-01 UTC of a timestamp column, as an integer (see models.usage)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(day_of, "sqlite")
+def _day_of_sqlite(element, compiler, **kw):
+    return f"(CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER) / 86400)"
+
+
+@compiles(day_of, "postgresql")
+def _day_of_postgresql(element, compiler, **kw):
+    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)}) / 86400) AS INTEGER)"
+
+
+def day_number(moment: datetime) -> int:
+    """The same day number in Python, for an aware datetime."""
+    return int(moment.timestamp() // 86400)
+
+
+def upsert_adding(session: Session, table: Table, rows: list[dict], key: list[str], added: list[str],
+                  earliest: list[str] = ()) -> None:
+    """Insert rows, or add their `added` counts to the stored row with the same key (and keep the earliest times).
+
+    The rows are written in key order, so concurrent writers lock the same rows in the same order.
+    """
+    if not rows:
+        return
+    rows = sorted(rows, key=lambda r: tuple(r[k] for k in key))
+    stmt = _INSERTS[session.get_bind().dialect.name](table)
+    new = stmt.excluded
+    changes = {c: table.c[c] + new[c] for c in added}
+    for c in earliest:
+        old = table.c[c]
+        changes[c] = case((old.is_(None), new[c]), (new[c].is_(None), old), (new[c] < old, new[c]), else_=old)
+    session.execute(stmt.values(rows).on_conflict_do_update(index_elements=key, set_=changes))

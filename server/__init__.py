@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .blueprints import api, config, features, health, ingest, scores, sdk, segments, surveys
+    from .blueprints import api, config, features, gaps, health, ingest, journey, scores, sdk, segments, surveys
 
     app.register_blueprint(ingest.bp, url_prefix="/v1")
     app.register_blueprint(config.bp, url_prefix="/v1")
@@ -37,6 +37,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(features.bp, url_prefix="/api/v1/features")
     app.register_blueprint(segments.bp, url_prefix="/api/v1/segments")
     app.register_blueprint(surveys.bp, url_prefix="/api/v1/surveys")
+    app.register_blueprint(journey.bp, url_prefix="/api/v1")
+    app.register_blueprint(gaps.bp, url_prefix="/api/v1")
     app.register_blueprint(scores.bp, url_prefix="/api/v1/scores")
     app.register_blueprint(sdk.bp)
     app.register_blueprint(health.bp)

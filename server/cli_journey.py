@@ -1,9 +1,11 @@
 """`gapwise rollups`, `gapwise journey`, `gapwise gaps` and `gapwise accounts`: the gap engine from a terminal."""
+from datetime import UTC
+
 import click
 
 from .cli import _app, _existing_project, _project_option, _storage_guard, main
 from .db import db, write_lock_options
-from .services import journey, rollups
+from .services import gaps, health, journey, rollups
 
 
 @main.group("rollups")
@@ -25,3 +27,55 @@ def rollups_rebuild(project_id) -> None:
 
     changed = _storage_guard(_app(), run)
     click.echo(f"rollups rebuilt for project {project_id}; {changed} people changed stage")
+
+
+def _at_option(func):
+    return click.option("--at", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z",
+                                                             "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S"]),
+                        help="Measure the window ending on this day (default: today, UTC).")(func)
+
+
+def _aware(at):
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+
+@main.command("gaps")
+@_project_option
+@_at_option
+def gaps_command(project_id, at) -> None:
+    """Print the gap report: the gaps to close, highest priority first."""
+    report = _storage_guard(_app(), lambda: gaps.report(db.session, _existing_project(project_id), _aware(at)))
+    window = report["window"]
+    click.echo(_table(["PRIORITY", "TYPE", "SUBJECT", "COHORT", "SEVERITY", "AFFECTED", "TREND", "STATUS", "READS AS"],
+                      [[f"{g['priority']:,.0f}", g["type"], g["subject"], g["cohort"], f"{g['severity']:.2f}",
+                        _affected(g), g["trend"], g["remediation"]["status"], g["headline"]]
+                       for g in report["gaps"]]))
+    click.echo(f"\nwindow {window['start']:%Y-%m-%d} to {window['end']:%Y-%m-%d} ({window['days']} days); "
+               f"{sum(g['flagged'] for g in report['gaps'])} gaps flagged")
+
+
+def _affected(g: dict) -> str:
+    if not g["flagged"]:
+        return "-"
+    if g["valueBasis"] == "mrr":
+        return f"{g['affectedPeople']} people, ${g['mrr']:,.0f} MRR"
+    return f"{g['affectedPeople']} people"
+
+
+@main.command("accounts")
+@_project_option
+@_at_option
+def accounts_command(project_id, at) -> None:
+    """Print account health, at-risk accounts first, with the reasons."""
+    found = _storage_guard(_app(), lambda: health.accounts(db.session, _existing_project(project_id), _aware(at)))
+    click.echo(_table(["ACCOUNT", "MRR", "PEOPLE", "SCORE", "AT RISK", "REASONS"],
+                      [[a["name"] or a["externalId"], f"{a['mrr'] or 0:,.0f}", str(a["people"]), str(a["score"]),
+                        "yes" if a["atRisk"] else "", "; ".join(a["reasons"]) or "-"] for a in found]))
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    """Columns padded to their widest cell; the last column runs free."""
+    if not rows:
+        return "  ".join(header) + "\n(none)"
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    return "\n".join("  ".join([*(c.ljust(w) for c, w in zip(r, widths)), r[-1]]).rstrip() for r in [header, *rows])

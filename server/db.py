@@ -106,3 +106,10 @@ db = Database()
 def write_lock_options() -> dict:
     """Execution options for a transaction that will write (see _tune_sqlite)."""
     return {"write_lock": True}
+
+
+def begin_write(session: Session) -> None:
+    """End the read transaction a request may have begun (finding its key) and begin one holding the write lock."""
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options=write_lock_options())

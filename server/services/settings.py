@@ -2,6 +2,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..db import begin_write
 from ..errors import NotFound
 from ..models import Project
 from ..schemas.settings import GapThresholdsSchema, JourneyRulesSchema
@@ -23,6 +24,7 @@ def set_journey_rules(session: Session, project_id: int, rules: dict) -> dict:
     """Replace the rules and put every person on the stage the new rules give (one transaction)."""
     from . import journey
 
+    begin_write(session)
     project = _project(session, project_id)
     project.journey_rules = _rules.dump(_rules.load(rules))
     journey.recompute(session, project_id)

@@ -1,0 +1,38 @@
+"""/api/v1/gaps: the prioritised gap report, remediation, thresholds; /api/v1/accounts/health (secret key)."""
+from flask import Blueprint, g, request
+
+from ..auth import require_secret_key
+from ..body import read_json_object
+from ..db import db
+from ..schemas.gaps import GapsQuerySchema, RemediationSchema
+from ..services import gaps, health, settings
+
+bp = Blueprint("gaps", __name__)
+bp.before_request(require_secret_key)
+_query, _remediation = GapsQuerySchema(), RemediationSchema()
+
+
+@bp.get("/gaps")
+def get_report():
+    return gaps.report(db.session, g.project_id, _query.load(request.args)["at"])
+
+
+@bp.patch("/gaps/<int:gap_id>")
+def update_gap(gap_id):
+    return gaps.update_remediation(db.session, g.project_id, gap_id, _remediation.load(read_json_object()))
+
+
+@bp.get("/gaps/thresholds")
+def get_thresholds():
+    return settings.gap_thresholds(db.session, g.project_id)
+
+
+@bp.put("/gaps/thresholds")
+def put_thresholds():
+    """Replace the thresholds (omitted ones take their defaults)."""
+    return settings.set_gap_thresholds(db.session, g.project_id, read_json_object())
+
+
+@bp.get("/accounts/health")
+def accounts_health():
+    return {"accounts": health.accounts(db.session, g.project_id, _query.load(request.args)["at"])}

@@ -113,12 +113,19 @@ def project_snippet(project_id: int, host: str) -> None:
 def demo() -> None:
     """Create the demo project with sample people and events, and print its keys."""
     app = _app()
-    result = _storage_guard(app, lambda: demo_service.seed(db.session))
+
+    def seed_and_report():
+        seeded = demo_service.seed(db.session)
+        return seeded, demo_service.gap_lines(db.session, seeded.project_id)
+
+    result, gap_lines = _storage_guard(app, seed_and_report)
     click.echo(f"demo project: {result.project_name} (id {result.project_id})")
     click.echo(f"write key: {result.write_key}")
     if result.secret_key:
         click.echo(f"secret key: {result.secret_key}")
     click.echo(f"sample events stored: {result.events}")
+    for line in gap_lines:
+        click.echo(line)
 
 
 @main.command()

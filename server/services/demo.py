@@ -1,34 +1,49 @@
-"""The demo project: a few accounts and people using a small SaaS app, sent through real ingestion."""
-import random
-import uuid
-from dataclasses import dataclass
-from datetime import timedelta
+"""The demo project: the features, surveys and segments of a small analytics SaaS, and its simulated people.
+
+`configure` sets the project up (idempotent); `seed` also loads the simulation of `demo_data`, whose
+planted gaps the gap report should flag. `examples/simulate.py` is the command-line way to the same data.
+"""
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Event, Project
 from ..models.base import utcnow
+from ..schemas.segments import SegmentSchema
 from ..schemas.surveys import SurveySchema
-from . import features, ingest, keys, surveys
+from . import demo_data, features, ingest, keys, segments, surveys
 
 DEMO_NAME = "Gapwise Demo"
-ACCOUNTS = [("acme", "Acme Inc", "pro", 1200), ("globex", "Globex", "starter", 300), ("initech", "Initech", "trial", 0)]
-FEATURES = ["Report Exported", "Dashboard Shared", "Alert Created", "Integration Connected"]
-PAGES = ["/", "/reports", "/dashboards", "/alerts", "/settings"]
+BATCH = 500
+
 # The tagged features of examples/app (its buttons), with the events that also count as their use.
 DEMO_FEATURES = [
     {"key": "export", "name": "Export reports", "selector": "#export-btn", "event": "Report Exported",
      "core": True, "aha": True, "goals": ["reporting"], "effort": 2},
     {"key": "share", "name": "Share dashboards", "selector": "#share-btn", "event": "Dashboard Shared",
-     "core": True, "goals": ["collaboration"]},
+     "core": True, "goals": ["collaboration"], "effort": 3},
     {"key": "alerts", "name": "Alerts", "selector": "#create-alert-btn", "event": "Alert Created",
-     "core": True, "promised": True, "goals": ["monitoring"], "effort": 4},
+     "core": True, "promised": True, "goals": ["monitoring"], "effort": 2},
     {"key": "integrations", "name": "Integrations", "selector": "#connect-btn", "event": "Integration Connected",
      "goals": ["automation"], "effort": 5},
 ]
 
-# What the example app shows: a welcome screen on the first visit, an NPS after an export, a CSAT on sharing.
+# `ads-trials` is the trial cohort the simulation makes stall; `settled` (a week in) is who gets the later surveys.
+DEMO_SEGMENTS = [
+    {"key": "ads-trials", "name": "Trials from ads", "rules": {"match": "all", "conditions": [
+        {"field": "trait", "key": "source", "op": "eq", "value": "ads"}]}},
+    {"key": "settled", "name": "A week or more in", "rules": {"match": "all", "conditions": [
+        {"field": "days_since_first_seen", "op": "gte", "value": 7}]}},
+]
+
+
+def _rating(qid, text, scale, measures, dimension, low="Low", high="High") -> dict:
+    return {"id": qid, "type": "rating", "scale": scale, "text": text, "lowLabel": low, "highLabel": high,
+            "measures": measures, "dimension": dimension}
+
+
+# What the example app shows everyone: a welcome screen on the first visit, an NPS after an export, a CSAT on sharing.
 DEMO_SURVEYS = [
     {"name": "Welcome", "kind": "welcome", "status": "active",
      "questions": [
@@ -37,10 +52,11 @@ DEMO_SURVEYS = [
                                        {"id": "ops", "label": "Operations"}]},
          {"id": "goals", "type": "multi_choice", "text": "What do you want to get done?",
           "choices": [{"id": "reporting", "label": "Share reports", "goals": ["reporting"]},
+                      {"id": "collaboration", "label": "Work on dashboards together", "goals": ["collaboration"]},
                       {"id": "monitoring", "label": "Get alerted", "goals": ["monitoring"]},
                       {"id": "automation", "label": "Automate workflows", "goals": ["automation"]}]},
-         {"id": "speed", "type": "rating", "scale": 7, "text": "How fast do you expect reports to be?",
-          "lowLabel": "Not important", "highLabel": "Instant", "measures": "expectation", "dimension": "export"}],
+         _rating("speed", "How fast do you expect reports to be?", 7, "expectation", "export",
+                 "Not important", "Instant")],
      "thankYou": "Thanks, you're all set!",
      "targeting": {"trigger": {"type": "immediate", "delay": 1}, "frequency": {"type": "once"}, "priority": 10}},
     {"name": "NPS after exporting", "kind": "nps", "status": "active",
@@ -53,11 +69,34 @@ DEMO_SURVEYS = [
          {"id": "promoter", "type": "text", "text": "What do you like most?"}],
      "targeting": {"trigger": {"type": "event", "event": "Report Exported", "delay": 2}, "priority": 5}},
     {"name": "CSAT for sharing", "kind": "csat", "status": "active",
-     "questions": [{"id": "csat", "type": "rating", "scale": 5, "text": "How satisfied are you with sharing?",
-                    "lowLabel": "Very unsatisfied", "highLabel": "Very satisfied", "measures": "perception",
-                    "dimension": "share"}],
+     "questions": [_rating("csat", "How satisfied are you with sharing?", 5, "perception", "share",
+                           "Very unsatisfied", "Very satisfied")],
      "targeting": {"trigger": {"type": "feature", "feature": "share", "delay": 1}, "priority": 1}},
 ]
+
+# Asked once people are a week in (segment `settled`): exports, and the SERVQUAL-style pairs.
+SETTLED_SURVEYS = [
+    {"name": "CSAT for exports", "kind": "csat", "status": "active",
+     "questions": [_rating("csat", "How satisfied are you with exports?", 5, "perception", "export",
+                           "Very unsatisfied", "Very satisfied"),
+                   _rating("speed", "How fast are reports now?", 7, "perception", "export", "Slow", "Instant")],
+     "targeting": {"segment": "settled", "trigger": {"type": "feature", "feature": "export", "delay": 2},
+                   "priority": 0}},
+    {"name": "Reliability check", "kind": "custom", "status": "active",
+     "questions": [_rating("expected", "How reliable must an analytics tool be for you?", 7, "expectation",
+                           "reliability"),
+                   _rating("perceived", "How reliable has Acme Analytics been?", 7, "perception", "reliability")],
+     "targeting": {"segment": "settled", "trigger": {"type": "pageview", "delay": 5}, "priority": -1}},
+    {"name": "Time saved", "kind": "custom", "status": "active",
+     "questions": [_rating("expected", "When you started, how much time did you expect to save?", 7,
+                           "value_expected", "time_saved", "None", "Hours a day"),
+                   _rating("realised", "How much time does it save you now?", 7, "value_realised", "time_saved",
+                           "None", "Hours a day")],
+     "targeting": {"segment": "settled", "trigger": {"type": "pageview", "delay": 5}, "priority": -2}},
+]
+
+# The simulation's name for each survey (demo_data.SURVEYS) → the survey's name in the project.
+SURVEY_NAMES = dict(zip(demo_data.SURVEYS, [s["name"] for s in DEMO_SURVEYS + SETTLED_SURVEYS], strict=True))
 
 
 @dataclass
@@ -67,56 +106,59 @@ class DemoResult:
     write_key: str
     secret_key: str | None
     events: int
+    survey_ids: dict = field(default_factory=dict)
 
 
-def seed(session: Session, people: int = 24, seed_value: int = 7) -> DemoResult:
-    """Create the demo project once and fill it with two weeks of activity; running it again is harmless."""
+def configure(session: Session) -> DemoResult:
+    """Create the demo project with its features, segments and surveys, adding only what is missing."""
     project = session.scalar(select(Project).where(Project.name == DEMO_NAME))
     secret = None
     if project is None:
         project, secret = keys.create_project(session, DEMO_NAME)
-    ref = keys.ProjectRef(project.id, ())
+        project.survey_cooldown_hours = 0  # so a demo shows the welcome screen and the NPS in one visit
     existing = {f.key for f in features.list_features(session, project.id)}
     for spec in DEMO_FEATURES:
         if spec["key"] not in existing:
             features.create_feature(session, project.id, spec)
-    if not surveys.list_surveys(session, project.id):
-        project.survey_cooldown_hours = 0  # so a demo shows the welcome screen and the NPS in one visit
-        for spec in DEMO_SURVEYS:
-            surveys.create_survey(session, project.id, SurveySchema().load(spec))
-    session.commit()  # ingestion starts its own write transaction
-    rng = random.Random(seed_value)
+    existing = {s.key for s in segments.list_segments(session, project.id)}
+    for spec in DEMO_SEGMENTS:
+        if spec["key"] not in existing:
+            segments.create_segment(session, project.id, SegmentSchema().load(spec))
+    ids = {s.name: s.id for s in surveys.list_surveys(session, project.id)}
+    for spec in DEMO_SURVEYS + SETTLED_SURVEYS:
+        if spec["name"] not in ids:
+            ids[spec["name"]] = surveys.create_survey(session, project.id, SurveySchema().load(spec)).id
+    session.commit()
+    survey_ids = {key: str(ids[name]) for key, name in SURVEY_NAMES.items()}
+    result = DemoResult(project.id, project.name, project.write_key, secret, _count(session, project.id), survey_ids)
+    session.commit()  # end the read: ingestion and the gap report start their own write transactions
+    return result
+
+
+def seed(session: Session, people: int = demo_data.PEOPLE, days: int = demo_data.DAYS,
+         seed_value: int = demo_data.SEED) -> DemoResult:
+    """Configure the demo project and load the simulation through ingestion; running it again adds nothing."""
+    result = configure(session)
     now = utcnow()
-    messages = []
-    for n in range(people):
-        account_id, account_name, plan, mrr = ACCOUNTS[n % len(ACCOUNTS)]
-        user, anon = f"demo-user-{n}", f"demo-anon-{n}"
-        start = now - timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 23))
-        messages += _person_messages(rng, n, user, anon, start, account_id, account_name, plan, mrr)
-    for offset in range(0, len(messages), 400):
-        ingest.ingest_batch(session, ref, {"batch": messages[offset:offset + 400], "sentAt": None}, now)
-    stored = session.scalar(select(func.count()).select_from(Event).where(Event.project_id == project.id))
-    return DemoResult(project.id, project.name, project.write_key, secret, stored)
+    messages = demo_data.generate(people, days, seed_value, now, survey_ids=result.survey_ids)
+    ref = keys.ProjectRef(result.project_id, ())
+    for offset in range(0, len(messages), BATCH):
+        ingest.ingest_batch(session, ref, {"batch": messages[offset:offset + BATCH], "sentAt": None}, now)
+    result.events = _count(session, result.project_id)
+    session.commit()
+    return result
 
 
-def _person_messages(rng, n, user, anon, start, account_id, account_name, plan, mrr) -> list[dict]:
-    def message(kind, at, **fields):
-        # Stable ids, so seeding twice adds nothing.
-        return {"type": kind, "messageId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"gapwise-demo/{n}/{len(out)}")),
-                "anonymousId": anon, "timestamp": at.isoformat(), **fields}
+def gap_lines(session: Session, project_id: int) -> list[str]:
+    """The gap report as short lines for a terminal, or a note when the gap engine is not installed."""
+    try:
+        from . import gaps
+    except ImportError:
+        return ["gap report: not available in this version"]
+    found = gaps.report(session, project_id).get("gaps", [])
+    lines = [f"  {g['type']:<13} {g['subject']:<16} {g['cohort']:<22} priority {g['priority']:,.0f}" for g in found]
+    return [f"gaps flagged: {len(found)}", *lines]
 
-    out: list[dict] = []
-    out.append(message("page", start, properties={"path": "/", "title": "Home"}))
-    out.append(message("identify", start + timedelta(minutes=1), userId=user,
-                       traits={"email": f"{user}@example.com", "plan": plan, "role": rng.choice(["pm", "eng", "ops"])}))
-    out.append(message("group", start + timedelta(minutes=2), userId=user, groupId=account_id,
-                       traits={"name": account_name, "plan": plan, "mrr": mrr}))
-    at = start
-    for _ in range(rng.randint(3, 15)):
-        at += timedelta(hours=rng.randint(1, 20))
-        if at > utcnow():
-            break
-        out.append(message("page", at, userId=user, properties={"path": rng.choice(PAGES)}))
-        out.append(message("track", at + timedelta(seconds=30), userId=user, event=rng.choice(FEATURES),
-                           properties={"source": "demo"}))
-    return out
+
+def _count(session: Session, project_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Event).where(Event.project_id == project_id))

@@ -1,0 +1,96 @@
+"""The demo data (server.services.demo_data, examples/simulate.py): deterministic, accepted whole, and meaningful."""
+import importlib.util
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from server.db import db
+from server.services import demo, demo_data
+
+NOW = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def simulate():
+    """examples/simulate.py, imported from its file as a user would run it."""
+    spec = importlib.util.spec_from_file_location("simulate", ROOT / "examples" / "simulate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    yield module
+    sys.modules.pop("simulate", None)
+
+
+@pytest.fixture(scope="module")
+def messages():
+    return demo_data.generate(now=NOW)
+
+
+def loaded(app, simulate):
+    """The demo project set up in the app's database, with the simulation posted to /v1/batch."""
+    with app.app_context():
+        project = demo.configure(db.session)
+    sent = demo_data.generate(now=NOW, survey_ids=project.survey_ids)
+    return project, sent, simulate.load(app, project.write_key, sent)
+
+
+def test_the_same_seed_gives_the_same_messages(messages):
+    assert demo_data.generate(now=NOW) == messages
+    assert demo_data.generate(now=NOW, seed=8) != messages
+
+
+def test_message_ids_are_unique_and_do_not_depend_on_the_clock(messages):
+    ids = [m["messageId"] for m in messages]
+    assert len(set(ids)) == len(ids)
+    assert [m["messageId"] for m in demo_data.generate(now=NOW + timedelta(hours=5))] == ids
+
+
+def test_every_message_lies_in_the_simulated_days_oldest_first(messages):
+    times = [datetime.fromisoformat(m["timestamp"]) for m in messages]
+    assert times == sorted(times)
+    assert NOW - timedelta(days=demo_data.DAYS) <= times[0] and times[-1] <= NOW
+
+
+def test_a_person_keeps_their_messages_however_many_people_are_simulated(messages):
+    few = demo_data.generate(people=5, now=NOW)
+    assert few == [m for m in messages if m["anonymousId"] in {f"anon-{n:04d}" for n in range(5)}]
+
+
+def test_the_simulation_has_people_accounts_and_answers_in_the_planted_proportions(messages):
+    sources = Counter(m["traits"]["source"] for m in messages if m["type"] == "identify")
+    assert sources.total() == demo_data.PEOPLE
+    assert sources["ads"] / demo_data.PEOPLE == pytest.approx(demo_data.ADS_SHARE, abs=0.06)
+    accounts = {m["groupId"]: m["traits"] for m in messages if m["type"] == "group"}
+    assert 30 <= len(accounts) <= demo_data.ACCOUNTS and len({a["plan"] for a in accounts.values()}) == 4
+    welcome = [m for m in messages if m["type"] == "survey" and m["surveyId"] == "welcome" and m["action"] != "shown"]
+    answered = [m["answers"]["goals"] for m in welcome if m["action"] == "answered"]
+    assert len(answered) / len(welcome) == pytest.approx(0.9, abs=0.05)  # the rest were dismissed
+    automation = sum("automation" in goals for goals in answered) / len(answered)
+    assert automation == pytest.approx(demo_data.GOALS["automation"], abs=0.07)
+
+
+def test_every_message_is_accepted_and_loading_again_adds_nothing(app, simulate):
+    project, sent, first = loaded(app, simulate)
+    assert first == {"accepted": len(sent), "duplicates": 0}
+    again = simulate.load(app, project.write_key, sent)
+    assert again == {"accepted": 0, "duplicates": len(sent)}
+    with app.app_context():
+        assert demo.configure(db.session).events == len(sent)  # configuring again changes nothing
+
+
+def test_the_gap_report_flags_what_was_planted_and_leaves_export_alone(app, simulate):
+    gaps = pytest.importorskip("server.services.gaps", reason="the gap engine is not there yet")
+    project, _, _ = loaded(app, simulate)
+    with app.app_context():
+        report = gaps.report(db.session, project.project_id, at=NOW)
+    current = [g for g in report["gaps"] if g.get("flagged", True)]  # not those closed since the last window
+    flagged = {(g["type"], g["subject"], g["cohort"]) for g in current}
+    for planted in demo_data.PLANTED_GAPS:
+        assert planted in flagged, (planted, sorted(flagged))
+    assert [g["key"] for g in current if g["subject"] == demo_data.HEALTHY_FEATURE] == []
+    expected = {p[:2] for p in demo_data.PLANTED_GAPS} | set(demo_data.CONSEQUENCES)
+    assert {f[:2] for f in flagged} <= expected  # nothing flagged that the simulation did not cause
+    assert all(g["priority"] > 0 and g["evidence"] for g in current)

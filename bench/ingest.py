@@ -43,6 +43,10 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/gapwise_bench"
 COLUMNS = ("project_id", "message_id", "person_id", "type", "name", "properties", "context", "timestamp",
            "received_at")
 PAGES = [("/reports", "Reports"), ("/dashboard", "Dashboard"), ("/settings", "Settings"), ("/billing", "Billing")]
+FEATURES = [{"key": "export", "name": "Export", "selector": "#export", "event": "Report Exported", "core": True,
+             "aha": True, "promised": False, "goals": [], "effort": 3},
+            {"key": "filters", "name": "Filters", "selector": "#filters", "event": "Filter Applied", "core": True,
+             "aha": False, "promised": False, "goals": [], "effort": 3}]
 TRACKS = [("Report Exported", {"format": "pdf"}), ("feature_used", {"feature": "export"}),
           ("feature_seen", {"feature": "filters"}), ("Filter Applied", {"field": "date", "op": "between"})]
 
@@ -67,15 +71,19 @@ def parse_args(argv=None) -> argparse.Namespace:
 # --- scratch database -------------------------------------------------------------------------
 
 def prepare_database(url: str, names=("Bench", "Warm-up")) -> list[tuple[int, str]]:
-    """Migrate the scratch database and create the projects; return their ids and write keys."""
+    """Migrate the scratch database and create the projects with tagged features (so ingest keeps usage
+    rollups and journey stages as it does in production); return their ids and write keys."""
     from server import create_app, migrate
     from server.db import db
-    from server.services import keys
+    from server.services import features, keys
 
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
         result = [(p.id, p.write_key) for p, _secret in (keys.create_project(db.session, n) for n in names)]
+        for project_id, _ in result:
+            for spec in FEATURES:
+                features.create_feature(db.session, project_id, dict(spec))
     app.extensions["gapwise.db"].engine.dispose()
     return result
 

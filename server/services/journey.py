@@ -92,14 +92,17 @@ _STATE = (_PEOPLE.c.id, _PEOPLE.c.first_seen, _PEOPLE.c.aha_at, _PEOPLE.c.activa
 
 def advance(session: Session, project_id: int, features: ProjectFeatures, used: set[int],
             stored: list[tuple[int, dict]]) -> None:
-    """Move on the people of a batch who used a feature (`used`) or sent an aha event now (in `stored`).
+    """Move on the people of a batch who used a core or aha feature (`used`) or sent an aha event now.
 
-    Stages only move forward here; `recompute` starts afresh.
+    One query reads their state and their core and aha feature use. Stages only move forward here;
+    `recompute` starts afresh.
     """
     tracks = [(p, m) for p, m in stored if m["type"] == "track"]
     if not tracks:
         return
-    rules = settings.journey_rules(session, project_id)
+    if not (features.core or features.aha or (features.stored_rules or {}).get("ahaEvents")):
+        return  # nothing in this project can move anyone on
+    rules = settings.journey_rules(session, project_id, features.stored_rules)
     aha_names, aha_events = set(rules["ahaEvents"]), {}
     for person, m in tracks:
         if m["event"] in aha_names and (person not in aha_events or m["timestamp"] < aha_events[person]):
@@ -107,9 +110,18 @@ def advance(session: Session, project_id: int, features: ProjectFeatures, used: 
     candidates = sorted(used | set(aha_events))
     if not candidates:
         return
-    rows = session.execute(select(*_STATE).where(_PEOPLE.c.id.in_(candidates), _PEOPLE.c.adopted_at.is_(None))).all()
-    uses = _uses(session, project_id, features, [r.id for r in rows]) if rows else {}
-    _apply(session, rules, rows, uses, aha_events, keep=True)
+    u = FeatureUsage.__table__
+    wanted = sorted(features.core | features.aha)
+    people, uses = {}, {}
+    for row in session.execute(
+            select(*_STATE, u.c.feature_id, u.c.first_used_at)
+            .outerjoin(u, and_(u.c.project_id == project_id, u.c.person_id == _PEOPLE.c.id,
+                               u.c.feature_id.in_(wanted), u.c.first_used_at.is_not(None)))
+            .where(_PEOPLE.c.id.in_(candidates), _PEOPLE.c.adopted_at.is_(None))):
+        people.setdefault(row.id, row)
+        if row.feature_id is not None:
+            _add_use(uses, features, row.id, row.feature_id, row.first_used_at)
+    _apply(session, rules, people.values(), uses, aha_events, keep=True)
 
 
 def recompute(session: Session, project_id: int, person_ids: list[int] | None = None) -> int:
@@ -158,12 +170,16 @@ def _uses(session: Session, project_id: int, features: ProjectFeatures, person_i
     if person_ids is not None:
         stmt = stmt.where(u.person_id.in_(person_ids))
     for person, feature, at in session.execute(stmt):
-        aha_uses, core = out.setdefault(person, ([], []))
-        if feature in features.aha:
-            aha_uses.append(at)
-        if feature in features.core:
-            core.append((feature, at))
+        _add_use(out, features, person, feature, at)
     return out
+
+
+def _add_use(out: dict, features: ProjectFeatures, person: int, feature: int, at: datetime) -> None:
+    aha_uses, core = out.setdefault(person, ([], []))
+    if feature in features.aha:
+        aha_uses.append(at)
+    if feature in features.core:
+        core.append((feature, at))
 
 
 def _change(person_id: int, m: Milestones) -> dict:

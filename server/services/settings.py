@@ -1,4 +1,7 @@
 """A project's journey rules and gap thresholds: stored as set, read merged over the defaults."""
+from functools import lru_cache
+
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,9 +13,17 @@ from ..schemas.settings import GapThresholdsSchema, JourneyRulesSchema
 _rules, _thresholds = JourneyRulesSchema(), GapThresholdsSchema()
 
 
-def journey_rules(session: Session, project_id: int) -> dict:
-    """The rules in force: the project's own, defaults for the rest."""
-    return _rules.load(_stored(session, project_id, Project.journey_rules))
+def journey_rules(session: Session, project_id: int, stored: dict | None = None) -> dict:
+    """The rules in force: the project's own (`stored`, when already read), defaults for the rest."""
+    if stored is None:
+        stored = _stored(session, project_id, Project.journey_rules)
+    return _parsed_rules(orjson.dumps(stored, option=orjson.OPT_SORT_KEYS))
+
+
+@lru_cache(maxsize=256)
+def _parsed_rules(stored: bytes) -> dict:
+    # Ingest reads the rules on every batch; the same stored rules parse to the same result.
+    return _rules.load(orjson.loads(stored))
 
 
 def gap_thresholds(session: Session, project_id: int) -> dict:

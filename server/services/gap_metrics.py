@@ -1,7 +1,7 @@
 """What the gap engine measures in a window, by SQL aggregation over the rollups.
 
 A window is [start, end) in whole UTC days. Cohorts are people filters: everyone, the stage people were
-in at the window's end, or a segment. Every figure is a count grouped in SQL; Python only divides.
+in when the window began, or a segment. Every figure is a count grouped in SQL; Python only divides.
 """
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -180,4 +180,6 @@ def affected_value(session: Session, people_stmt) -> dict:
 
 
 def stage_cohort(stage: str, at: datetime) -> Cohort:
+    """The people who were in `stage` at `at` (the window's start: the stage they came into the window
+    with, so using an aha feature during the window does not move someone out of their cohort)."""
     return Cohort(f"stage:{stage}", stage_at_expression(at) == stage)

@@ -62,7 +62,7 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> list[
     flags += gap_flags.survey_flags(session, project_id, window, features, everyone, None, t)
     flags += gap_flags.knowledge_flags(session, project_id, window, features, t)
     for stage in STAGES:
-        cohort = gap_metrics.stage_cohort(stage, window.until)
+        cohort = gap_metrics.stage_cohort(stage, window.since)
         flags += gap_flags.feature_flags(session, project_id, window, features, cohort, t, csat)
     for segment in session.scalars(select(Segment).where(Segment.project_id == project_id).order_by(Segment.key)):
         stmt = segments.person_ids_statement(project_id, segment.rules, window.until)

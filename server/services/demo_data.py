@@ -74,11 +74,12 @@ NAMES = ["Acme", "Globex", "Initech", "Hooli", "Umbrella", "Stark", "Wayne", "Wo
 
 
 def generate(people: int = PEOPLE, days: int = DAYS, seed: int = SEED, now: datetime | None = None,
-             survey_ids: dict[str, str] | None = None) -> list[dict]:
+             survey_ids: dict[str, str] | None = None, first: int = 0) -> list[dict]:
     """The messages of `people` people over the `days` days before `now`, oldest first.
 
     `survey_ids` maps SURVEYS to the project's survey ids; without it survey messages carry the names
-    (the server keeps messages about unknown surveys as plain events).
+    (the server keeps messages about unknown surveys as plain events). People are numbered from
+    `first`, so a large population can be generated in slices.
     """
     from .demo_people import Person  # the people read the constants above
 
@@ -88,7 +89,7 @@ def generate(people: int = PEOPLE, days: int = DAYS, seed: int = SEED, now: date
     accounts = _accounts(seed)
     weights = [seats for *_, seats in accounts]
     timed = []
-    for n in range(people):
+    for n in range(first, first + people):
         rng = random.Random(f"gapwise-demo/{seed}/{days}/{n}")
         account = rng.choices(accounts, weights)[0]
         person = Person(rng, n, account, ids, origin, days, f"gapwise-demo/{seed}/{days}/{n}")

@@ -11,6 +11,7 @@ WIDGETS_STAMP := widgets/node_modules/.installed
 
 .PHONY: demo test js-test bench chromium clean
 
+# The demo project holds 60 days of 300 simulated people (services/demo_data.py) and prints its gap report.
 demo: $(VENV)/.installed
 	$(BIN)/gapwise db upgrade
 	$(BIN)/gapwise demo
@@ -30,6 +31,7 @@ js-test: $(NPM_STAMP) $(WIDGETS_STAMP)
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/config.py
+	$(BIN)/python bench/gaps.py
 
 # Browser tests drive Debian's Chromium; nothing downloads a browser at run time.
 chromium:

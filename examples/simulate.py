@@ -84,7 +84,8 @@ def load_over_http(url: str, secret_key: str, write_key: str | None, people: int
             raise SystemExit(f"rejected: {answer['rejected'][:3]}")
         for name in totals:
             totals[name] += answer[name]
-    return {"write key": write_key, **totals}
+    report = _call("GET", f"{base}/api/v1/gaps", headers=admin)
+    return {"write key": write_key, **totals, "gaps": demo.report_lines(report)}
 
 
 def _call(method: str, url: str, body: dict | None = None, headers: dict | None = None) -> dict:

@@ -12,7 +12,7 @@ from ..models import Event, Project
 from ..models.base import utcnow
 from ..schemas.segments import SegmentSchema
 from ..schemas.surveys import SurveySchema
-from . import demo_data, features, ingest, keys, segments, surveys
+from . import demo_data, features, gaps, ingest, keys, segments, surveys
 
 DEMO_NAME = "Gapwise Demo"
 BATCH = 500
@@ -150,12 +150,13 @@ def seed(session: Session, people: int = demo_data.PEOPLE, days: int = demo_data
 
 
 def gap_lines(session: Session, project_id: int) -> list[str]:
-    """The gap report as short lines for a terminal, or a note when the gap engine is not installed."""
-    try:
-        from . import gaps
-    except ImportError:
-        return ["gap report: not available in this version"]
-    found = gaps.report(session, project_id).get("gaps", [])
+    """The project's gap report now, as short lines for a terminal."""
+    return report_lines(gaps.report(session, project_id))
+
+
+def report_lines(report: dict) -> list[str]:
+    """The flags of a gap report (as gaps.report or GET /api/v1/gaps return it), one line each."""
+    found = [g for g in report["gaps"] if g.get("flagged", True)]
     lines = [f"  {g['type']:<13} {g['subject']:<16} {g['cohort']:<22} priority {g['priority']:,.0f}" for g in found]
     return [f"gaps flagged: {len(found)}", *lines]
 

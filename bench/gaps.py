@@ -1,0 +1,151 @@
+"""The gap report, the funnel and the scores on 1M events from 10k people in PostgreSQL (goal: each ≤ 2 s).
+
+What it does: sets up the demo project (services.demo: its features, segments and surveys) in a
+PostgreSQL database, loads the demo simulation (services.demo_data) for --people people over --days
+days through the real ingest service (`ingest.ingest_batch` in-process, batches of 500, so usage
+rollups and journey stages are kept as in production) and prints the load rate; then times
+`gaps.report`, `funnel.funnel` and `scores.scores` on the project, median of --runs runs each.
+A module that does not exist yet is reported as missing.
+
+    .venv/bin/python bench/gaps.py                       # 10k people, 70 days: about 1M events
+    .venv/bin/python bench/gaps.py --people 2000 --fresh # a smaller, reloaded run
+
+The database (default `gw_bench`; its name must contain "bench") is created if missing and kept: a
+second run reuses the loaded events unless --fresh drops and reloads them. Loading stops after
+--timeout seconds; what was loaded by then is measured.
+"""
+import argparse
+import importlib
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from common import pg_connect, recreate_database  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/gw_bench"
+BATCH = 500
+SLICE = 250  # people generated at a time, so memory stays flat
+GOAL_S = 2.0
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("GAPWISE_BENCH_GAPS_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=70, help="simulated days (70 gives about 100 events a person)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each query (the median is printed)")
+    parser.add_argument("--fresh", action="store_true", help="drop and reload the database")
+    parser.add_argument("--timeout", type=float, default=900, help="time limit of the load, in seconds")
+    return parser.parse_args(argv)
+
+
+def ensure_database(url: str, fresh: bool) -> None:
+    """Create the database when missing (or recreate it with --fresh)."""
+    name = make_url(url).database
+    if not name or "bench" not in name:
+        raise SystemExit(f"refusing database {name!r}: its name must contain 'bench'")
+    if fresh:
+        recreate_database(url)
+        return
+    with pg_connect(url, "postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def load(session, project, args, deadline: float) -> tuple[int, float]:
+    """Generate the simulation in slices of people and ingest it in batches; return (accepted, seconds)."""
+    from server.models.base import utcnow
+    from server.services import demo_data, ingest, keys
+
+    ref, now = keys.ProjectRef(project.project_id, ()), utcnow()
+    accepted, started, next_report = 0, time.perf_counter(), 0.1
+    for first in range(0, args.people, SLICE):
+        messages = demo_data.generate(min(SLICE, args.people - first), args.days, args.seed, now,
+                                      survey_ids=project.survey_ids, first=first)
+        for offset in range(0, len(messages), BATCH):
+            answer = ingest.ingest_batch(session, ref, {"batch": messages[offset:offset + BATCH], "sentAt": None}, now)
+            if answer["rejected"]:
+                raise SystemExit(f"rejected: {answer['rejected'][:3]}")
+            accepted += answer["accepted"]
+        done = (first + SLICE) / args.people
+        if done >= next_report or done >= 1:
+            elapsed = time.perf_counter() - started
+            print(f"  loaded {min(first + SLICE, args.people):>6,} people, {accepted:>9,} events, "
+                  f"{elapsed:6.1f} s, {accepted / elapsed:,.0f} events/s", flush=True)
+            next_report += 0.1
+        if time.monotonic() > deadline:
+            print(f"  time limit reached after {first + SLICE:,} people: measuring what is loaded")
+            break
+    return accepted, time.perf_counter() - started
+
+
+def timed(session, module: str, function: str, project_id: int, runs: int):
+    """Run `module.function(session, project_id)` `runs` times; return the durations and the last result."""
+    try:
+        func = getattr(importlib.import_module(f"server.services.{module}"), function)
+    except (ImportError, AttributeError):
+        return None, None
+    durations, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = func(session, project_id)
+        durations.append(time.perf_counter() - started)
+        session.rollback()  # end the read so every run starts alike
+    return durations, result
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    ensure_database(args.database_url, args.fresh)
+    from sqlalchemy import func, select
+
+    from server import create_app, migrate
+    from server.db import db
+    from server.models import Person
+    from server.services import demo
+
+    migrate.upgrade(args.database_url)
+    app = create_app({"DATABASE_URL": args.database_url})
+    failed = 0
+    with app.app_context():
+        session = db.session
+        project = demo.configure(session)
+        if project.events:
+            print(f"load:     reusing {project.events:,} events already in {make_url(args.database_url).database} "
+                  "(--fresh to reload)")
+        else:
+            print(f"load:     {args.people:,} people over {args.days} days (seed {args.seed}) through ingest_batch, "
+                  f"batches of {BATCH}")
+            accepted, seconds = load(session, project, args, time.monotonic() + args.timeout)
+            print(f"load:     {accepted:,} events in {seconds:.1f} s, {accepted / seconds:,.0f} events/s")
+        events = demo.configure(session).events
+        people = session.scalar(select(func.count()).select_from(Person).where(
+            Person.project_id == project.project_id))
+        session.rollback()
+        print(f"data:     {events:,} events, {people:,} people")
+        for module, function, size in (("gaps", "report", lambda r: f"{len(r['gaps'])} gaps"),
+                                       ("funnel", "funnel", lambda r: f"{len(r['stages'])} stages"),
+                                       ("scores", "scores", lambda r: f"NPS n={r['nps']['n']}")):
+            durations, result = timed(session, module, function, project.project_id, args.runs)
+            name = f"{module}.{function}"
+            if durations is None:
+                print(f"{module + ':':<9} {name} missing")
+                continue
+            median = statistics.median(durations)
+            failed += median > GOAL_S
+            runs = " ".join(f"{d:.2f}" for d in durations)
+            print(f"{module + ':':<9} {name} {median:.2f} s median of {args.runs} ({runs}), {size(result)}, "
+                  f"{'within' if median <= GOAL_S else 'OVER'} the {GOAL_S:.0f} s goal")
+    app.extensions["gapwise.db"].engine.dispose()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -226,3 +226,16 @@ def test_the_gaps_command_prints_a_table(product, gapwise, project):
     assert lines[0].split()[:4] == ["PRIORITY", "TYPE", "SUBJECT", "COHORT"]
     assert "we promised it; they never found it" in result.output
     assert "segment:ads" in result.output
+
+
+@pytest.mark.parametrize("finders, trend, severity", [(0, "widening", 1.0), (12, "closing", (0.5 - 0.3) / 0.5)])
+def test_trends_compare_with_the_previous_window(product, finders, trend, severity):
+    product.report()  # the first window is measured and stored
+    for i in range(N):
+        product.story.page(f"p{i}", 45)
+        if i < finders:
+            product.story.use(f"p{i}", "alerts", 46)
+    product.story.send()
+    gap = product.flags(AT + timedelta(days=30))["communication", "alerts", "all"]
+    assert (gap["trend"], gap["previousSeverity"]) == (trend, pytest.approx(0.8))
+    assert gap["severity"] == pytest.approx(severity, abs=1e-4)

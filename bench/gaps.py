@@ -130,7 +130,7 @@ def main(argv=None) -> int:
             Person.project_id == project.project_id))
         session.rollback()
         print(f"data:     {events:,} events, {people:,} people")
-        for module, function, size in (("gaps", "report", lambda r: f"{len(r['gaps'])} gaps"),
+        for module, function, size in (("gaps", "report", lambda r: f"{sum(g.get('flagged', True) for g in r['gaps'])} flags"),
                                        ("funnel", "funnel", lambda r: f"{len(r['stages'])} stages"),
                                        ("scores", "scores", lambda r: f"NPS n={r['nps']['n']}")):
             durations, result = timed(session, module, function, project.project_id, args.runs)

@@ -3,14 +3,13 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Float, Select, String, case, cast, func, literal, select, union_all
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Select, String, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from ..models import Display, Feature, Response, Survey
 from . import segments, surveys
 from .journey import STAGES
+from .sql import PERIOD_STARTS, json_number
 
 SCALES = {"expectation": (1, 7), "perception": (1, 7), "value_expected": (0, 100), "value_realised": (0, 100)}
 
@@ -125,7 +124,7 @@ def _grouped(session: Session, stmt, key) -> dict:
 def _key(by: str | None, model, at):
     if by is None:
         return None
-    return model.stage if by == "stage" else _PERIODS[by](at)
+    return model.stage if by == "stage" else PERIOD_STARTS[by](at)
 
 
 def _buckets(groups: dict, period: str) -> list[str]:
@@ -211,7 +210,7 @@ def _means(session: Session, cohort: Cohort, questions: list[dict]) -> dict:
                .where(surveyed, *cohort.where(Response, Response.created_at)).cte("cohort_answers"))
     parts = [select(cast(literal(q["measures"]), String).label("measures"),
                     cast(literal(q["dimension"]), String).label("dimension"),
-                    _rescaled(_number(answers.c.answers, literal(q["id"])), q).label("value"))
+                    _rescaled(json_number(answers.c.answers, literal(q["id"])), q).label("value"))
              .where(answers.c.survey_id == q["survey_id"]) for q in questions]
     values = union_all(*parts).subquery()
     stmt = (select(values.c.measures, values.c.dimension, func.avg(values.c.value), func.count(values.c.value))
@@ -255,49 +254,3 @@ def csat_by_feature(session: Session, project_id: int, since, until) -> dict[str
                 totals[key][0] += n
                 totals[key][1] += satisfied
     return {key: {"score": satisfied / n if n else None, "n": n} for key, (n, satisfied) in totals.items()}
-
-
-# --- SQL that reads the same on SQLite and PostgreSQL ------------------------------------------------------
-
-class _number(FunctionElement):
-    """document[key] as a float when it is a JSON number, else NULL (an edited question may hold older answers)."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(_number, "sqlite")
-def _number_sqlite(element, compiler, **kw):
-    document, key = (compiler.process(c, **kw) for c in element.clauses)
-    path = f"'$.\"' || {key} || '\"'"
-    return f"(CASE WHEN json_type({document}, {path}) IN ('integer', 'real') THEN json_extract({document}, {path}) END)"
-
-
-@compiles(_number, "postgresql")
-def _number_postgresql(element, compiler, **kw):
-    document, key = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(CASE WHEN jsonb_typeof({document} -> {key}) = 'number' THEN CAST({document} ->> {key} AS FLOAT) END)"
-
-
-class _week_start(FunctionElement):
-    type, inherit_cache = String(), True
-
-
-class _month_start(FunctionElement):
-    type, inherit_cache = String(), True
-
-
-# The first day (UTC) of a timestamp's week (Monday) or month, as 'YYYY-MM-DD'.
-_PERIODS = {"week": _week_start, "month": _month_start}
-# SQLite keeps UTC timestamps as text; '-6 days' then 'weekday 1' lands on the Monday on or before the day.
-_PERIOD_SQL = {("sqlite", "week"): "date({}, '-6 days', 'weekday 1')",
-               ("sqlite", "month"): "date({}, 'start of month')",
-               ("postgresql", "week"): "to_char(date_trunc('week', {} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
-               ("postgresql", "month"): "to_char(date_trunc('month', {} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"}
-
-
-@compiles(_week_start)
-@compiles(_month_start)
-def _period_start(element, compiler, **kw):
-    period = "week" if isinstance(element, _week_start) else "month"
-    return _PERIOD_SQL[compiler.dialect.name, period].format(compiler.process(element.clauses, **kw))

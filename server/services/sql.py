@@ -1,7 +1,7 @@
 """SQL helpers that read the same on SQLite and PostgreSQL."""
 from datetime import datetime
 
-from sqlalchemy import Integer, Table, case
+from sqlalchemy import Float, Integer, String, Table, case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -73,3 +73,47 @@ def upsert_adding(session: Session, table: Table, rows: list[dict], key: list[st
         old = table.c[c]
         changes[c] = case((old.is_(None), new[c]), (new[c].is_(None), old), (new[c] < old, new[c]), else_=old)
     session.execute(stmt.values(rows).on_conflict_do_update(index_elements=key, set_=changes))
+
+
+class json_number(FunctionElement):
+    """document[key] as a float when it is a JSON number, else NULL (an edited question may hold older answers)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(json_number, "sqlite")
+def _number_sqlite(element, compiler, **kw):
+    document, key = (compiler.process(c, **kw) for c in element.clauses)
+    path = f"'$.\"' || {key} || '\"'"
+    return f"(CASE WHEN json_type({document}, {path}) IN ('integer', 'real') THEN json_extract({document}, {path}) END)"
+
+
+@compiles(json_number, "postgresql")
+def _number_postgresql(element, compiler, **kw):
+    document, key = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CASE WHEN jsonb_typeof({document} -> {key}) = 'number' THEN CAST({document} ->> {key} AS FLOAT) END)"
+
+
+class _week_start(FunctionElement):
+    type, inherit_cache = String(), True
+
+
+class _month_start(FunctionElement):
+    type, inherit_cache = String(), True
+
+
+# The first day (UTC) of a timestamp's week (Monday) or month, as 'YYYY-MM-DD'.
+PERIOD_STARTS = {"week": _week_start, "month": _month_start}
+# SQLite keeps UTC timestamps as text; '-6 days' then 'weekday 1' lands on the Monday on or before the day.
+_PERIOD_SQL = {("sqlite", "week"): "date({}, '-6 days', 'weekday 1')",
+               ("sqlite", "month"): "date({}, 'start of month')",
+               ("postgresql", "week"): "to_char(date_trunc('week', {} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
+               ("postgresql", "month"): "to_char(date_trunc('month', {} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"}
+
+
+@compiles(_week_start)
+@compiles(_month_start)
+def _period_start(element, compiler, **kw):
+    period = "week" if isinstance(element, _week_start) else "month"
+    return _PERIOD_SQL[compiler.dialect.name, period].format(compiler.process(element.clauses, **kw))

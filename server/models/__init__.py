@@ -2,11 +2,11 @@
 from .base import Base
 from .events import Event
 from .features import Feature
-from .gaps import Gap, GapSnapshot
+from .gaps import Gap, GapSnapshot, GapWindow
 from .people import Account, Person, PersonAlias
 from .projects import Project, SecretKey
 from .surveys import Display, Response, Segment, Survey
 from .usage import Activity, FeatureUsage, PersonGoal
 
 __all__ = ["Base", "Project", "SecretKey", "Person", "PersonAlias", "Account", "Event", "Feature", "Segment", "Survey", "Display", "Response",
-           "FeatureUsage", "Activity", "PersonGoal", "Gap", "GapSnapshot"]
+           "FeatureUsage", "Activity", "PersonGoal", "Gap", "GapSnapshot", "GapWindow"]

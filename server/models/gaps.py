@@ -33,6 +33,17 @@ class Gap(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class GapWindow(Base):
+    """A window the engine measured, flags or not, so its snapshots are known to be complete."""
+
+    __tablename__ = "gap_windows"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    window_end: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    window_days: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class GapSnapshot(Base):
     """What one window measured for one gap, so trends survive later changes to the data."""
 

@@ -32,9 +32,11 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def feature_flags(session, project_id, window, features: list[Feature], cohort, t: dict, csat: dict) -> list[dict]:
-    """Communication and delivery gaps of every feature for one cohort."""
-    counts = m.feature_counts(session, project_id, window, features, cohort)
+def feature_flags(session, project_id, window, features: list[Feature], cohort, t: dict, csat: dict,
+                  counts: dict | None = None) -> list[dict]:
+    """Communication and delivery gaps of every feature for one cohort (`counts`: when already measured)."""
+    if counts is None:
+        counts = m.feature_counts(session, project_id, window, features, cohort)
     pf = m.per_person_feature(project_id, window).subquery("pf")
     flags = []
     for f in features:

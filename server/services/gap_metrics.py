@@ -84,40 +84,62 @@ def expecters(project_id: int, features: list[Feature]):
 
 
 def feature_counts(session: Session, project_id: int, window: Window, features: list[Feature],
-                   cohort: Cohort) -> dict[int, dict]:
-    """Per feature: active, exposed, users, repeaters, and for those who expected it, exposed and users."""
+                   cohort: Cohort, split=None) -> dict:
+    """Per feature: active, exposed, users, repeaters, and for those who expected it, exposed and users.
+
+    With `split` (a SQL expression over people, such as their stage), the same figures per value of it in
+    the same three statements: {value: {feature id: counts}}.
+    """
+    key = (split if split is not None else literal("all")).label("part")
     active = active_people(project_id, window).subquery("active")
     pf = per_person_feature(project_id, window).subquery("pf")
-    in_cohort = select(active.c.person_id).join(Person, Person.id == active.c.person_id).where(cohort.where)
-    active_n = session.scalar(select(func.count()).select_from(in_cohort.subquery()))
-    rows = session.execute(
-        select(pf.c.feature_id, func.count().label("exposed"),
-               func.sum(case((pf.c.uses > 0, 1), else_=0)).label("users"),
-               func.sum(case((pf.c.use_days >= 2, 1), else_=0)).label("repeaters"))
-        .join(active, active.c.person_id == pf.c.person_id).join(Person, Person.id == pf.c.person_id)
-        .where(cohort.where).group_by(pf.c.feature_id)).all()
-    counts = {f.id: {"active": active_n, "exposed": 0, "users": 0, "repeaters": 0} for f in features}
-    for r in rows:
-        if r.feature_id in counts:
-            counts[r.feature_id].update(exposed=r.exposed, users=int(r.users), repeaters=int(r.repeaters))
-    for f in features:
-        if f.promised:
-            c = counts[f.id]
-            c.update(expected=c["active"], expectedExposed=c["exposed"], expectedUsers=c["users"])
-        else:
-            counts[f.id].update(expected=0, expectedExposed=0, expectedUsers=0)
+    actives = dict(session.execute(select(key, func.count()).select_from(active)
+                                   .join(Person, Person.id == active.c.person_id).where(cohort.where)
+                                   .group_by(key)).all())
+    parts = {part: {f.id: {"active": n, "exposed": 0, "users": 0, "repeaters": 0, "expected": 0,
+                           "expectedExposed": 0, "expectedUsers": 0} for f in features}
+             for part, n in actives.items()}
+    for r in session.execute(
+            select(key, pf.c.feature_id, func.count().label("exposed"),
+                   func.sum(case((pf.c.uses > 0, 1), else_=0)).label("users"),
+                   func.sum(case((pf.c.use_days >= 2, 1), else_=0)).label("repeaters"))
+            .join(active, active.c.person_id == pf.c.person_id).join(Person, Person.id == pf.c.person_id)
+            .where(cohort.where).group_by(key, pf.c.feature_id)):
+        if r.feature_id in parts.get(r.part, {}):
+            parts[r.part][r.feature_id].update(exposed=r.exposed, users=int(r.users), repeaters=int(r.repeaters))
     stmt = expecters(project_id, [f for f in features if not f.promised])
     if stmt is not None:
         e = stmt.subquery("expecters")
         for r in session.execute(
-                select(e.c.feature_id, func.count().label("expected"), func.count(pf.c.person_id).label("exposed"),
+                select(key, e.c.feature_id, func.count().label("expected"),
+                       func.count(pf.c.person_id).label("exposed"),
                        func.sum(case((pf.c.uses > 0, 1), else_=0)).label("users"))
                 .join(active, active.c.person_id == e.c.person_id).join(Person, Person.id == e.c.person_id)
                 .outerjoin(pf, and_(pf.c.person_id == e.c.person_id, pf.c.feature_id == e.c.feature_id))
-                .where(cohort.where).group_by(e.c.feature_id)):
-            counts[r.feature_id].update(expected=r.expected, expectedExposed=r.exposed,
-                                        expectedUsers=int(r.users or 0))
-    return counts
+                .where(cohort.where).group_by(key, e.c.feature_id)):
+            parts[r.part][r.feature_id].update(expected=r.expected, expectedExposed=r.exposed,
+                                               expectedUsers=int(r.users or 0))
+    for counts in parts.values():
+        for f in features:
+            if f.promised:  # everyone active expects a promised feature
+                c = counts[f.id]
+                c.update(expected=c["active"], expectedExposed=c["exposed"], expectedUsers=c["users"])
+    return parts if split is not None else parts.get("all", _empty(features))
+
+
+def combined(parts: dict, features: list[Feature]) -> dict:
+    """The counts of a split added back together (everyone's cohort from the stage cohorts)."""
+    total = _empty(features)
+    for counts in parts.values():
+        for fid, c in counts.items():
+            for k, v in c.items():
+                total[fid][k] += v
+    return total
+
+
+def _empty(features: list[Feature]) -> dict:
+    return {f.id: dict.fromkeys(("active", "exposed", "users", "repeaters", "expected", "expectedExposed",
+                                 "expectedUsers"), 0) for f in features}
 
 
 _ENTERED = {"trial": Person.first_seen, "aha": Person.aha_at, "activation": Person.activated_at}

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from ..db import begin_write
 from ..errors import NotFound
-from ..models import Feature, Gap, GapSnapshot, Person, Segment
+from ..models import Feature, Gap, GapSnapshot, GapWindow, Person, Segment
 from ..models.base import utcnow
 from . import gap_flags, gap_metrics, scores, segments, settings
 from .gap_metrics import Window
-from .journey import STAGES
+from .journey import STAGES, stage_at_expression
 from .sql import day_number
 
 STATUSES = ("open", "acknowledged", "in_progress", "resolved")
@@ -38,7 +38,7 @@ def report(session: Session, project_id: int, at: datetime | None = None) -> dic
     previous = _snapshots(session, project_id, window.previous())
     if previous is None:
         _store(session, project_id, window.previous(), measure(session, project_id, window.previous(), thresholds))
-        previous = _snapshots(session, project_id, window.previous()) or {}
+        previous = _snapshots(session, project_id, window.previous())
     current = measure(session, project_id, window, thresholds)
     gaps = _store(session, project_id, window, current)
     entries = [_entry(gaps[f["key"]], f, window, previous.get(f["key"])) for f in current]
@@ -57,13 +57,17 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> list[
     features = list(session.scalars(select(Feature).where(Feature.project_id == project_id).order_by(Feature.key)))
     csat = scores.csat_by_feature(session, project_id, window.since, window.until)
     everyone = gap_metrics.everyone()
-    flags = gap_flags.feature_flags(session, project_id, window, features, everyone, t, csat)
+    by_stage = gap_metrics.feature_counts(session, project_id, window, features, everyone,
+                                          split=stage_at_expression(window.since))
+    flags = gap_flags.feature_flags(session, project_id, window, features, everyone, t, csat,
+                                    gap_metrics.combined(by_stage, features))
     flags += gap_flags.stall_flags(session, project_id, window, everyone, t)
     flags += gap_flags.survey_flags(session, project_id, window, features, everyone, None, t)
     flags += gap_flags.knowledge_flags(session, project_id, window, features, t)
     for stage in STAGES:
         cohort = gap_metrics.stage_cohort(stage, window.since)
-        flags += gap_flags.feature_flags(session, project_id, window, features, cohort, t, csat)
+        flags += gap_flags.feature_flags(session, project_id, window, features, cohort, t, csat,
+                                         by_stage.get(stage, gap_metrics.combined({}, features)))
     for segment in session.scalars(select(Segment).where(Segment.project_id == project_id).order_by(Segment.key)):
         stmt = segments.person_ids_statement(project_id, segment.rules, window.until)
         cohort = gap_metrics.Cohort(f"segment:{segment.key}", Person.id.in_(stmt))
@@ -82,13 +86,21 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> list[
 
 def _snapshots(session: Session, project_id: int, window: Window) -> dict | None:
     """The stored snapshots of a window by gap key, or None if the window was never evaluated."""
+    if session.get(GapWindow, (project_id, window.end, window.end - window.start)) is None:
+        return None
     rows = session.execute(select(Gap, GapSnapshot).join(GapSnapshot, GapSnapshot.gap_id == Gap.id).where(
         GapSnapshot.project_id == project_id, GapSnapshot.window_end == window.end,
         GapSnapshot.window_days == window.end - window.start)).all()
-    return {gap.key: (gap, snap) for gap, snap in rows} if rows else None
+    return {gap.key: (gap, snap) for gap, snap in rows}
 
 
 def _store(session: Session, project_id: int, window: Window, flags: list[dict]) -> dict[str, Gap]:
+    days = window.end - window.start
+    evaluated = session.get(GapWindow, (project_id, window.end, days))
+    if evaluated is None:
+        session.add(GapWindow(project_id=project_id, window_end=window.end, window_days=days))
+    else:
+        evaluated.computed_at = utcnow()
     keys = [f["key"] for f in flags]
     gaps = {g.key: g for g in session.scalars(select(Gap).where(Gap.project_id == project_id, Gap.key.in_(keys)))}
     for f in flags:

@@ -91,6 +91,14 @@ def upgrade() -> None:
     with op.batch_alter_table('gap_snapshots', schema=None) as batch_op:
         batch_op.create_index('ix_gap_snapshots_project_id_window_end', ['project_id', 'window_end'], unique=False)
 
+    op.create_table('gap_windows',
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('window_end', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('window_days', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_gap_windows_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('project_id', 'window_end', 'window_days', name=op.f('pk_gap_windows'))
+    )
     op.create_table('person_goals',
     sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('person_id', BigId, nullable=False),
@@ -126,6 +134,7 @@ def downgrade() -> None:
         batch_op.drop_column('stage')
 
     op.drop_table('person_goals')
+    op.drop_table('gap_windows')
     with op.batch_alter_table('gap_snapshots', schema=None) as batch_op:
         batch_op.drop_index('ix_gap_snapshots_project_id_window_end')
 

@@ -29,7 +29,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .blueprints import api, config, features, gaps, health, ingest, journey, scores, sdk, segments, surveys
+    from .blueprints import (accounts, api, config, docs, export, features, gaps, health, ingest, journey, keys, people,
+                             responses, scores, sdk, segments, surveys, webhooks)
 
     app.register_blueprint(ingest.bp, url_prefix="/v1")
     app.register_blueprint(config.bp, url_prefix="/v1")
@@ -40,6 +41,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(journey.bp, url_prefix="/api/v1")
     app.register_blueprint(gaps.bp, url_prefix="/api/v1")
     app.register_blueprint(scores.bp, url_prefix="/api/v1/scores")
+    app.register_blueprint(people.bp, url_prefix="/api/v1/people")
+    app.register_blueprint(accounts.bp, url_prefix="/api/v1/accounts")
+    app.register_blueprint(responses.bp, url_prefix="/api/v1/responses")
+    app.register_blueprint(keys.bp, url_prefix="/api/v1/keys")
+    app.register_blueprint(export.bp, url_prefix="/api/v1/export")
+    app.register_blueprint(webhooks.bp, url_prefix="/api/v1/webhooks")
+    app.register_blueprint(docs.bp, url_prefix="/api/v1")
     app.register_blueprint(sdk.bp)
     app.register_blueprint(health.bp)
     if app.config["SERVE_EXAMPLE"]:

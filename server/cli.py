@@ -221,3 +221,4 @@ def _load_or_usage_error(schema, data: dict) -> dict:
 
 
 from . import cli_journey  # noqa: E402,F401  (registers its commands on `main`)
+from . import cli_export  # noqa: E402,F401  (registers `gapwise export`)

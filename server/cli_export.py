@@ -1,0 +1,1 @@
+"""`gapwise export`: events and responses to a file, from a terminal."""

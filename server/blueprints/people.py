@@ -1,7 +1,35 @@
-"""/api/v1/people (secret key)."""
-from flask import Blueprint
+"""/api/v1/people: the project's people — list, show, export everything held about one, erase one (secret key)."""
+from flask import Blueprint, g, request
 
 from ..auth import require_secret_key
+from ..db import db
+from ..schemas.people import PeoplePageSchema, PeopleQuerySchema, PersonOutSchema
+from ..services import person_records
 
 bp = Blueprint("people", __name__)
 bp.before_request(require_secret_key)
+_query, _person, _page = PeopleQuerySchema(), PersonOutSchema(), PeoplePageSchema()
+
+
+@bp.get("")
+def list_people():
+    people, next_cursor = person_records.list_people(db.session, g.project_id, _query.load(request.args))
+    return _page.dump({"people": people, "nextCursor": next_cursor})
+
+
+@bp.get("/<int:person_id>")
+def get_person(person_id):
+    return _person.dump(person_records.get_person(db.session, g.project_id, person_id))
+
+
+@bp.get("/<int:person_id>/export")
+def export_person(person_id):
+    """Everything held about the person: their record, events, survey displays, responses and goals."""
+    held = person_records.export_person(db.session, g.project_id, person_id)
+    return {**held, "person": _person.dump(held["person"])}
+
+
+@bp.delete("/<int:person_id>")
+def delete_person(person_id):
+    """Erase the person and everything they left (GDPR); figures that counted them are measured again."""
+    return {"deleted": person_records.delete_person(db.session, g.project_id, person_id)}

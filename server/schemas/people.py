@@ -1,0 +1,61 @@
+"""People as the admin API lists, shows and exports them, and the filters of the list."""
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from ..pagination import PageQuerySchema
+from .features import KEY
+from .fields import Timestamp
+
+STAGES = ("trial", "aha", "activation", "adoption")
+
+
+class PeopleQuerySchema(PageQuerySchema):
+    """Filters of GET /api/v1/people, on top of `limit` and `cursor`."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    userId = fields.String(load_default=None, validate=validate.Length(1, 200))
+    anonymousId = fields.String(load_default=None, validate=validate.Length(1, 200))
+    stage = fields.String(load_default=None, validate=validate.OneOf(STAGES))
+    segment = fields.String(load_default=None, validate=KEY)
+    account = fields.String(load_default=None, validate=validate.Length(1, 200))
+    seenSince = Timestamp(load_default=None)
+    seenUntil = Timestamp(load_default=None)
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data.get("seenSince") and data.get("seenUntil") and data["seenSince"] >= data["seenUntil"]:
+            raise ValidationError("seenSince must be before seenUntil.", "seenSince")
+
+
+class PersonAccountSchema(Schema):
+    id = fields.Integer()
+    externalId = fields.String(attribute="external_id")
+    name = fields.String(allow_none=True)
+
+
+class PersonOutSchema(Schema):
+    """A person: ids, account, traits and where they are on the journey."""
+
+    id = fields.Integer()
+    userId = fields.String(attribute="user_id", allow_none=True)
+    anonymousIds = fields.List(fields.String(), attribute="anonymous_ids")
+    account = fields.Nested(PersonAccountSchema, allow_none=True)
+    traits = fields.Dict()
+    stage = fields.String()
+    firstSeen = fields.DateTime(attribute="first_seen")
+    lastSeen = fields.DateTime(attribute="last_seen")
+    ahaAt = fields.DateTime(attribute="aha_at", allow_none=True)
+    activatedAt = fields.DateTime(attribute="activated_at", allow_none=True)
+    adoptedAt = fields.DateTime(attribute="adopted_at", allow_none=True)
+
+
+class PeoplePageSchema(Schema):
+    people = fields.List(fields.Nested(PersonOutSchema))
+    nextCursor = fields.String(allow_none=True)
+
+
+class DeletedSchema(Schema):
+    """What a GDPR deletion removed, row counts by kind."""
+
+    deleted = fields.Dict(keys=fields.String(), values=fields.Integer())

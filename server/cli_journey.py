@@ -1,5 +1,5 @@
 """`gapwise rollups`, `gapwise journey`, `gapwise gaps` and `gapwise accounts`: the gap engine from a terminal."""
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import click
 
@@ -50,7 +50,8 @@ def gaps_command(project_id, at) -> None:
                       [[f"{g['priority']:,.0f}", g["type"], g["subject"], g["cohort"], f"{g['severity']:.2f}",
                         _affected(g), g["trend"], g["remediation"]["status"], g["headline"]]
                        for g in report["gaps"]]))
-    click.echo(f"\nwindow {window['start']:%Y-%m-%d} to {window['end']:%Y-%m-%d} ({window['days']} days); "
+    last_day = window["end"] - timedelta(days=1)
+    click.echo(f"\nwindow {window['start']:%Y-%m-%d} to {last_day:%Y-%m-%d} ({window['days']} days, UTC); "
                f"{sum(g['flagged'] for g in report['gaps'])} gaps flagged")
 
 

@@ -3,7 +3,7 @@ from flask import g, request
 
 from .db import db
 from .errors import Forbidden, Unauthorized
-from .services.keys import ProjectRef, is_write_key_shaped, project_for_secret_key, project_for_write_key
+from .services.keys import ProjectRef, authenticate_secret_key, is_write_key_shaped, project_for_write_key
 
 
 def require_write_key(write_key) -> ProjectRef:
@@ -19,12 +19,15 @@ def require_write_key(write_key) -> ProjectRef:
 
 
 def require_secret_key() -> None:
-    """Resolve `Authorization: Bearer sk_…` to its project, or answer 401 without saying which part was wrong."""
+    """Resolve `Authorization: Bearer sk_…` to its project, or answer 401 without saying which part was wrong.
+
+    The key's last use is recorded on the way (at most once a minute per key).
+    """
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    project = project_for_secret_key(db.session, token.strip()) if scheme.lower() == "bearer" else None
-    if project is None:
+    found = authenticate_secret_key(db.session, token.strip()) if scheme.lower() == "bearer" else None
+    if found is None:
         raise Unauthorized("A valid secret key is required: Authorization: Bearer sk_…",
                            headers={"WWW-Authenticate": 'Bearer realm="gapwise"'})
-    g.project = project
-    g.project_id = project.id
+    g.project, g.secret_key_id = found
+    g.project_id = g.project.id

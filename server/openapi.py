@@ -31,10 +31,12 @@ media=None, public=False)`:
 - `public`: the operation needs no secret key.
 
 `list_of(key, item_schema, paginated=True)` is the schema of `{key: [item...], "nextCursor": str|null}`.
-`build_spec(app)` returns the document as a dict; every rule under /api/v1 is in it, documented or not
-(an undocumented one is marked `x-undocumented: true`, which the tests refuse).
+`build_spec(app)` returns the document as a dict (`cached_spec(app)`: built once per app). Every rule
+under /api/v1 is in it, documented or not: an undocumented one is marked `x-undocumented: true`, which
+tests/test_openapi.py refuses.
 """
 import re
+from functools import cache
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -64,7 +66,8 @@ _PARAM_TYPES = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "num
 class ErrorSchema(Schema):
     """The one error shape of the API."""
 
-    code = fields.String(required=True, metadata={"description": "A stable, machine-readable name: not_found, validation_error, …"})
+    code = fields.String(required=True, metadata={
+        "description": "A stable, machine-readable name: not_found, validation_error, …"})
     status = fields.Integer(required=True, metadata={"description": "The HTTP status, repeated."})
     message = fields.String(required=True, metadata={"description": "A sentence for people."})
     errors = fields.Dict(metadata={"description": "Per-field messages, for 422 (and some 400) answers."})
@@ -81,6 +84,7 @@ def doc(summary: str, *, query=None, body=None, response=None, status: int = 200
     return attach
 
 
+@cache
 def list_of(key: str, item_schema, paginated: bool = True) -> type[Schema]:
     """A schema for `{key: [item, ...], "nextCursor": str|null}` (without nextCursor when not paginated)."""
     item = resolve_schema_cls(item_schema)
@@ -92,23 +96,41 @@ def list_of(key: str, item_schema, paginated: bool = True) -> type[Schema]:
     return Schema.from_dict(attrs, name=name)
 
 
-def _schema_name(schema) -> str:
-    """Component names: the class name without 'Schema', plus what a modifier changed, so none collide."""
-    cls = resolve_schema_cls(schema)
-    name = cls.__name__.removesuffix("Schema") or cls.__name__
-    if isinstance(schema, Schema):
-        if schema.partial:
-            name += "Patch"
-        if schema.only:
-            name += "Only" + "".join(sorted(f.title() for f in schema.only))
-        if schema.exclude:
-            name += "Without" + "".join(sorted(f.title() for f in schema.exclude))
-    return name
+def _name_resolver():
+    """Component names: the class name without 'Schema', plus what a modifier changed, so none collide.
+
+    Two classes of the same name in different modules are told apart by their module's name.
+    """
+    taken: dict[str, type] = {}
+
+    def resolve(schema) -> str:
+        name = _resolve(schema)
+        resolve.classes[name] = resolve_schema_cls(schema)
+        return name
+
+    def _resolve(schema) -> str:
+        cls = resolve_schema_cls(schema)
+        name = cls.__name__.removesuffix("Schema") or cls.__name__
+        if taken.setdefault(name, cls) is not cls:
+            name = cls.__module__.rpartition(".")[2].title().replace("_", "") + name
+            taken.setdefault(name, cls)
+        if isinstance(schema, Schema):
+            if schema.partial:
+                name += "Patch"
+            if schema.only:
+                name += "Only" + "".join(sorted(f.title() for f in schema.only))
+            if schema.exclude:
+                name += "Without" + "".join(sorted(f.title() for f in schema.exclude))
+        return name
+
+    resolve.classes = {}
+    return resolve
 
 
 def build_spec(app: Flask) -> dict:
     """The OpenAPI 3.1 document of every rule under /api/v1 in `app`."""
-    plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
+    resolver = _name_resolver()
+    plugin = MarshmallowPlugin(schema_name_resolver=resolver)
     spec = APISpec(
         title="Gapwise admin API", version="1", openapi_version="3.1.0", plugins=[plugin],
         info={"description": "Surveys, segments, features, journey rules, people, accounts, responses, scores, "
@@ -133,6 +155,10 @@ def build_spec(app: Flask) -> dict:
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
+    for name, schema in document["components"]["schemas"].items():
+        cls = resolver.classes.get(name, ErrorSchema if name == "Error" else None)
+        if cls is not None and cls.__doc__ and "description" not in schema:
+            schema["description"] = " ".join(cls.__doc__.split())
     for operations in document["paths"].values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
@@ -149,6 +175,13 @@ def _not_null(schema: dict) -> None:
         schema["enum"] = [value for value in schema["enum"] if value is not None]
     if "default" in schema and schema["default"] is None:
         del schema["default"]
+
+
+def cached_spec(app: Flask) -> dict:
+    """build_spec(app), built once per app: the routes do not change once the app serves."""
+    if "gapwise.openapi" not in app.extensions:
+        app.extensions["gapwise.openapi"] = build_spec(app)
+    return app.extensions["gapwise.openapi"]
 
 
 def _path(rule: str) -> tuple[str, list[dict]]:

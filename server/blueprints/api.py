@@ -2,6 +2,7 @@
 from flask import Blueprint, g
 
 from ..auth import require_secret_key
+from ..openapi import doc
 from ..schemas.projects import ProjectSchema
 
 bp = Blueprint("api", __name__)
@@ -9,6 +10,7 @@ bp.before_request(require_secret_key)
 
 
 @bp.get("/project")
+@doc("The project of the key", response=ProjectSchema, tags=["project"])
 def project():
     """The project the key belongs to."""
     return ProjectSchema().dump(g.project)

@@ -4,7 +4,10 @@ from flask import Blueprint, g, request
 from ..auth import require_secret_key
 from ..body import read_json_object
 from ..db import db
+from ..openapi import doc
+from ..schemas.gap_report import AccountsHealthSchema, GapReportSchema, GapSchema
 from ..schemas.gaps import GapsQuerySchema, RemediationSchema
+from ..schemas.settings import GapThresholdsSchema
 from ..services import gaps, health, settings
 
 bp = Blueprint("gaps", __name__)
@@ -13,26 +16,31 @@ _query, _remediation = GapsQuerySchema(), RemediationSchema()
 
 
 @bp.get("/gaps")
+@doc("The gap report", query=GapsQuerySchema, response=GapReportSchema, tags=["gaps"])
 def get_report():
     return gaps.report(db.session, g.project_id, _query.load(request.args)["at"])
 
 
 @bp.patch("/gaps/<int:gap_id>")
+@doc("Record a gap's remediation", body=RemediationSchema, response=GapSchema, tags=["gaps"])
 def update_gap(gap_id):
     return gaps.update_remediation(db.session, g.project_id, gap_id, _remediation.load(read_json_object()))
 
 
 @bp.get("/gaps/thresholds")
+@doc("The gap thresholds in force", response=GapThresholdsSchema, tags=["gaps"])
 def get_thresholds():
     return settings.gap_thresholds(db.session, g.project_id)
 
 
 @bp.put("/gaps/thresholds")
+@doc("Replace the gap thresholds", body=GapThresholdsSchema, response=GapThresholdsSchema, tags=["gaps"])
 def put_thresholds():
     """Replace the thresholds (omitted ones take their defaults)."""
     return settings.set_gap_thresholds(db.session, g.project_id, read_json_object())
 
 
 @bp.get("/accounts/health")
+@doc("Account health, at-risk first", query=GapsQuerySchema, response=AccountsHealthSchema, tags=["accounts"])
 def accounts_health():
     return {"accounts": health.accounts(db.session, g.project_id, _query.load(request.args)["at"])}

@@ -3,6 +3,8 @@ from flask import Blueprint, g, request
 
 from ..auth import require_secret_key
 from ..db import db
+from ..openapi import doc
+from ..schemas.reports import ScoresSchema
 from ..schemas.scores import ScoresQuerySchema
 from ..services import scores
 
@@ -12,5 +14,7 @@ _args = ScoresQuerySchema()
 
 
 @bp.get("")
+@doc("NPS, CSAT, response rate, P − E and value gaps", query=ScoresQuerySchema, response=ScoresSchema,
+     responses={404: "No segment with this key, or no survey with this id."})
 def get_scores():
     return scores.scores(db.session, g.project_id, **_args.load(request.args))

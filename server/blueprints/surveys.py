@@ -4,6 +4,8 @@ from flask import Blueprint, g, request
 from ..auth import require_secret_key
 from ..body import read_json_object
 from ..db import db
+from ..openapi import doc, list_of
+from ..schemas.reports import EligibilitySchema, SurveyListQuerySchema
 from ..schemas.survey_out import SurveyOutSchema
 from ..schemas.surveys import EligibilityQuerySchema, SurveySchema
 from ..services import surveys, targeting
@@ -15,34 +17,40 @@ _person = EligibilityQuerySchema()
 
 
 @bp.get("")
+@doc("List surveys", query=SurveyListQuerySchema, response=list_of("surveys", SurveyOutSchema, paginated=False))
 def list_surveys():
     status = request.args.get("status")
     return {"surveys": _out.dump(surveys.list_surveys(db.session, g.project_id, status), many=True)}
 
 
 @bp.post("")
+@doc("Create a survey", body=SurveySchema, response=SurveyOutSchema, status=201)
 def create_survey():
     return _out.dump(surveys.create_survey(db.session, g.project_id, _create.load(read_json_object()))), 201
 
 
 @bp.get("/<int:survey_id>")
+@doc("Get one survey", response=SurveyOutSchema)
 def get_survey(survey_id):
     return _out.dump(surveys.get_survey(db.session, g.project_id, survey_id))
 
 
 @bp.patch("/<int:survey_id>")
+@doc("Change a survey", body=_update, response=SurveyOutSchema)
 def update_survey(survey_id):
     changes = _update.load(read_json_object())
     return _out.dump(surveys.update_survey(db.session, g.project_id, survey_id, changes))
 
 
 @bp.delete("/<int:survey_id>")
+@doc("Delete a survey", status=204)
 def delete_survey(survey_id):
     surveys.delete_survey(db.session, g.project_id, survey_id)
     return "", 204
 
 
 @bp.get("/<int:survey_id>/eligibility")
+@doc("Explain who the survey would show to", query=EligibilityQuerySchema, response=EligibilitySchema)
 def eligibility(survey_id):
     """Why the survey would or would not show to one person (user id or anonymous id), rule by rule."""
     person = _person.load(request.args)["person"]

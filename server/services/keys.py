@@ -5,17 +5,22 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from ..db import db
+from ..db import begin_write, db
 from ..errors import NotFound, Unprocessable
 from ..models import Project, SecretKey
 from ..models.base import utcnow
+from ..pagination import page
 
 WRITE_PREFIX, SECRET_PREFIX = "pk_", "sk_"
+# A key's last use is written at most this often, so authenticating does not write on every request.
+LAST_USED_PRECISION = timedelta(minutes=1)
 _WRITE_KEY_SHAPE = re.compile(r"pk_[A-Za-z0-9_-]{8,61}")
 
 
@@ -65,15 +70,25 @@ def create_project(session: Session, name: str) -> tuple[Project, str]:
 
 def create_secret_key(session: Session, project_id: int, name: str = "default") -> str:
     """Add a secret key to a project; the returned key is never stored and cannot be shown again."""
+    return issue_secret_key(session, project_id, name)[1]
+
+
+def issue_secret_key(session: Session, project_id: int, name: str) -> tuple[SecretKey, str]:
+    """Add a secret key to a project; return its row and the key itself, which is never stored."""
     secret = _add_secret_key(session, project_id, name)
     session.commit()
-    return secret
+    return session.scalar(select(SecretKey).where(SecretKey.key_hash == hash_key(secret))), secret
 
 
 def _add_secret_key(session: Session, project_id: int, name: str) -> str:
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     session.add(SecretKey(project_id=project_id, name=name, prefix=secret[:10], key_hash=hash_key(secret)))
     return secret
+
+
+def list_secret_keys(session: Session, project_id: int, limit: int, cursor: str | None) -> tuple[list, str | None]:
+    """One page of a project's secret keys, revoked ones included, oldest first."""
+    return page(session, select(SecretKey).where(SecretKey.project_id == project_id), SecretKey.id, limit, cursor)
 
 
 def revoke_secret_key(session: Session, project_id: int, key_id: int) -> None:
@@ -96,18 +111,41 @@ def rotate_write_key(session: Session, project_id: int) -> str:
     return project.write_key
 
 
-def project_for_secret_key(session: Session, key: str | None) -> Project | None:
-    """The project a live secret key belongs to, or None; the stored hash is compared in constant time."""
+def authenticate_secret_key(session: Session, key: str | None) -> tuple[Project, int] | None:
+    """The project and key id of a live secret key, or None; records the key's use (at most once a minute)."""
+    row = _live_key(session, key)
+    if row is None:
+        return None
+    project = session.get(Project, row.project_id)
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
+        _record_use(session, row.id, now)
+    return project, row.id
+
+
+def _live_key(session: Session, key: str | None):
+    """The row of a live secret key, or None; the stored hash is compared in constant time."""
     if not key or not key.startswith(SECRET_PREFIX) or len(key) > 100:
         return None
     digest = hash_key(key)
     row = session.execute(
-        select(SecretKey.key_hash, SecretKey.project_id).where(
+        select(SecretKey.id, SecretKey.key_hash, SecretKey.project_id, SecretKey.last_used_at).where(
             SecretKey.key_hash == digest, SecretKey.revoked_at.is_(None))
     ).first()
     if row is None or not hmac.compare_digest(row.key_hash, digest):
         return None
-    return session.get(Project, row.project_id)
+    return row
+
+
+def _record_use(session: Session, key_id: int, now) -> None:
+    # Bookkeeping only: when the write lock is not to be had, the request goes on and a later one records it.
+    stale = or_(SecretKey.last_used_at.is_(None), SecretKey.last_used_at <= now - LAST_USED_PRECISION)
+    try:
+        begin_write(session)
+        session.execute(update(SecretKey).where(SecretKey.id == key_id, stale).values(last_used_at=now))
+        session.commit()
+    except OperationalError:
+        session.rollback()
 
 
 def project_for_write_key(write_key: str) -> ProjectRef | None:

@@ -1,0 +1,164 @@
+"""What the read-out endpoints return (gap report, scores, funnel, account health, eligibility), as dump schemas.
+
+The services build these answers as plain dicts; these schemas describe them field by field for the OpenAPI
+document, so clients and the schemathesis run can hold the API to its word.
+"""
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from ..services.journey import STAGES
+from .segments import SegmentOutSchema
+
+_NUMBER = {"allow_none": True}
+
+
+class SurveyListQuerySchema(Schema):
+    """`status`: only the surveys in this status."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(load_default=None, validate=validate.OneOf(("draft", "active", "paused", "archived")))
+
+
+class CountedSegmentSchema(SegmentOutSchema):
+    """A segment and how many people match its rules now."""
+
+    count = fields.Integer(metadata={"description": "People matching the rules now."})
+
+
+class CheckSchema(Schema):
+    rule = fields.String()
+    passed = fields.Boolean()
+    reason = fields.String()
+
+
+class BrowserCheckSchema(Schema):
+    rule = fields.String()
+    reason = fields.String()
+
+
+class EligibilitySchema(Schema):
+    """Why a survey would or would not show to one person, rule by rule."""
+
+    survey = fields.Integer()
+    person = fields.String()
+    known = fields.Boolean(metadata={"description": "Whether the id belongs to a person seen before."})
+    eligible = fields.Boolean()
+    checks = fields.List(fields.Nested(CheckSchema))
+    checkedInBrowser = fields.List(fields.Nested(BrowserCheckSchema),
+                                   metadata={"description": "Rules only the tracker can check, on the page."})
+
+
+# --- funnel -------------------------------------------------------------------------------------------------
+
+class FunnelFiltersSchema(Schema):
+    since = fields.DateTime(allow_none=True)
+    until = fields.DateTime(allow_none=True)
+    segment = fields.String(allow_none=True)
+
+
+class FunnelStageSchema(Schema):
+    stage = fields.String(validate=validate.OneOf(STAGES))
+    reached = fields.Integer(metadata={"description": "People who reached the stage."})
+    current = fields.Integer(metadata={"description": "People in the stage now."})
+    conversion = fields.Float(metadata={"description": "reached ÷ reached of the stage before (not on trial)."},
+                              **_NUMBER)
+    medianHoursFromFirstSeen = fields.Float(**_NUMBER)
+
+
+class CohortStageSchema(Schema):
+    stage = fields.String(validate=validate.OneOf(STAGES))
+    reached = fields.Integer()
+    conversion = fields.Float(**_NUMBER)
+
+
+class FunnelCohortSchema(Schema):
+    week = fields.Date(metadata={"description": "The Monday of the signup week."})
+    stages = fields.List(fields.Nested(CohortStageSchema))
+
+
+class FunnelSchema(Schema):
+    """People per journey stage, conversion between stages, median time to each; by signup week when asked."""
+
+    filters = fields.Nested(FunnelFiltersSchema)
+    stages = fields.List(fields.Nested(FunnelStageSchema))
+    cohorts = fields.List(fields.Nested(FunnelCohortSchema), metadata={"description": "Only with cohorts=week."})
+
+
+# --- scores -------------------------------------------------------------------------------------------------
+
+class NpsSchema(Schema):
+    score = fields.Float(metadata={"description": "%promoters − %detractors; null without answers."}, **_NUMBER)
+    n = fields.Integer()
+    promoters = fields.Integer()
+    passives = fields.Integer()
+    detractors = fields.Integer()
+    marginOfError = fields.Float(metadata={"description": "95% margin, in NPS points; null below 2 answers."},
+                                 **_NUMBER)
+
+
+class CsatSchema(Schema):
+    score = fields.Float(metadata={"description": "Share of 4–5 answers on 1–5."}, **_NUMBER)
+    n = fields.Integer()
+    satisfied = fields.Integer()
+
+
+class ResponseRateSchema(Schema):
+    rate = fields.Float(**_NUMBER)
+    shown = fields.Integer()
+    answered = fields.Integer()
+
+
+class ScoreSetSchema(Schema):
+    nps = fields.Nested(NpsSchema)
+    csat = fields.Nested(CsatSchema)
+    responseRate = fields.Nested(ResponseRateSchema)
+
+
+class PeriodScoresSchema(ScoreSetSchema):
+    start = fields.Date(metadata={"description": "The first day of the week or month."})
+
+
+class PerceptionDimensionSchema(Schema):
+    dimension = fields.String(allow_none=True, metadata={"description": "Null: the overall (untagged) pair."})
+    feature = fields.Boolean(metadata={"description": "Whether the dimension is a feature key."})
+    expectation = fields.Float()
+    perception = fields.Float()
+    gap = fields.Float(metadata={"description": "perception − expectation on a 7-point scale; < 0 is below."})
+    nExpectation = fields.Integer()
+    nPerception = fields.Integer()
+    weight = fields.Float(**_NUMBER)
+
+
+class PerceptionSchema(Schema):
+    dimensions = fields.List(fields.Nested(PerceptionDimensionSchema))
+    weighted = fields.Float(**_NUMBER)
+    weightedBy = fields.String(allow_none=True, validate=validate.OneOf(("importance", "mean")))
+
+
+class ValueGapSchema(Schema):
+    dimension = fields.String(allow_none=True)
+    expected = fields.Float()
+    realised = fields.Float()
+    gap = fields.Float(metadata={"description": "realised − expected, in points of 0–100."})
+    nExpected = fields.Integer()
+    nRealised = fields.Integer()
+
+
+class ScoresFiltersSchema(Schema):
+    since = fields.DateTime(allow_none=True)
+    until = fields.DateTime(allow_none=True)
+    stage = fields.String(allow_none=True)
+    segment = fields.String(allow_none=True)
+    survey = fields.Integer(allow_none=True)
+    period = fields.String(allow_none=True)
+
+
+class ScoresSchema(ScoreSetSchema):
+    """NPS, CSAT and response rate overall, by stage and by period; P − E and value gaps by dimension."""
+
+    filters = fields.Nested(ScoresFiltersSchema)
+    perception = fields.Nested(PerceptionSchema)
+    value = fields.List(fields.Nested(ValueGapSchema))
+    byStage = fields.Dict(keys=fields.String(), values=fields.Nested(ScoreSetSchema))
+    byPeriod = fields.List(fields.Nested(PeriodScoresSchema), metadata={"description": "Only with period."})

@@ -2,9 +2,9 @@
 
 Declare a view's contract with `@doc`, next to the route decorator (either order works):
 
-    from ..openapi import doc, list_of
+    from ..openapi import ID, doc, list_of
 
-    @bp.get("/<int:survey_id>")
+    @bp.get(f"/<{ID}:survey_id>")
     @doc("Get one survey", response=SurveyOutSchema, responses={404: "No such survey in this project."})
     def get_survey(survey_id): ...
 
@@ -25,10 +25,13 @@ media=None, public=False)`:
   Added without asking: 401 (unless public), 404 (paths with parameters), 422 (query or body),
   400/413/415 (body), 503 (always).
 - `tags`: defaults to the blueprint's name.
-- `media`: content types of a non-JSON success body (e.g. `("text/csv", "application/x-ndjson")`);
-  with `response`, that schema describes the JSON types among them, other types are described as text
-  or binary (`application/vnd.apache.parquet`, `application/octet-stream`).
+- `media`: the content types of the success body when it is not (only) JSON, e.g.
+  `("text/csv", "application/x-ndjson", "application/vnd.apache.parquet")`. JSON types among them are
+  described by `response` (any object without it); parquet and octet-stream as binary; others as text.
 - `public`: the operation needs no secret key.
+
+Route a row id with `ID`: `@bp.get(f"/<{ID}:survey_id>")` answers 404 for ids beyond 64 bits instead
+of failing in the database, and the document gives the parameter's range.
 
 `list_of(key, item_schema, paginated=True)` is the schema of `{key: [item...], "nextCursor": str|null}`.
 `build_spec(app)` returns the document as a dict (`cached_spec(app)`: built once per app). Every rule
@@ -43,6 +46,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Flask
 from marshmallow import Schema, fields
+from werkzeug.routing import IntegerConverter, Rule
+from werkzeug.routing.converters import NumberConverter
 
 from .schemas.fields import Identifier, JSONObject, Timestamp
 
@@ -59,8 +64,10 @@ ERROR_TEXT = {
     503: "Storage is unavailable; retry after the Retry-After header's seconds.",
 }
 _BINARY_TYPES = ("application/vnd.apache.parquet", "application/octet-stream")
-_ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
-_PARAM_TYPES = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number", "minimum": 0}}
+_ARG = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>")
+# The converter of a row id in a route: `<{ID}:survey_id>`. Larger numbers are no route (404): SQLite cannot
+# even compare them with a column.
+ID = f"int(min=1, max={2**63 - 1})"
 
 
 class ErrorSchema(Schema):
@@ -148,7 +155,7 @@ def build_spec(app: Flask) -> dict:
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not (rule.rule == PREFIX or rule.rule.startswith(PREFIX + "/")):
             continue
-        path, params = _path(rule.rule)
+        path, params = _path(rule)
         view = app.view_functions[rule.endpoint]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(rule.endpoint, method, view, params)
@@ -184,12 +191,19 @@ def cached_spec(app: Flask) -> dict:
     return app.extensions["gapwise.openapi"]
 
 
-def _path(rule: str) -> tuple[str, list[dict]]:
-    """`/surveys/<int:survey_id>` → `/surveys/{survey_id}` and its path parameters."""
-    params = [{"in": "path", "name": name, "required": True,
-               "schema": dict(_PARAM_TYPES.get(converter or "default", {"type": "string"}))}
-              for converter, name in _ARG.findall(rule)]
-    return _ARG.sub(lambda m: "{" + m.group(2) + "}", rule), params
+def _path(rule: Rule) -> tuple[str, list[dict]]:
+    """`/surveys/<int:survey_id>` → `/surveys/{survey_id}` and its path parameters, typed by their converters."""
+    params = []
+    for name in _ARG.findall(rule.rule):
+        converter = rule._converters.get(name)
+        schema = {"type": "string"}
+        if isinstance(converter, NumberConverter):
+            schema = {"type": "integer" if isinstance(converter, IntegerConverter) else "number"}
+            low = converter.min if converter.min is not None else (None if converter.signed else 0)
+            schema.update({key: value for key, value in (("minimum", low), ("maximum", converter.max))
+                           if value is not None})
+        params.append({"in": "path", "name": name, "required": True, "schema": schema})
+    return _ARG.sub(lambda m: "{" + m.group(1) + "}", rule.rule), params
 
 
 def _operation(endpoint: str, method: str, view, path_params: list[dict]) -> dict:
@@ -220,15 +234,13 @@ def _operation(endpoint: str, method: str, view, path_params: list[dict]) -> dic
 def _success(meta: dict) -> dict:
     response = {"description": "Success." if meta["status"] != 204 else "Done; no body."}
     content = {}
-    for media in meta["media"]:
-        if meta["response"] is not None and "json" in media:
-            content[media] = {"schema": meta["response"]}
+    for media in meta["media"] or (("application/json",) if meta["response"] is not None else ()):
+        if "json" in media:
+            content[media] = {"schema": meta["response"] if meta["response"] is not None else {"type": "object"}}
         elif media in _BINARY_TYPES:
             content[media] = {"schema": {"type": "string", "contentEncoding": "binary"}}
         else:
             content[media] = {"schema": {"type": "string"}}
-    if meta["response"] is not None and not meta["media"]:
-        content["application/json"] = {"schema": meta["response"]}
     if content:
         response["content"] = content
     return response

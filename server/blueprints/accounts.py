@@ -3,7 +3,7 @@ from flask import Blueprint, g, request
 
 from ..auth import require_secret_key
 from ..db import db
-from ..openapi import doc, list_of
+from ..openapi import ID, doc, list_of
 from ..schemas.api import AccountOutSchema, AccountQuerySchema
 from ..services import directory
 
@@ -21,7 +21,7 @@ def list_accounts():
     return {"accounts": _out.dump(accounts, many=True), "nextCursor": next_cursor}
 
 
-@bp.get("/<int:account_id>")
+@bp.get(f"/<{ID}:account_id>")
 @doc("Get one account", response=AccountOutSchema, responses={404: "No account with this id in the project."})
 def get_account(account_id):
     return _out.dump(directory.get_account(db.session, g.project_id, account_id))

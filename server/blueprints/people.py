@@ -3,33 +3,37 @@ from flask import Blueprint, g, request
 
 from ..auth import require_secret_key
 from ..db import db
-from ..schemas.people import PeoplePageSchema, PeopleQuerySchema, PersonOutSchema
+from ..openapi import ID, doc
+from ..schemas.people import DeletedSchema, PeoplePageSchema, PeopleQuerySchema, PersonExportSchema, PersonOutSchema
 from ..services import person_records
 
 bp = Blueprint("people", __name__)
 bp.before_request(require_secret_key)
-_query, _person, _page = PeopleQuerySchema(), PersonOutSchema(), PeoplePageSchema()
+_query, _person, _page, _export = PeopleQuerySchema(), PersonOutSchema(), PeoplePageSchema(), PersonExportSchema()
 
 
 @bp.get("")
+@doc("List people", query=PeopleQuerySchema, response=PeoplePageSchema)
 def list_people():
     people, next_cursor = person_records.list_people(db.session, g.project_id, _query.load(request.args))
     return _page.dump({"people": people, "nextCursor": next_cursor})
 
 
-@bp.get("/<int:person_id>")
+@bp.get(f"/<{ID}:person_id>")
+@doc("Get one person", response=PersonOutSchema)
 def get_person(person_id):
     return _person.dump(person_records.get_person(db.session, g.project_id, person_id))
 
 
-@bp.get("/<int:person_id>/export")
+@bp.get(f"/<{ID}:person_id>/export")
+@doc("Export everything held about a person", response=PersonExportSchema)
 def export_person(person_id):
     """Everything held about the person: their record, events, survey displays, responses and goals."""
-    held = person_records.export_person(db.session, g.project_id, person_id)
-    return {**held, "person": _person.dump(held["person"])}
+    return _export.dump(person_records.export_person(db.session, g.project_id, person_id))
 
 
-@bp.delete("/<int:person_id>")
+@bp.delete(f"/<{ID}:person_id>")
+@doc("Erase a person (GDPR)", response=DeletedSchema)
 def delete_person(person_id):
     """Erase the person and everything they left (GDPR); figures that counted them are measured again."""
-    return {"deleted": person_records.delete_person(db.session, g.project_id, person_id)}
+    return DeletedSchema().dump({"deleted": person_records.delete_person(db.session, g.project_id, person_id)})

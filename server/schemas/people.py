@@ -59,3 +59,49 @@ class DeletedSchema(Schema):
     """What a GDPR deletion removed, row counts by kind."""
 
     deleted = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class _HeldEventSchema(Schema):
+    messageId = fields.String()
+    type = fields.String()
+    name = fields.String(allow_none=True)
+    properties = fields.Dict()
+    context = fields.Dict(allow_none=True)
+    timestamp = fields.DateTime()
+    receivedAt = fields.DateTime()
+
+
+class _HeldDisplaySchema(Schema):
+    displayId = fields.String()
+    survey = fields.String()
+    stage = fields.String()
+    shownAt = fields.DateTime()
+    dismissedAt = fields.DateTime(allow_none=True)
+    answeredAt = fields.DateTime(allow_none=True)
+
+
+class _HeldResponseSchema(Schema):
+    displayId = fields.String()
+    survey = fields.String()
+    answers = fields.Dict()
+    score = fields.Float(allow_none=True)
+    completed = fields.Boolean()
+    locale = fields.String(allow_none=True)
+    stage = fields.String()
+    createdAt = fields.DateTime()
+    updatedAt = fields.DateTime()
+
+
+class _HeldGoalSchema(Schema):
+    goal = fields.String()
+    chosenAt = fields.DateTime()
+
+
+class PersonExportSchema(Schema):
+    """Everything held about one person."""
+
+    person = fields.Nested(PersonOutSchema)
+    events = fields.List(fields.Nested(_HeldEventSchema))
+    displays = fields.List(fields.Nested(_HeldDisplaySchema))
+    responses = fields.List(fields.Nested(_HeldResponseSchema))
+    goals = fields.List(fields.Nested(_HeldGoalSchema))

@@ -2,9 +2,9 @@
 
 Declare a view's contract with `@doc`, next to the route decorator (either order works):
 
-    from ..openapi import ID, doc, list_of
+    from ..openapi import INT_ID, doc, list_of
 
-    @bp.get(f"/<{ID}:survey_id>")
+    @bp.get(f"/<{INT_ID}:survey_id>")
     @doc("Get one survey", response=SurveyOutSchema, responses={404: "No such survey in this project."})
     def get_survey(survey_id): ...
 
@@ -30,8 +30,10 @@ media=None, public=False)`:
   described by `response` (any object without it); parquet and octet-stream as binary; others as text.
 - `public`: the operation needs no secret key.
 
-Route a row id with `ID`: `@bp.get(f"/<{ID}:survey_id>")` answers 404 for ids beyond 64 bits instead
-of failing in the database, and the document gives the parameter's range.
+Route a row id with `ID` (a BigId column: people, accounts, responses, gaps) or `INT_ID` (an Integer column:
+surveys, features, segments, webhooks, secret keys): `@bp.get(f"/<{INT_ID}:survey_id>")` answers 404 for an id
+wider than its column instead of failing in the database (SQLite refuses numbers beyond 64 bits, PostgreSQL
+beyond the column's type), and the document gives the parameter's range.
 
 `list_of(key, item_schema, paginated=True)` is the schema of `{key: [item...], "nextCursor": str|null}`.
 `build_spec(app)` returns the document as a dict (`cached_spec(app)`: built once per app). Every rule
@@ -65,9 +67,9 @@ ERROR_TEXT = {
 }
 _BINARY_TYPES = ("application/vnd.apache.parquet", "application/octet-stream")
 _ARG = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>")
-# The converter of a row id in a route: `<{ID}:survey_id>`. Larger numbers are no route (404): SQLite cannot
-# even compare them with a column.
-ID = f"int(min=1, max={2**63 - 1})"
+# Route converters of row ids, `<{ID}:person_id>`, as wide as the id column (BigId: ID, Integer: INT_ID). A larger
+# number is no route (404): the database would refuse to compare it with the column (a 500).
+ID, INT_ID = f"int(min=1, max={2**63 - 1})", f"int(min=1, max={2**31 - 1})"
 
 
 class ErrorSchema(Schema):
@@ -160,6 +162,7 @@ def build_spec(app: Flask) -> dict:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(rule.endpoint, method, view, params)
     for path, operations in paths.items():
+        _shared_path_405(operations)
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
     for name, schema in document["components"]["schemas"].items():
@@ -244,6 +247,21 @@ def _success(meta: dict) -> dict:
     if content:
         response["content"] = content
     return response
+
+
+def _shared_path_405(operations: dict) -> None:
+    """A number beyond a bounded id's range fails the converter of every rule of the path; when a rule for another
+    method matched first, the router answers 405 rather than 404. Say so where it can happen."""
+    bounded = any("maximum" in p["schema"] for op in operations.values() for p in op.get("parameters", [])
+                  if p.get("in") == "path")
+    if not bounded or len(operations) < 2:
+        return
+    for op in operations.values():
+        if "x-undocumented" not in op:
+            op["responses"]["405"] = {
+                "description": "The id is beyond its range (the router then may answer 405 rather than 404).",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            op["responses"] = dict(sorted(op["responses"].items()))
 
 
 def _errors(meta: dict, has_path_params: bool) -> dict:

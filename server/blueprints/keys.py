@@ -4,7 +4,7 @@ from flask import Blueprint, g, request
 from ..auth import require_secret_key
 from ..body import read_json_object
 from ..db import db
-from ..openapi import ID, doc, list_of
+from ..openapi import INT_ID, doc, list_of
 from ..pagination import PageQuerySchema
 from ..schemas.api import KeyCreatedSchema, KeyCreateSchema, KeyOutSchema
 from ..services import keys
@@ -31,7 +31,7 @@ def create_key():
     return {**_created.dump(row), "key": secret}, 201
 
 
-@bp.delete(f"/<{ID}:key_id>")
+@bp.delete(f"/<{INT_ID}:key_id>")
 @doc("Revoke a secret key", status=204, responses={404: "No key with this id in the project."})
 def revoke_key(key_id):
     """The key stops working at once. Revoking the key this request is made with is allowed: the next request

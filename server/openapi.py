@@ -198,7 +198,7 @@ def _path(rule: Rule) -> tuple[str, list[dict]]:
     """`/surveys/<int:survey_id>` → `/surveys/{survey_id}` and its path parameters, typed by their converters."""
     params = []
     for name in _ARG.findall(rule.rule):
-        converter = rule._converters.get(name)
+        converter = rule._converters.get(name)  # werkzeug keeps a rule's converters only here
         schema = {"type": "string"}
         if isinstance(converter, NumberConverter):
             schema = {"type": "integer" if isinstance(converter, IntegerConverter) else "number"}

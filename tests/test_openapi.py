@@ -99,7 +99,7 @@ def test_the_document_and_the_docs_page_are_public_and_agree(bare_app):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and page.mimetype == "text/html"
     html = page.get_data(as_text=True)
-    assert "<script" not in html and "https://" not in html
+    assert not re.search(r"<script|<link|<iframe|\ssrc=", html)  # text and inline CSS only: nothing loads
     for path in served.get_json()["paths"]:
         assert path in html
     for name in served.get_json()["components"]["schemas"]:

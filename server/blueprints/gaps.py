@@ -4,7 +4,7 @@ from flask import Blueprint, g, request
 from ..auth import require_secret_key
 from ..body import read_json_object
 from ..db import db
-from ..openapi import doc
+from ..openapi import ID, doc
 from ..schemas.gap_report import AccountsHealthSchema, GapReportSchema, GapSchema
 from ..schemas.gaps import GapsQuerySchema, RemediationSchema
 from ..schemas.settings import GapThresholdsSchema
@@ -21,7 +21,7 @@ def get_report():
     return gaps.report(db.session, g.project_id, _query.load(request.args)["at"])
 
 
-@bp.patch("/gaps/<int:gap_id>")
+@bp.patch(f"/gaps/<{ID}:gap_id>")
 @doc("Record a gap's remediation", body=RemediationSchema, response=GapSchema, tags=["gaps"])
 def update_gap(gap_id):
     return gaps.update_remediation(db.session, g.project_id, gap_id, _remediation.load(read_json_object()))

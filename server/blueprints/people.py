@@ -13,7 +13,8 @@ _query, _person, _page, _export = PeopleQuerySchema(), PersonOutSchema(), People
 
 
 @bp.get("")
-@doc("List people", query=PeopleQuerySchema, response=PeoplePageSchema)
+@doc("List people", query=PeopleQuerySchema, response=PeoplePageSchema,
+     responses={404: "No segment with this key."})
 def list_people():
     people, next_cursor = person_records.list_people(db.session, g.project_id, _query.load(request.args))
     return _page.dump({"people": people, "nextCursor": next_cursor})

@@ -4,7 +4,7 @@ from flask import Blueprint, g, request
 from ..auth import require_secret_key
 from ..body import read_json_object
 from ..db import db
-from ..openapi import doc, list_of
+from ..openapi import INT_ID, doc, list_of
 from ..schemas.reports import EligibilitySchema, SurveyListQuerySchema
 from ..schemas.survey_out import SurveyOutSchema
 from ..schemas.surveys import EligibilityQuerySchema, SurveySchema
@@ -13,13 +13,13 @@ from ..services import surveys, targeting
 bp = Blueprint("surveys", __name__)
 bp.before_request(require_secret_key)
 _create, _update, _out = SurveySchema(), SurveySchema(partial=True), SurveyOutSchema()
-_person = EligibilityQuerySchema()
+_person, _list_query = EligibilityQuerySchema(), SurveyListQuerySchema()
 
 
 @bp.get("")
 @doc("List surveys", query=SurveyListQuerySchema, response=list_of("surveys", SurveyOutSchema, paginated=False))
 def list_surveys():
-    status = request.args.get("status")
+    status = _list_query.load(request.args).get("status")
     return {"surveys": _out.dump(surveys.list_surveys(db.session, g.project_id, status), many=True)}
 
 
@@ -29,27 +29,27 @@ def create_survey():
     return _out.dump(surveys.create_survey(db.session, g.project_id, _create.load(read_json_object()))), 201
 
 
-@bp.get("/<int:survey_id>")
+@bp.get(f"/<{INT_ID}:survey_id>")
 @doc("Get one survey", response=SurveyOutSchema)
 def get_survey(survey_id):
     return _out.dump(surveys.get_survey(db.session, g.project_id, survey_id))
 
 
-@bp.patch("/<int:survey_id>")
+@bp.patch(f"/<{INT_ID}:survey_id>")
 @doc("Change a survey", body=_update, response=SurveyOutSchema)
 def update_survey(survey_id):
     changes = _update.load(read_json_object())
     return _out.dump(surveys.update_survey(db.session, g.project_id, survey_id, changes))
 
 
-@bp.delete("/<int:survey_id>")
+@bp.delete(f"/<{INT_ID}:survey_id>")
 @doc("Delete a survey", status=204)
 def delete_survey(survey_id):
     surveys.delete_survey(db.session, g.project_id, survey_id)
     return "", 204
 
 
-@bp.get("/<int:survey_id>/eligibility")
+@bp.get(f"/<{INT_ID}:survey_id>/eligibility")
 @doc("Explain who the survey would show to", query=EligibilityQuerySchema, response=EligibilitySchema)
 def eligibility(survey_id):
     """Why the survey would or would not show to one person (user id or anonymous id), rule by rule."""

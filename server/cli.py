@@ -144,6 +144,9 @@ def serve(host: str, port: int, workers: int) -> None:
         raise click.ClickException("the database schema is not up to date: run `gapwise db upgrade` first")
     click.echo(f"Gapwise on http://{host}:{port} ({workers} workers, database {_safe_url(url)})")
     if sys.platform.startswith("win"):
+        from .services.webhook_delivery import start_worker
+
+        start_worker(app)  # under gunicorn, each worker process starts its own (see wsgi.py)
         app.run(host=host, port=port)
         return
     from .wsgi import serve_with_gunicorn
@@ -222,3 +225,5 @@ def _load_or_usage_error(schema, data: dict) -> dict:
 
 from . import cli_journey  # noqa: E402,F401  (registers its commands on `main`)
 from . import cli_export  # noqa: E402,F401  (registers `gapwise export`)
+from . import cli_webhooks  # noqa: E402,F401  (registers `gapwise webhooks`)
+from . import cli_users  # noqa: E402,F401  (registers `gapwise user`)

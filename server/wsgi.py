@@ -22,8 +22,16 @@ def serve_with_gunicorn(app, host: str, port: int, workers: int) -> None:
     """Serve `app` with gunicorn's sync workers; the app is built before the fork, engines after it."""
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "sync", "timeout": 30,
                "graceful_timeout": 10, "keepalive": 5, "accesslog": None, "errorlog": "-",
-               "post_fork": _dispose_engine}
+               "post_fork": _after_fork}
     _Gunicorn(app, options).run()
+
+
+def _after_fork(server, worker):
+    _dispose_engine(server, worker)
+    # One webhook delivery thread per worker process; their claims never overlap (see webhook_delivery).
+    from .services.webhook_delivery import start_worker
+
+    start_worker(worker.app.application)
 
 
 def _dispose_engine(server, worker):

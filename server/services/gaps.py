@@ -14,7 +14,7 @@ from ..db import begin_write
 from ..errors import NotFound
 from ..models import Feature, Gap, GapSnapshot, GapWindow, Person, Segment
 from ..models.base import utcnow
-from . import gap_flags, gap_metrics, scores, segments, settings
+from . import gap_flags, gap_metrics, scores, segments, settings, webhooks
 from .gap_metrics import Window
 from .journey import STAGES, stage_at_expression
 from .sql import day_number
@@ -39,6 +39,7 @@ def report(session: Session, project_id: int, at: datetime | None = None) -> dic
     if previous is None:
         _store(session, project_id, window.previous(), measure(session, project_id, window.previous(), thresholds))
         previous = _snapshots(session, project_id, window.previous())
+    measured = {key: snap.flagged for key, (_, snap) in (_snapshots(session, project_id, window) or {}).items()}
     current = measure(session, project_id, window, thresholds)
     gaps = _store(session, project_id, window, current)
     entries = [_entry(gaps[f["key"]], f, window, previous.get(f["key"])) for f in current]
@@ -46,6 +47,7 @@ def report(session: Session, project_id: int, at: datetime | None = None) -> dic
     for key, (gap, snap) in previous.items():
         if key not in flagged_now and snap.flagged:
             entries.append(_closed(session, gap, snap, window))
+    webhooks.gap_changes(session, project_id, _window(window), entries, measured)
     session.commit()
     entries.sort(key=lambda e: (e["trend"] == "closed", -e["priority"], e["key"]))
     return {"window": _window(window), "previousWindow": _window(window.previous()),

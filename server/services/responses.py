@@ -3,7 +3,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import Display, PersonGoal, Response, Survey
-from . import people
+from . import people, webhooks
 from .journey import milestones_of
 from .sql import insert_ignoring_conflicts
 
@@ -63,6 +63,8 @@ def _answer(session, project_id, person, m, display_id, content, stage) -> None:
         insert_ignoring_conflicts(session, _RESPONSES, [{
             "project_id": project_id, "survey_id": int(m["surveyId"]), "person_id": person, "display_id": display_id,
             "stage": stage, "created_at": m["timestamp"], **values}], ["project_id", "display_id"])
+    if completed and not (existing and existing.completed):
+        webhooks.response_completed(session, project_id, display_id, m["timestamp"])
     if completed:
         session.execute(update(_DISPLAYS).where(_DISPLAYS.c.project_id == project_id,
                                                 _DISPLAYS.c.display_id == display_id,

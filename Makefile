@@ -15,8 +15,9 @@ WIDGETS_STAMP := widgets/node_modules/.installed
 demo: $(VENV)/.installed
 	$(BIN)/gapwise db upgrade
 	$(BIN)/gapwise demo
-	@echo "Example app sending to the demo project: http://$(HOST):$(PORT)/example/"
-	GAPWISE_SERVE_EXAMPLE=1 $(BIN)/gapwise serve --host $(HOST) --port $(PORT)
+	@echo "Dashboard: http://$(HOST):$(PORT)/app/   Example app sending to the demo project: http://$(HOST):$(PORT)/example/"
+	GAPWISE_SERVE_EXAMPLE=1 GAPWISE_SESSION_COOKIE_SECURE=false GAPWISE_REMEMBER_COOKIE_SECURE=false \
+	  $(BIN)/gapwise serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test js-test chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

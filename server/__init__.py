@@ -8,6 +8,7 @@ from .db import db
 from .errors import register_error_handlers
 from .jsonio import OrjsonProvider
 from .requestlog import init_request_log
+from .ui import init_ui
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -22,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"] = f"sqlite:///{os.path.join(app.instance_path, 'gapwise.db')}"
 
     db.init_app(app)
+    init_ui(app)
     register_error_handlers(app)
     init_request_log(app)
     _register_blueprints(app)
@@ -48,6 +50,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(export.bp, url_prefix="/api/v1/export")
     app.register_blueprint(webhooks.bp, url_prefix="/api/v1/webhooks")
     app.register_blueprint(docs.bp, url_prefix="/api/v1")
+    from .blueprints import ui_auth, ui_config, ui_overview, ui_surveys
+
+    for ui in (ui_auth, ui_overview, ui_surveys, ui_config):
+        app.register_blueprint(ui.bp, url_prefix="/app")
     app.register_blueprint(sdk.bp)
     app.register_blueprint(health.bp)
     if app.config["SERVE_EXAMPLE"]:

@@ -126,6 +126,8 @@ def demo() -> None:
     click.echo(f"sample events stored: {result.events}")
     for line in gap_lines:
         click.echo(line)
+    email, password = demo_service.DEMO_LOGIN
+    click.echo(f"dashboard: /app/ — sign in as {email} with password {password}")
 
 
 @main.command()

@@ -18,6 +18,18 @@ class Config:
     SERVE_EXAMPLE = False
     REDIS_URL = None
 
+    # Dashboard sessions: signed cookies, HTTP-only, same-site; Secure unless turned off for plain-HTTP
+    # local use (make demo serves http://127.0.0.1).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # Sign-in attempts allowed per address and per email in LOGIN_WINDOW_SECONDS.
+    LOGIN_ATTEMPTS = 10
+    LOGIN_WINDOW_SECONDS = 300
+
     # Ingestion caps (the public contract of POST /v1/batch).
     MAX_BODY_BYTES = 512 * 1024
     MAX_MESSAGE_BYTES = 32 * 1024

@@ -1,7 +1,7 @@
 """One error shape for the whole app: {code, status, message, errors?}."""
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, make_response, render_template, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -71,7 +71,11 @@ def error_body(status, code, message, errors=None):
 
 
 def _respond(status, code, message, errors=None, headers=None):
-    response = jsonify(error_body(status, code, message, errors))
+    if request.path.startswith("/app/") or request.path == "/app":
+        # Dashboard pages answer errors as a page, in the same words.
+        response = make_response(render_template("ui/error.html", status=status, message=message, errors=errors))
+    else:
+        response = jsonify(error_body(status, code, message, errors))
     response.status_code = status
     if headers:
         response.headers.update(headers)

@@ -7,8 +7,9 @@ from .people import Account, Person, PersonAlias
 from .projects import Project, SecretKey
 from .surveys import Display, Response, Segment, Survey
 from .usage import Activity, FeatureUsage, PersonGoal
+from .users import Membership, User
 from .webhooks import Webhook, WebhookDelivery
 
 __all__ = ["Base", "Project", "SecretKey", "Person", "PersonAlias", "Account", "Event", "Feature", "Segment", "Survey", "Display", "Response",
            "FeatureUsage", "Activity", "PersonGoal", "Gap", "GapSnapshot", "GapWindow",
-           "Webhook", "WebhookDelivery"]
+           "Webhook", "WebhookDelivery", "User", "Membership"]

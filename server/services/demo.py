@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Event, Project
+from ..models import Event, Project, User
 from ..models.base import utcnow
 from ..schemas.segments import SegmentSchema
 from ..schemas.surveys import SurveySchema
-from . import demo_data, features, gaps, ingest, keys, segments, surveys
+from . import demo_data, features, gaps, ingest, keys, segments, surveys, users
 
 DEMO_NAME = "Gapwise Demo"
 BATCH = 500
@@ -99,6 +99,10 @@ SETTLED_SURVEYS = [
 SURVEY_NAMES = dict(zip(demo_data.SURVEYS, [s["name"] for s in DEMO_SURVEYS + SETTLED_SURVEYS], strict=True))
 
 
+# The demo's dashboard login, printed by `gapwise demo`: for a local demo, never a real install.
+DEMO_LOGIN = ("demo@gapwise.local", "gapwise-demo")
+
+
 @dataclass
 class DemoResult:
     project_id: int
@@ -129,10 +133,20 @@ def configure(session: Session) -> DemoResult:
         if spec["name"] not in ids:
             ids[spec["name"]] = surveys.create_survey(session, project.id, SurveySchema().load(spec)).id
     session.commit()
+    _demo_login(session, project.id)
     survey_ids = {key: str(ids[name]) for key, name in SURVEY_NAMES.items()}
     result = DemoResult(project.id, project.name, project.write_key, secret, _count(session, project.id), survey_ids)
     session.commit()  # end the read: ingestion and the gap report start their own write transactions
     return result
+
+
+def _demo_login(session: Session, project_id: int) -> None:
+    """The dashboard login `make demo` prints: the owner of the demo project (a local demo only)."""
+    user = session.scalar(select(User).where(User.email == DEMO_LOGIN[0]))
+    if user is None:
+        user = users.create_user(session, *DEMO_LOGIN)
+    if users.role_in(session, user.id, project_id) is None:
+        users.grant(session, user.id, project_id, "owner")
 
 
 def seed(session: Session, people: int = demo_data.PEOPLE, days: int = demo_data.DAYS,

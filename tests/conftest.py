@@ -200,7 +200,9 @@ def free_port() -> int:
 def live_server(app):
     """`gapwise serve` in its own process (gunicorn, 2 workers) on the test database; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "GAPWISE_DATABASE_URL": app.config["DATABASE_URL"]}
+    # Plain HTTP on 127.0.0.1: dashboard cookies cannot be Secure there.
+    env = {**os.environ, "GAPWISE_DATABASE_URL": app.config["DATABASE_URL"], "GAPWISE_SECRET_KEY": "test",
+           "GAPWISE_SESSION_COOKIE_SECURE": "false", "GAPWISE_REMEMBER_COOKIE_SECURE": "false"}
     process = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", "2"],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -1,36 +1,7 @@
 """Dashboard sign-in: users from the CLI, sessions, CSRF, throttling, roles per project, security headers."""
-import re
-
 import pytest
 
-from server.db import db
-from server.services import users
-
-PASSWORD = "correct horse battery"
-
-
-class Browser:
-    """A signed-in (or not) dashboard visitor on the Flask test client, with the page's CSRF token."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def token(self, path="/app/login") -> str:
-        page = self.client.get(path).get_data(as_text=True)
-        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-    def login(self, email, password=PASSWORD, **kwargs):
-        return self.client.post("/app/login", data={"email": email, "password": password,
-                                                    "csrf_token": self.token()}, **kwargs)
-
-
-def make_user(app, email, project_id=None, role="viewer"):
-    with app.app_context():
-        user = users.create_user(db.session, email, PASSWORD)
-        if project_id:
-            users.grant(db.session, user.id, project_id, role)
-        return user.id
-
+from tests.ui import PASSWORD, Browser, make_user
 
 @pytest.fixture
 def browser(client):

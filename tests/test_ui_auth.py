@@ -3,6 +3,7 @@ import pytest
 
 from tests.ui import PASSWORD, Browser, make_user
 
+
 @pytest.fixture
 def browser(client):
     return Browser(client)

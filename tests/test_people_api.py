@@ -105,3 +105,27 @@ def test_erasing_a_person_leaves_no_row_of_theirs_and_figures_are_measured_again
     after = communication()
     assert after["evidence"]["expected"] == N - 1 and after["affectedPeople"] == before["affectedPeople"] - 1
     assert snapshot(app, project.id) == rebuilt(app, project.id)  # what is left is consistent
+
+
+def test_erasure_also_forgets_webhook_deliveries_that_carried_their_answers(app, client, batches, project):
+    AdminApi(client, project.secret_key, "webhooks").post(json={"url": "http://127.0.0.1:9/hook",
+                                                               "events": ["response.created"]})
+    survey = AdminApi(client, project.secret_key, "surveys").post(json={
+        "name": "NPS", "kind": "nps", "status": "active",
+        "questions": [{"id": "score", "type": "nps", "text": "Recommend?"}]}).get_json()["id"]
+    s = Story(batches, T0)
+    for user in ("gone", "stays"):
+        s.person(user)
+        s.answer(user, survey, {"score": 9}, 0)
+    s.send()
+    deliveries = AdminApi(client, project.secret_key, "webhooks")
+    hook = deliveries.get().get_json()["webhooks"][0]["id"]
+
+    def logged():
+        return [d["messageId"] for d in deliveries.get(f"/{hook}/deliveries").get_json()["deliveries"]]
+
+    assert len(logged()) == 2
+    people = AdminApi(client, project.secret_key, "people")
+    gone = people.get(query_string={"userId": "gone"}).get_json()["people"][0]["id"]
+    assert people.delete(f"/{gone}").get_json()["deleted"]["webhookDeliveries"] == 1
+    assert len(logged()) == 1

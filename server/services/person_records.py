@@ -1,7 +1,8 @@
 """People for the admin API: the filtered list, one person, everything held about them, and erasure (GDPR).
 
 Erasure removes the person's rows from every table that holds them (events, survey displays and
-responses, rollups, welcome goals, anonymous ids) in one transaction, then drops the stored gap
+responses, rollups, welcome goals, anonymous ids, webhook deliveries announcing their responses) in
+one transaction, then drops the stored gap
 snapshots of the project, so every figure that counted them is measured again without them.
 """
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..db import begin_write
 from ..errors import NotFound
 from ..models import (Account, Activity, Display, Event, FeatureUsage, GapSnapshot, GapWindow, Person,
-                      PersonAlias, PersonGoal, Response, Survey)
+                      PersonAlias, PersonGoal, Response, Survey, WebhookDelivery)
 from ..pagination import page
 from . import config_cache, segments
 
@@ -91,6 +92,10 @@ def delete_person(session: Session, project_id: int, person_id: int) -> dict[str
     for name, model in _HELD.items():
         counts[name] = session.execute(delete(model).where(model.person_id == pid)).rowcount
     counts["people"] = session.execute(delete(Person).where(Person.id == pid)).rowcount
+    # Webhook payloads announcing their responses carry their answers: the delivery log forgets them too.
+    counts["webhookDeliveries"] = session.execute(delete(WebhookDelivery).where(
+        WebhookDelivery.project_id == project_id, WebhookDelivery.event_type == "response.created",
+        WebhookDelivery.payload[("data", "personId")].as_integer() == pid)).rowcount
     # Gap figures stored for past windows counted this person: measure them again from what is left.
     session.execute(delete(GapSnapshot).where(GapSnapshot.project_id == project_id))
     session.execute(delete(GapWindow).where(GapWindow.project_id == project_id))

@@ -3,6 +3,7 @@ import os
 
 from flask import Flask
 
+from .body import refuse_nul_in_query
 from .config import Config
 from .db import db
 from .errors import register_error_handlers
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_ui(app)
     register_error_handlers(app)
     init_request_log(app)
+    app.before_request(refuse_nul_in_query)
     _register_blueprints(app)
     return app
 

@@ -4,7 +4,7 @@ import zlib
 import orjson
 from flask import current_app, request
 
-from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from .errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 
 JSON_TYPES = ("application/json", "text/plain", "")
 
@@ -56,3 +56,9 @@ def _gunzip(raw: bytes, max_bytes: int, too_large: PayloadTooLarge) -> bytes:
     if not inflater.eof:
         raise BadRequest("The gzip body is truncated.")
     return data
+
+
+def refuse_nul_in_query() -> None:
+    """No query parameter may hold a NUL character: no database stores one in text, so say so up front."""
+    if "%00" in request.query_string.decode("latin-1").lower() or any("\x00" in v for v in request.args.values()):
+        raise Unprocessable(errors={"query": ["Query parameters may not contain NUL (\\u0000) characters."]})

@@ -47,7 +47,7 @@ def test_people_are_listed_page_by_page_and_filtered(people):
         "userId"] == "u2"
 
 
-@pytest.mark.parametrize("args", [{"stage": "bored"}, {"limit": 0}, {"limit": 501}, {"cursor": "not-ours"},
+@pytest.mark.parametrize("args", [{"userId": "a\x00b"}, {"stage": "bored"}, {"limit": 0}, {"limit": 501}, {"cursor": "not-ours"},
                                   {"seenSince": "2026-10-09", "seenUntil": "2026-10-01"}])
 def test_bad_filters_are_refused(people, args):
     answer = people.get(query_string=args)

@@ -33,6 +33,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/config.py
 	$(BIN)/python bench/gaps.py
+	$(BIN)/python bench/export.py
 
 # Browser tests drive Debian's Chromium; nothing downloads a browser at run time.
 chromium:
@@ -56,7 +57,7 @@ $(VENV)/.installed: pyproject.toml $(VENV)/.created
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.created
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,examples]'
 	touch $@ $(VENV)/.installed
 
 clean:

@@ -246,7 +246,6 @@ def test_cli_bad_arguments_are_one_clear_line(gapwise, args, message, project):
 
 
 def test_the_analyst_example_reproduces_the_nps_by_stage_of_the_scores_api(client, api, history, project, tmp_path):
-    pytest.importorskip("duckdb", reason="examples/analyst.py needs the `examples` extra: pip install -e '.[examples]'")
     by_stage = AdminApi(client, project.secret_key, "scores").get().get_json()["byStage"]
     assert by_stage["trial"]["nps"]["n"] == 2 and by_stage["aha"]["nps"]["n"] == 3
     for fmt in ("parquet", "csv"):

@@ -168,6 +168,11 @@ def project_for_write_key(write_key: str) -> ProjectRef | None:
     return ref
 
 
+def forget_cached_keys() -> None:
+    """Forget this process's write key lookups, so a project's new allowed origins apply here at once."""
+    _key_cache().clear()
+
+
 def _key_cache() -> dict:
     return current_app.extensions.setdefault("gapwise.key_cache", {})
 

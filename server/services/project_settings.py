@@ -1,0 +1,34 @@
+"""A project's own settings (allowed origins, survey cooldown, time zone): read and changed as one."""
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from ..models import Project
+from ..schemas.project_settings import ProjectSettingsSchema
+from . import config_cache, keys
+
+_schema = ProjectSettingsSchema()
+
+
+def project_settings(session: Session, project_id: int) -> dict:
+    """The settings as the API shape names them: allowedOrigins, surveyCooldownHours, timezone."""
+    return _schema.dump(_project(session, project_id))
+
+
+def update_project_settings(session: Session, project_id: int, data: dict) -> dict:
+    """Validate and replace the settings; ingest and /v1/config in this process see them at once."""
+    changes = _schema.load(data)
+    project = _project(session, project_id)
+    for field, value in changes.items():
+        setattr(project, field, value)
+    session.commit()
+    # Other processes pick the change up when their caches expire (a few seconds).
+    config_cache.invalidate(project_id)
+    keys.forget_cached_keys()
+    return _schema.dump(project)
+
+
+def _project(session: Session, project_id: int) -> Project:
+    project = session.get(Project, project_id)
+    if project is None:
+        raise NotFound("No such project.")
+    return project

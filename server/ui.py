@@ -17,7 +17,7 @@ import time
 from collections import defaultdict, deque
 from functools import wraps
 
-from flask import Blueprint, Flask, abort, current_app, g, render_template, request
+from flask import Blueprint, Flask, abort, current_app, g, render_template, request, session
 from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
 
@@ -36,8 +36,18 @@ def init_ui(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked by the dashboard's blueprints only
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tokens live as long as the session
     csrf.init_app(app)
+    # Registered before Flask-Login's, so it runs after it (after_request runs in reverse order).
+    app.after_request(_untouched_session_outside_dashboard)
     login_manager.init_app(app)
     app.extensions["gapwise.login_attempts"] = LoginThrottle()
+
+
+def _untouched_session_outside_dashboard(response):
+    """Flask-Login looks at the session after every request, which would add `Vary: Cookie` to the tracker,
+    /v1/config and API answers and spoil their caching; only dashboard pages depend on the session."""
+    if not request.path.startswith("/app") and not session.modified:
+        session.accessed = False
+    return response
 
 
 @login_manager.user_loader

@@ -69,3 +69,13 @@ def test_dashboard_pages_carry_security_headers_and_a_safe_session_cookie(app, p
     csp = page.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert page.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_tracker_and_the_apis_do_not_vary_on_the_dashboard_session(app, project, browser):
+    make_user(app, "eve@example.com", project.id)
+    browser.login("eve@example.com")
+    for path in ("/sdk/gapwise.js", f"/v1/config?writeKey={project.write_key}&anonymousId=a1", "/healthz"):
+        answer = browser.client.get(path)
+        assert "Cookie" not in answer.headers.get("Vary", ""), path
+        assert "Set-Cookie" not in answer.headers, path
+    assert "Cookie" in browser.client.get(f"/app/p/{project.id}/").headers.get("Vary", "")

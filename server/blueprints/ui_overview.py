@@ -35,8 +35,9 @@ def overview(project_id):
     since = today - timedelta(days=today.weekday(), weeks=weeks - 1)  # a Monday, so every week is whole
     journey = funnel.funnel(db.session, project_id, since=since)
     score = scores.scores(db.session, project_id, since=since, period="week")
-    accounts = health.accounts(db.session, project_id)
-    entries = _described(project_id, gap_engine.report(db.session, project_id))
+    report = gap_engine.report(db.session, project_id)
+    accounts = health.accounts(db.session, project_id, report=report)
+    entries = _described(project_id, report)
     flagged = [g for g in entries if g["flagged"]]
     at_risk = [a for a in accounts if a["atRisk"]]
     return render_page(

@@ -15,9 +15,10 @@ PERIOD_DAYS = 14
 AT_RISK_BELOW = 60
 
 
-def accounts(session: Session, project_id: int, at: datetime | None = None) -> list[dict]:
-    """Every account of the project with its health, the ones at risk first."""
-    report = gaps.report(session, project_id, at)
+def accounts(session: Session, project_id: int, at: datetime | None = None, report: dict | None = None) -> list[dict]:
+    """Every account of the project with its health, the ones at risk first (`report`: the gap report of
+    the same window, when the caller already has it)."""
+    report = report or gaps.report(session, project_id, at)
     end = gaps.window_ending(at, 1).end
     usage = _usage(session, project_id, end)
     nps, csat = _latest(session, project_id, "nps"), _latest(session, project_id, "csat")

@@ -136,64 +136,6 @@ def fuzzed(request, tmp_path_factory):
 
 
 @pytest.mark.parametrize("method, path", documented_operations())
-def test_every_api_rule_is_documented(document, method, path):
-    operation = document["paths"][path][method.lower()]
-    assert "x-undocumented" not in operation, f"add @doc(...) from server.openapi to the view {operation['summary']}"
-
-
-def test_the_document_and_the_docs_page_are_public_and_agree(bare_app):
-    client = bare_app.test_client()
-    served = client.get("/api/v1/openapi.json")
-    assert served.status_code == 200 and served.get_json()["paths"]
-    page = client.get("/api/v1/docs")
-    assert page.status_code == 200 and page.mimetype == "text/html"
-    html = page.get_data(as_text=True)
-    assert not re.search(r"<script|<link|<iframe|\ssrc=", html)  # text and inline CSS only: nothing loads
-    for path in served.get_json()["paths"]:
-        assert path in html
-    for name in served.get_json()["components"]["schemas"]:
-        assert f'id="schema-{name}"' in html
-
-
-def test_the_docs_page_escapes_what_it_shows(bare_app):
-    bp = Blueprint("hostile", __name__)
-
-    @bp.get("/api/v1/hostile")
-    @doc('<img src=x onerror="alert(1)">')
-    def hostile():
-        """<script>alert(2)</script>"""
-
-    bare_app.register_blueprint(bp)
-    html = bare_app.test_client().get("/api/v1/docs").get_data(as_text=True)
-    assert "<img src=x" not in html and "<script>alert" not in html
-    assert "&lt;img src=x onerror=" in html and "&lt;script&gt;alert(2)" in html
-
-
-# --- schemathesis -------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def fuzzed(request, tmp_path_factory):
-    """One seeded project per database for every operation of this module, and its schemathesis schema."""
-    url = database_url(request, request.param, tmp_path_factory.mktemp("fuzz"))
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", "DB_TIMEOUT_MS": 2000})
-    project = ProjectKeys(app)
-    client = app.test_client()
-    seeded = seed(app, client, Batches(app, client, project), project)
-    yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app), project, seeded
-    app.extensions["gapwise.db"].sessions.remove()
-    app.extensions["gapwise.db"].engine.dispose()
-
-
-def within_int4(case) -> bool:
-    """Known bug, left out until fixed: views routed with a bare `<int:…>` rather than server.openapi.ID (people,
-    surveys, webhooks, gaps) answer 500 for an id wider than its column (beyond 64 bits on SQLite, beyond 32 on
-    PostgreSQL's integer columns): the database refuses to bind or compare it. Bounded parameters are left alone."""
-    unbounded = {p.name for p in case.operation.path_parameters if "maximum" not in p.definition.get("schema", {})}
-    return all(not isinstance(value, int) or value < 2**31
-               for name, value in (case.path_parameters or {}).items() if name in unbounded)
-
-
-@pytest.mark.parametrize("method, path", documented_operations())
 def test_schemathesis_finds_no_server_error_and_no_broken_promise(fuzzed, method, path):
     schema, project, seeded = fuzzed
     operation = schema[path][method]

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from server.models import Response
+from server.models import Response, Survey
 from tests.test_segments import TRIALS
 from tests.test_segments import Api as SegmentApi
 from tests.test_tracker_browser import loaded, until
@@ -45,11 +45,27 @@ def test_a_pm_builds_previews_activates_and_reads_an_nps_survey(app, client, pro
     page.locator("#preview gapwise-survey [role=radio]", has_text="9").click()  # answering the preview sends nothing
     expect(preview).to_have_text("Thank you!")
 
+    # Locales and question rows are added in the page; the preview follows the locale and the question edited.
+    field(page, "locales").fill("fr")
+    field(page, "locales").press("Tab")
+    field(page, "q0.text.fr").fill("Recommanderiez-vous Acme ?")
+    page.locator("#preview-locale").select_option("fr")
+    expect(preview).to_have_text("Recommanderiez-vous Acme ?")
+    page.locator("#preview-locale").select_option("en")
+    page.get_by_role("button", name="Open text").click()
+    field(page, "q1.text.en").fill("What should we improve?")
+    expect(preview).to_have_text("What should we improve?")
+    page.get_by_role("button", name="Remove question 2").click()
+    expect(page.locator(".question")).to_have_count(1)
+
     field(page, "targeting.segment").select_option("trials")
     field(page, "targeting.trigger").select_option("immediate")
     page.get_by_role("button", name="Save as draft").click()
     expect(page.locator(".flash")).to_contain_text("saved as a draft")
     survey_id = int(re.search(r"/surveys/(\d+)/edit", page.url).group(1))
+    [stored] = batches.all(Survey, Survey.id == survey_id)
+    assert stored.content["questions"][0]["text"] == {"en": QUESTION, "fr": "Recommanderiez-vous Acme ?"}
+    assert (len(stored.content["questions"]), stored.appearance["theme"], stored.status) == (1, "dark", "draft")
     page.get_by_role("button", name="Activate").click()
     expect(page.locator(".survey-status .status")).to_have_text("active")
     assert batches.count(Response) == 0 and errors == []

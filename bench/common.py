@@ -27,6 +27,19 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def ensure_database(url: str, fresh: bool) -> None:
+    """Create the database when missing (or recreate it with --fresh)."""
+    name = make_url(url).database
+    if not name or "bench" not in name:
+        raise SystemExit(f"refusing database {name!r}: its name must contain 'bench'")
+    if fresh:
+        recreate_database(url)
+        return
+    with pg_connect(url, "postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def drop_database(url: str) -> None:
     with pg_connect(url, "postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')

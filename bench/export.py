@@ -24,11 +24,10 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from common import pg_connect, recreate_database  # noqa: E402
+from common import ensure_database, pg_connect  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/gw_export_bench"
 FORMATS = ("csv", "ndjson", "parquet")
@@ -50,19 +49,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 # --- fixture ------------------------------------------------------------------------------------
-
-def ensure_database(url: str, fresh: bool) -> None:
-    """Create the database when missing (or recreate it with --fresh)."""
-    name = make_url(url).database
-    if not name or "bench" not in name:
-        raise SystemExit(f"refusing database {name!r}: its name must contain 'bench'")
-    if fresh:
-        recreate_database(url)
-        return
-    with pg_connect(url, "postgres", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
 
 def prepare(url: str, events: int, people: int) -> tuple[int, str, int]:
     """The bench project (created and loaded when missing), a fresh secret key for it, and its event count."""

@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from common import pg_connect, recreate_database  # noqa: E402
+from common import ensure_database  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/gw_bench"
 BATCH = 500
@@ -44,19 +44,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--fresh", action="store_true", help="drop and reload the database")
     parser.add_argument("--timeout", type=float, default=900, help="time limit of the load, in seconds")
     return parser.parse_args(argv)
-
-
-def ensure_database(url: str, fresh: bool) -> None:
-    """Create the database when missing (or recreate it with --fresh)."""
-    name = make_url(url).database
-    if not name or "bench" not in name:
-        raise SystemExit(f"refusing database {name!r}: its name must contain 'bench'")
-    if fresh:
-        recreate_database(url)
-        return
-    with pg_connect(url, "postgres", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def load(session, project, args, deadline: float) -> tuple[int, float]:

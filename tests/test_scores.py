@@ -1,6 +1,5 @@
 """Scores: NPS with its margin of error, CSAT, response rate, P − E and value gaps, filtered and broken down."""
 import math
-from functools import partial
 
 import pytest
 from sqlalchemy import event, select

@@ -1,0 +1,46 @@
+"""`gapwise retention`: delete raw events older than the history kept."""
+from datetime import UTC, datetime
+
+import click
+
+from .cli import _app, _existing_project, _storage_guard, main
+from .db import db
+from .services import retention
+
+
+class KeepType(click.ParamType):
+    """`13months`, `400days`: read by the retention service, refused with its message."""
+
+    name = "keep"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, retention.Keep):
+            return value
+        try:
+            return retention.parse_keep(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+@main.command("retention")
+@click.option("--keep", required=True, type=KeepType(),
+              help="History to keep: whole months (13months: this month and the 12 before) or days (400days).")
+@click.option("--project", "project_id", type=int, help="Only this project (default: every project).")
+@click.option("--dry-run", is_flag=True, help="Count what would be removed; remove nothing.")
+def retention_command(keep, project_id, dry_run) -> None:
+    """Delete raw events older than --keep; rollups, people, displays and responses stay."""
+    before = retention.cutoff(keep, datetime.now(UTC))
+
+    def run():
+        if project_id is not None:
+            _existing_project(project_id)
+        return retention.purge(db.session, before, project_id, dry_run=dry_run)
+
+    removed = _storage_guard(_app(), run)
+    verb = "would remove" if dry_run else "removed"
+    for r in removed:
+        click.echo(f"project {r.project_id}\t{r.month:%Y-%m}\t{verb} {r.events:,} events")
+    total = sum(r.events for r in removed)
+    click.echo(f"keeping {keep}: events before {before:%Y-%m-%d} (UTC); {verb} {total:,} events")
+    click.echo("rollups, people, journey stages, displays and responses are kept; "
+               "`gapwise rollups rebuild` would now recount only the events kept.")

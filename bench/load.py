@@ -1,0 +1,163 @@
+"""Mixed load: ingest (POST /v1/batch) and config (GET /v1/config with ETag) together, on 1 and 2 app processes.
+
+For each process count, a fresh scratch PostgreSQL database (default `gw_load_bench`; the name must contain
+"bench") gets a project with tagged features, then that many `gapwise serve` processes (gunicorn, --workers
+each) are started on 127.0.0.1, all with GAPWISE_REDIS_URL so that rate limits are shared between them.
+Ingest clients post batches of fresh events and config clients poll /v1/config sending the last ETag back
+(If-None-Match), each client on one process in turn, for a fixed time. It prints requests/s, events/s,
+p50/p99 latency per endpoint, answers by status, whether any were 429, and checks the events stored.
+
+    .venv/bin/python bench/load.py                     # 30 s each with 1 and 2 processes
+    .venv/bin/python bench/load.py --processes 2 --seconds 10
+"""
+import argparse
+import http.client
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import psycopg
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import drop_database, free_port, percentile, pg_connect, recreate_database  # noqa: E402
+from faults import HEADERS, Server  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/gw_load_bench"
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL, help="scratch database (dropped and recreated)")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2], help="app process counts to run")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per app process")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--ingest-clients", type=int, default=4)
+    parser.add_argument("--config-clients", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, default=20)
+    return parser.parse_args(argv)
+
+
+class Client(threading.Thread):
+    """Sends one kind of request in a loop until the deadline; latency and status of each."""
+
+    def __init__(self, kind: str, port: int, write_key: str, number: int, deadline: float, batch_size: int):
+        super().__init__(daemon=True)
+        self.kind, self.port, self.write_key, self.deadline = kind, port, write_key, deadline
+        self.anon, self.batch_size = f"anon-load-{number}", batch_size
+        self.latencies: list[float] = []
+        self.statuses: Counter = Counter()
+        self.events = 0
+
+    def run(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        etag = None
+        while time.monotonic() < self.deadline:
+            if self.kind == "ingest":
+                method, path, body, headers = "POST", "/v1/batch", self._batch(), HEADERS
+            else:
+                method, path, body = "GET", f"/v1/config?writeKey={self.write_key}&anonymousId={self.anon}", None
+                headers = {"If-None-Match": etag} if etag else {}
+            started = time.perf_counter()
+            try:
+                conn.request(method, path, body, headers)
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as error:
+                conn.close()
+                self.statuses[type(error).__name__] += 1
+                continue
+            self.latencies.append(time.perf_counter() - started)
+            self.statuses[response.status] += 1
+            if self.kind == "ingest" and response.status == 200:
+                self.events += self.batch_size
+            etag = response.getheader("ETag") or etag
+        conn.close()
+
+    def _batch(self) -> bytes:
+        now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        batch = [{"type": "track", "messageId": str(uuid.uuid4()), "anonymousId": self.anon, "timestamp": now,
+                  "event": "Report Exported", "properties": {"format": "pdf", "n": i}}
+                 for i in range(self.batch_size)]
+        return orjson.dumps({"writeKey": self.write_key, "sentAt": now, "batch": batch})
+
+
+def one_run(args, processes: int, log) -> dict:
+    from ingest import prepare_database
+
+    url = args.database_url
+    recreate_database(url)
+    (project_id, write_key), _ = prepare_database(url)
+    env = {"GAPWISE_REDIS_URL": args.redis_url}
+    servers = [Server(url, free_port(), args.workers, env, log) for _ in range(processes)]
+    try:
+        for server in servers:
+            server.start()
+        deadline = time.monotonic() + args.seconds
+        kinds = ["ingest"] * args.ingest_clients + ["config"] * args.config_clients
+        clients = [Client(kind, servers[n % processes].port, write_key, n, deadline, args.batch_size)
+                   for n, kind in enumerate(kinds)]
+        started = time.perf_counter()
+        for c in clients:
+            c.start()
+        for c in clients:
+            c.join(args.seconds + 60)
+        elapsed = time.perf_counter() - started
+    finally:
+        for server in servers:
+            server.stop()
+    with pg_connect(url) as conn:
+        stored = conn.execute("SELECT count(*) FROM events WHERE project_id = %s", (project_id,)).fetchone()[0]
+    result = {"processes": processes, "elapsed_s": elapsed, "stored": stored}
+    for kind in ("ingest", "config"):
+        mine = [c for c in clients if c.kind == kind]
+        latencies = [lat for c in mine for lat in c.latencies]
+        result[kind] = {"requests": len(latencies), "per_s": len(latencies) / elapsed,
+                        "events": sum(c.events for c in mine), "p50_ms": percentile(latencies, 0.5) * 1000,
+                        "p99_ms": percentile(latencies, 0.99) * 1000,
+                        "statuses": sum((c.statuses for c in mine), Counter())}
+    return result
+
+
+def report(args, r: dict) -> None:
+    print(f"processes {r['processes']} ({args.workers} gunicorn workers each, rate limits in {args.redis_url}), "
+          f"{r['elapsed_s']:.1f} s, {args.ingest_clients} ingest + {args.config_clients} config clients")
+    for kind in ("ingest", "config"):
+        k = r[kind]
+        statuses = ", ".join(f"{s}: {n}" for s, n in sorted(k["statuses"].items(), key=str))
+        extra = f", {k['events'] / r['elapsed_s']:.0f} events/s" if kind == "ingest" else ""
+        print(f"  {kind:7s} {k['requests']} requests, {k['per_s']:.0f} req/s{extra}, p50 {k['p50_ms']:.1f} ms, "
+              f"p99 {k['p99_ms']:.1f} ms; {statuses}")
+    limited = r["ingest"]["statuses"][429] + r["config"]["statuses"][429]
+    print(f"  429s: {limited or 'none'}; events stored {r['stored']} of {r['ingest']['events']} accepted")
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if "bench" not in (make_url(args.database_url).database or ""):
+        sys.exit("refusing: the scratch database is dropped, so its name must contain 'bench'")
+    failed = False
+    with tempfile.TemporaryFile(mode="w+") as log:
+        try:
+            for processes in args.processes:
+                r = one_run(args, processes, log)
+                report(args, r)
+                errors = sum(n for k in ("ingest", "config") for s, n in r[k]["statuses"].items()
+                             if s not in (200, 304, 429))
+                failed |= bool(errors) or r["stored"] != r["ingest"]["events"]
+        finally:
+            try:
+                drop_database(args.database_url)
+            except psycopg.Error as error:
+                print(f"could not drop the scratch database: {error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

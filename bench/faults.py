@@ -31,6 +31,7 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
 import psycopg
 from sqlalchemy.engine import make_url
 
@@ -119,8 +120,6 @@ class Sender(threading.Thread):
 
 
 def _json(data: bytes) -> dict:
-    import orjson
-
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -271,9 +270,9 @@ def fault_run(name: str, args, deadline: float, log) -> dict:
             server.start()
         else:
             with table_lock(url):
-                outage["locked_from"] = len_latencies(senders)
+                outage["locked_from"] = latency_counts(senders)
                 time.sleep(args.hold)
-                outage["locked_to"] = len_latencies(senders)
+                outage["locked_to"] = latency_counts(senders)
         outage["seconds"] = time.perf_counter() - started
 
     try:
@@ -293,7 +292,8 @@ def fault_run(name: str, args, deadline: float, log) -> dict:
     return result
 
 
-def len_latencies(senders: list[Sender]) -> dict:
+def latency_counts(senders: list[Sender]) -> dict:
+    """How many answers each sender has had so far."""
     return {s: len(s.latencies) for s in senders}
 
 
@@ -327,7 +327,8 @@ def main(argv=None) -> int:
     signal.alarm(int(args.timeout))
     deadline = time.monotonic() + args.timeout - 30
     print(f"settings: {args.events} events per run, {args.clients} clients, batches of {args.batch_size}, "
-          f"{args.workers} gunicorn workers, outage {args.outage:.0f} s, database {make_url(args.database_url).database}")
+          f"{args.workers} gunicorn workers, outage {args.outage:.0f} s, "
+          f"database {make_url(args.database_url).database}")
     results, log = [], tempfile.TemporaryFile(mode="w+")
     try:
         for name in args.runs:

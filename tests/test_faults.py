@@ -1,4 +1,7 @@
-"""Faults against `gapwise serve` in its own process: a server killed mid-run, a locked database (bench/faults.py, reduced)."""
+"""Faults against `gapwise serve` in its own process: a server killed mid-run, a locked database.
+
+A reduced bench/faults.py; the PostgreSQL stop and start is bench-only (the suite shares the server).
+"""
 import sqlite3
 import time
 from contextlib import contextmanager

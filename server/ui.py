@@ -65,6 +65,8 @@ def ui_blueprint(name: str) -> Blueprint:
 
 def _before():
     g.csp_nonce = secrets.token_urlsafe(16)
+    # Forms are small: a body past the admin cap is refused (413) before anything reads it.
+    request.max_content_length = current_app.config["ADMIN_MAX_BODY_BYTES"]
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
 

@@ -79,3 +79,12 @@ def test_the_tracker_and_the_apis_do_not_vary_on_the_dashboard_session(app, proj
         assert "Cookie" not in answer.headers.get("Vary", ""), path
         assert "Set-Cookie" not in answer.headers, path
     assert "Cookie" in browser.client.get(f"/app/p/{project.id}/").headers.get("Vary", "")
+
+
+def test_a_form_body_past_the_cap_is_refused_before_it_is_read(app, project, browser):
+    make_user(app, "flo@example.com", project.id)
+    token = browser.token()
+    huge = browser.client.post("/app/login", data={"email": "flo@example.com", "password": "x" * 300_000,
+                                                   "csrf_token": token})
+    assert huge.status_code == 413
+    assert browser.login("flo@example.com").status_code == 302

@@ -8,6 +8,7 @@ from .config import Config
 from .db import db
 from .errors import register_error_handlers
 from .jsonio import OrjsonProvider
+from .ratelimit import init_rate_limits
 from .requestlog import init_request_log
 from .ui import init_ui
 
@@ -27,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_ui(app)
     register_error_handlers(app)
     init_request_log(app)
+    init_rate_limits(app)
     app.before_request(refuse_nul_in_query)
     _register_blueprints(app)
     return app

@@ -23,7 +23,7 @@ media=None, public=False)`:
 - `status`: the one success status (200, 201, 204, ...).
 - `responses`: extra error statuses, `{409: "Why it happens."}`; each answers with the `Error` shape.
   Added without asking: 401 (unless public), 404 (paths with parameters), 422 (query or body),
-  400/413/415 (body), 503 (always).
+  400/413/415 (body), 429 (unless public), 503 (always).
 - `tags`: defaults to the blueprint's name.
 - `media`: the content types of the success body when it is not (only) JSON, e.g.
   `("text/csv", "application/x-ndjson", "application/vnd.apache.parquet")`. JSON types among them are
@@ -63,6 +63,7 @@ ERROR_TEXT = {
     413: "The body is over the size limit.",
     415: "The body is not application/json (or text/plain), or its encoding is not gzip.",
     422: "The input is invalid; `errors` names each field that is wrong and why.",
+    429: "Over the key's rate limit; retry after the Retry-After header's seconds.",
     503: "Storage is unavailable; retry after the Retry-After header's seconds.",
 }
 _BINARY_TYPES = ("application/vnd.apache.parquet", "application/octet-stream")
@@ -267,7 +268,7 @@ def _shared_path_405(operations: dict) -> None:
 def _errors(meta: dict, has_path_params: bool) -> dict:
     statuses = {503}
     if not meta["public"]:
-        statuses.add(401)
+        statuses |= {401, 429}
     if has_path_params:
         statuses.add(404)
     if meta["query"] is not None or meta["body"] is not None:

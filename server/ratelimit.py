@@ -1,12 +1,9 @@
 """Rate limits per write key on /v1 and per secret key on /api/v1, in memory or shared through Redis."""
 import hashlib
-import io
 import logging
 import math
 import time
-import zlib
 
-import orjson
 from flask import Flask, current_app, request
 from limits import parse
 from limits.errors import StorageError
@@ -97,15 +94,20 @@ def check_rate_limit() -> None:
     if request.method == "OPTIONS":
         return
     path = request.path
-    if path == "/v1/batch":
-        kind, bucket = "ingest", ("batch", _write_key_bucket(_batch_write_key()))
-    elif path == "/v1/config":
+    if path == "/v1/config":
         kind, bucket = "ingest", ("config", _write_key_bucket(request.args.get("writeKey")))
     elif path.startswith("/api/v1/"):
         kind, bucket = "api", ("api", _secret_key_bucket())
     else:
         return
     retry_after = current_app.extensions["gapwise.ratelimit"].hit(kind, *bucket)
+    if retry_after is not None:
+        raise RateLimited(headers={"Retry-After": str(retry_after)})
+
+
+def limit_batch(write_key) -> None:
+    """Count a batch against its write key (read by the view from the body it parses once anyway)."""
+    retry_after = current_app.extensions["gapwise.ratelimit"].hit("ingest", "batch", _write_key_bucket(write_key))
     if retry_after is not None:
         raise RateLimited(headers={"Retry-After": str(retry_after)})
 
@@ -124,30 +126,3 @@ def _secret_key_bucket() -> str:
     if scheme.lower() == "bearer" and token:
         return "sk:" + hashlib.sha256(token.encode()).hexdigest()
     return f"addr:{request.remote_addr}"
-
-
-def _batch_write_key():
-    """The writeKey of a batch body, read within the body cap and put back for the view to read again.
-
-    Anything the view would refuse (too large, bad gzip, not JSON) yields None: the view answers it.
-    """
-    max_bytes = current_app.config["MAX_BODY_BYTES"]
-    if request.content_length is not None and request.content_length > max_bytes:
-        return None
-    raw = request.stream.read(max_bytes + 1)
-    request.stream = io.BytesIO(raw)  # werkzeug caches the stream on the request; the view reads this one
-    if len(raw) > max_bytes:
-        return None
-    encoding = request.headers.get("Content-Encoding", "").strip().lower()
-    try:
-        if encoding == "gzip":
-            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            raw = inflater.decompress(raw, max_bytes + 1)
-            if len(raw) > max_bytes or inflater.unconsumed_tail:
-                return None
-        elif encoding not in ("", "identity"):
-            return None
-        document = orjson.loads(raw)
-    except (zlib.error, orjson.JSONDecodeError):
-        return None
-    return document.get("writeKey") if isinstance(document, dict) else None

@@ -7,6 +7,7 @@ from ..cors import add_cors_headers
 from ..db import db
 from ..errors import BadRequest
 from ..models.base import utcnow
+from ..ratelimit import limit_batch
 from ..services import ingest
 
 bp = Blueprint("ingest", __name__)
@@ -17,6 +18,7 @@ bp.after_request(add_cors_headers)
 def batch():
     received_at = utcnow()
     document = read_json_body(current_app.config["MAX_BODY_BYTES"])
+    limit_batch(document.get("writeKey") if isinstance(document, dict) else None)
     if not isinstance(document, dict):
         raise BadRequest("The body must be a JSON object with writeKey and batch.")
     project = require_write_key(document.get("writeKey"))

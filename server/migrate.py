@@ -1,10 +1,13 @@
 """Schema migrations (Alembic), run by `gapwise db upgrade` and by the tests."""
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_PARTITION = re.compile(r"^events_(default|\d{4}_\d{2})$")
 
 
 def alembic_config(url: str) -> AlembicConfig:
@@ -15,9 +18,26 @@ def alembic_config(url: str) -> AlembicConfig:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the database at `url` to `revision`."""
+def upgrade(url: str, revision: str = "head") -> list:
+    """Migrate the database at `url` to `revision`, then make the monthly partitions of events that are
+    due (PostgreSQL); return the partitions made."""
     command.upgrade(alembic_config(url), revision)
+    from sqlalchemy.orm import Session
+
+    from .db import make_engine
+    from .services import partitions
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return partitions.ensure(session, datetime.now(UTC))
+    finally:
+        engine.dispose()
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave the monthly partitions of events out of model comparisons: the models describe the parent."""
+    return not (type_ == "table" and reflected and compare_to is None and _PARTITION.match(name or ""))
 
 
 def revision(url: str, message: str) -> None:

@@ -33,7 +33,8 @@ def test_migrating_an_empty_database_matches_the_models(empty_database):
     migrate.upgrade(empty_database)
     engine = make_engine(empty_database)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True,
+                                                       "include_object": migrate.include_object})
         assert compare_metadata(context, Base.metadata) == []
         assert set(inspect(conn).get_table_names()) >= {t.name for t in Base.metadata.sorted_tables}
     engine.dispose()

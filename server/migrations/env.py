@@ -2,6 +2,7 @@
 from alembic import context
 
 from server.db import make_engine
+from server.migrate import include_object
 from server.models import Base
 
 config = context.config
@@ -25,6 +26,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

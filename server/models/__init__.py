@@ -1,6 +1,6 @@
 """SQLAlchemy models; import them from here."""
 from .base import Base
-from .events import Event
+from .events import Event, EventId
 from .features import Feature
 from .gaps import Gap, GapSnapshot, GapWindow
 from .people import Account, Person, PersonAlias
@@ -10,6 +10,6 @@ from .usage import Activity, FeatureUsage, PersonGoal
 from .users import Membership, User
 from .webhooks import Webhook, WebhookDelivery
 
-__all__ = ["Base", "Project", "SecretKey", "Person", "PersonAlias", "Account", "Event", "Feature", "Segment", "Survey", "Display", "Response",
+__all__ = ["Base", "Project", "SecretKey", "Person", "PersonAlias", "Account", "Event", "EventId", "Feature", "Segment", "Survey", "Display", "Response",
            "FeatureUsage", "Activity", "PersonGoal", "Gap", "GapSnapshot", "GapWindow",
            "Webhook", "WebhookDelivery", "User", "Membership"]

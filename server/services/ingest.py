@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..db import UTCDateTime, write_lock_options
 from ..errors import BadRequest, PayloadTooLarge, StorageUnavailable
-from ..models import Event
+from ..models import Event, EventId
 from ..schemas.batch import EnvelopeSchema, load_message
 from . import journey, people, responses, rollups
 from .keys import ProjectRef
@@ -18,7 +18,7 @@ from .sql import insert_ignoring_conflicts, is_write_conflict
 
 RETRIES = 3
 _envelope_schema = EnvelopeSchema()
-_EVENTS = Event.__table__
+_EVENTS, _EVENT_IDS = Event.__table__, EventId.__table__
 
 
 def parse_envelope(document) -> dict:
@@ -116,28 +116,42 @@ def _unique(messages: list[dict]) -> tuple[list[dict], int]:
 
 # On PostgreSQL the rows travel as one JSON document: one fixed statement, planned once, instead of
 # a multi-row VALUES list with hundreds of parameters that is parsed and planned on every batch.
+# A messageId is claimed in event_ids first; only the rows that claimed theirs now are stored in
+# the (partitioned) events table, so a retry changes nothing.
 _PG_INSERT_EVENTS = text("""
+    WITH r AS (
+        SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+            AS r(message_id text, person_id bigint, type text, name text, properties jsonb, context jsonb,
+                 timestamp timestamptz)
+    ), fresh AS (
+        INSERT INTO event_ids (project_id, message_id, timestamp)
+        SELECT :project_id, r.message_id, r.timestamp FROM r
+        ON CONFLICT (project_id, message_id) DO NOTHING
+        RETURNING message_id
+    )
     INSERT INTO events (project_id, message_id, person_id, type, name, properties, context, timestamp, received_at)
     SELECT :project_id, r.message_id, r.person_id, r.type, r.name, r.properties, r.context, r.timestamp,
            :received_at
-    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(message_id text, person_id bigint, type text, name text,
-                                                      properties jsonb, context jsonb, timestamp timestamptz)
-    ON CONFLICT (project_id, message_id) DO NOTHING
+    FROM r JOIN fresh ON fresh.message_id = r.message_id
     RETURNING message_id
 """).bindparams(bindparam("received_at", type_=UTCDateTime))
 
 
 def _insert_events(session, project_id, messages, person_ids, received_at) -> set[str]:
-    """Insert the events, skipping messageIds already stored; return the messageIds inserted now."""
+    """Insert the events whose messageIds are not stored yet; return the messageIds inserted now."""
     rows = [_event_row(m, p) for m, p in zip(messages, person_ids)]
     if session.get_bind().dialect.name == "postgresql":
         result = session.execute(_PG_INSERT_EVENTS, {"project_id": project_id, "received_at": received_at,
                                                      "rows": orjson.dumps(rows).decode()})
         return set(result.scalars())
-    for row in rows:
-        row.update(project_id=project_id, received_at=received_at)
-    return set(insert_ignoring_conflicts(session, _EVENTS, rows, ["project_id", "message_id"],
-                                         returning=_EVENTS.c.message_id))
+    claimed = set(insert_ignoring_conflicts(
+        session, _EVENT_IDS, [{"project_id": project_id, "message_id": r["message_id"], "timestamp": r["timestamp"]}
+                              for r in rows], ["project_id", "message_id"], returning=_EVENT_IDS.c.message_id))
+    fresh = [{**row, "project_id": project_id, "received_at": received_at}
+             for row in rows if row["message_id"] in claimed]
+    if fresh:
+        session.execute(_EVENTS.insert(), fresh)
+    return claimed
 
 
 def _event_row(m: dict, person_id: int) -> dict:

@@ -1,9 +1,9 @@
 """People for the admin API: the filtered list, one person, everything held about them, and erasure (GDPR).
 
-Erasure removes the person's rows from every table that holds them (events, survey displays and
-responses, rollups, welcome goals, anonymous ids, webhook deliveries announcing their responses) in
-one transaction, then drops the stored gap
-snapshots of the project, so every figure that counted them is measured again without them.
+Erasure removes the person's rows from every table that holds them (events and their ids, survey
+displays and responses, rollups, welcome goals, anonymous ids, webhook deliveries announcing their
+responses) in one transaction, then drops the stored gap snapshots of the project, so every figure
+that counted them is measured again without them.
 """
 from dataclasses import dataclass
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..db import begin_write
 from ..errors import NotFound
-from ..models import (Account, Activity, Display, Event, FeatureUsage, GapSnapshot, GapWindow, Person,
+from ..models import (Account, Activity, Display, Event, EventId, FeatureUsage, GapSnapshot, GapWindow, Person,
                       PersonAlias, PersonGoal, Response, Survey, WebhookDelivery)
 from ..pagination import page
 from . import config_cache, segments
@@ -89,6 +89,9 @@ def delete_person(session: Session, project_id: int, person_id: int) -> dict[str
     begin_write(session)
     pid = _person(session, project_id, person_id).id
     counts = {}
+    # The ids of their events go with the events, so event_ids keeps naming exactly the events stored.
+    session.execute(delete(EventId).where(EventId.project_id == project_id, EventId.message_id.in_(
+        select(Event.message_id).where(Event.person_id == pid))))
     for name, model in _HELD.items():
         counts[name] = session.execute(delete(model).where(model.person_id == pid)).rowcount
     counts["people"] = session.execute(delete(Person).where(Person.id == pid)).rowcount

@@ -1,4 +1,9 @@
-"""Retention of raw events: delete those older than a cutoff, a month and a bounded batch at a time.
+"""Retention of raw events: remove those older than a cutoff, oldest month first.
+
+On PostgreSQL, where `events` is partitioned by month (services.partitions), a month wholly before
+the cutoff is dropped as a table. What is left (a partial month when keeping days, one project's rows
+with --project, rows in the default partition, and everything on SQLite) is deleted a bounded batch
+at a time, each batch with its messageIds in `event_ids`.
 
 Only `events` shrinks. Rollups (`feature_usage`, `activity`), people, journey stages, displays and
 responses are aggregates or records of their own and stay; a later `gapwise rollups rebuild` (or a
@@ -13,7 +18,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..db import begin_write
-from ..models import Event, Project
+from ..models import Event, EventId, Project
+from . import partitions
+from .partitions import add_months as _add_months
+from .partitions import month_of as _month_of
 
 BATCH_ROWS = 10_000
 _KEEP = re.compile(r"^\s*(\d+)\s*(day|days|month|months)\s*$")
@@ -32,11 +40,13 @@ class Keep:
 
 @dataclass(frozen=True)
 class Removed:
-    """Events of one project in one calendar month (UTC) before the cutoff."""
+    """Events of one project in one calendar month (UTC) before the cutoff, and the partition dropped
+    with them if the month went whole."""
 
     project_id: int
     month: datetime
     events: int
+    partition: str | None = None
 
 
 def parse_keep(text: str) -> Keep:
@@ -62,36 +72,55 @@ def cutoff(keep: Keep, now: datetime) -> datetime:
 
 def purge(session: Session, before: datetime, project_id: int | None = None, dry_run: bool = False,
           batch_rows: int = BATCH_ROWS) -> list[Removed]:
-    """Delete (or, dry, only count) the events stamped before `before`, oldest month first.
+    """Remove (or, dry, only count) the events stamped before `before`, oldest month first.
 
-    Each batch is its own short transaction, so ingest is never blocked for long and an interrupted
-    run keeps what it did; running it again resumes.
+    Each dropped month and each batch is its own short transaction, so ingest is never blocked for
+    long and an interrupted run keeps what it did; running it again resumes.
     """
+    removed = [] if project_id is not None else _drop_months(session, before, dry_run)
+    dropped = {r.month for r in removed}
     project_ids = [project_id] if project_id is not None else list(
         session.scalars(select(Project.id).order_by(Project.id)))
-    removed = []
     for pid in project_ids:
         for start, end in _months(session, pid, before):
             scope = (Event.project_id == pid, Event.timestamp >= start, Event.timestamp < end)
+            if dry_run and start in dropped:
+                continue
             if dry_run:
                 count = session.scalar(select(func.count()).select_from(Event).where(*scope))
             else:
-                count = _delete_in_batches(session, scope, batch_rows)
+                count = _delete_in_batches(session, pid, scope, batch_rows)
             if count:
                 removed.append(Removed(pid, start, count))
     session.commit()
+    return sorted(removed, key=lambda r: (r.project_id, r.month))
+
+
+def _drop_months(session: Session, before: datetime, dry_run: bool) -> list[Removed]:
+    """Drop (or, dry, count) the monthly partitions that end by the cutoff, all projects at once."""
+    removed = []
+    for partition in partitions.listing(session):
+        if partition.month is None or partition.end > before:
+            continue
+        counts = partitions.rows_by_project(session, partition)
+        session.commit()
+        if not dry_run:
+            partitions.drop(session, partition)
+        removed += [Removed(pid, partition.month, n, partition.name) for pid, n in sorted(counts.items())]
     return removed
 
 
-def _delete_in_batches(session: Session, scope, batch_rows: int) -> int:
+def _delete_in_batches(session: Session, project_id: int, scope, batch_rows: int) -> int:
     total = 0
     while True:
         begin_write(session)
         ids = select(Event.id).where(*scope).limit(batch_rows).scalar_subquery()
-        deleted = session.execute(delete(Event).where(Event.id.in_(ids))).rowcount
+        gone = list(session.scalars(delete(Event).where(Event.id.in_(ids)).returning(Event.message_id)))
+        if gone:
+            session.execute(delete(EventId).where(EventId.project_id == project_id, EventId.message_id.in_(gone)))
         session.commit()
-        total += deleted
-        if deleted < batch_rows:
+        total += len(gone)
+        if len(gone) < batch_rows:
             return total
 
 
@@ -106,12 +135,3 @@ def _months(session: Session, project_id: int, before: datetime) -> list[tuple[d
         start = end
     return months
 
-
-def _month_of(moment: datetime) -> datetime:
-    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return datetime(moment.year, moment.month, 1, tzinfo=UTC)
-
-
-def _add_months(month: datetime, n: int) -> datetime:
-    index = month.year * 12 + month.month - 1 + n
-    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)

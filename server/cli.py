@@ -60,8 +60,10 @@ main.add_command(db_group, name="db")
 def db_upgrade(revision: str) -> None:
     """Create or migrate the database schema."""
     app = _app()
-    _storage_guard(app, lambda: migrate.upgrade(app.config["DATABASE_URL"], revision))
+    made = _storage_guard(app, lambda: migrate.upgrade(app.config["DATABASE_URL"], revision))
     click.echo(f"database at {_safe_url(app.config['DATABASE_URL'])} is at {revision}")
+    for partition in made:
+        click.echo(f"made partition {partition.name}")
 
 
 @main.group()
@@ -146,9 +148,11 @@ def serve(host: str, port: int, workers: int) -> None:
         raise click.ClickException("the database schema is not up to date: run `gapwise db upgrade` first")
     click.echo(f"Gapwise on http://{host}:{port} ({workers} workers, database {_safe_url(url)})")
     if sys.platform.startswith("win"):
+        from .services import partitions
         from .services.webhook_delivery import start_worker
 
         start_worker(app)  # under gunicorn, each worker process starts its own (see wsgi.py)
+        partitions.start_worker(app)
         app.run(host=host, port=port)
         return
     from .wsgi import serve_with_gunicorn

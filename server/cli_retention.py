@@ -1,11 +1,11 @@
-"""`gapwise retention`: delete raw events older than the history kept."""
+"""`gapwise retention`: remove raw events older than the history kept; `gapwise partitions`: the months."""
 from datetime import UTC, datetime
 
 import click
 
 from .cli import _app, _existing_project, _storage_guard, main
 from .db import db
-from .services import retention
+from .services import partitions, retention
 
 
 class KeepType(click.ParamType):
@@ -39,8 +39,28 @@ def retention_command(keep, project_id, dry_run) -> None:
     removed = _storage_guard(_app(), run)
     verb = "would remove" if dry_run else "removed"
     for r in removed:
-        click.echo(f"project {r.project_id}\t{r.month:%Y-%m}\t{verb} {r.events:,} events")
+        how = f" (partition {r.partition})" if r.partition else ""
+        click.echo(f"project {r.project_id}\t{r.month:%Y-%m}\t{verb} {r.events:,} events{how}")
     total = sum(r.events for r in removed)
     click.echo(f"keeping {keep}: events before {before:%Y-%m-%d} (UTC); {verb} {total:,} events")
     click.echo("rollups, people, journey stages, displays and responses are kept; "
                "`gapwise rollups rebuild` would now recount only the events kept.")
+
+
+@main.command("partitions")
+@click.option("--ahead", default=partitions.AHEAD, show_default=True, type=click.IntRange(0, 24),
+              help="Months after the current one to make now.")
+def partitions_command(ahead) -> None:
+    """Make the monthly partitions of events that are due (PostgreSQL) and list them with their rows."""
+    def run():
+        made = partitions.ensure(db.session, datetime.now(UTC), ahead)
+        return made, partitions.listing(db.session, count_rows=True)
+
+    made, listed = _storage_guard(_app(), run)
+    if not listed:
+        click.echo("events is not partitioned on this database (SQLite keeps one table)")
+        return
+    for p in made:
+        click.echo(f"made {p.name}, moving {p.rows:,} events out of {partitions.DEFAULT}")
+    for p in listed:
+        click.echo(f"{p.name}\t{p.rows:,} events")

@@ -29,9 +29,12 @@ def serve_with_gunicorn(app, host: str, port: int, workers: int) -> None:
 def _after_fork(server, worker):
     _dispose_engine(server, worker)
     # One webhook delivery thread per worker process; their claims never overlap (see webhook_delivery).
+    # Partition upkeep takes an advisory lock, so the workers take turns.
+    from .services import partitions
     from .services.webhook_delivery import start_worker
 
     start_worker(worker.app.application)
+    partitions.start_worker(worker.app.application)
 
 
 def _dispose_engine(server, worker):

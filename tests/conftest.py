@@ -14,11 +14,12 @@ import pytest
 import requests
 from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from server import create_app, migrate
 from server.db import db, make_engine
 from server.models import Base
-from server.services import keys
+from server.services import keys, partitions
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, HostSite
 
 PG_URL = os.environ.get("GAPWISE_TEST_DATABASE_URL")
@@ -46,10 +47,17 @@ def postgres_url():
 
 
 def _truncate_postgres(url):
+    """Empty every table, and keep only the monthly partitions of events a fresh migration makes."""
     engine = make_engine(url)
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    with Session(engine) as session:
+        due = {partitions.add_months(partitions.month_of(datetime.now(UTC)), n) for n in range(partitions.AHEAD + 1)}
+        for partition in partitions.listing(session):
+            if partition.month is not None and partition.month not in due:
+                session.execute(text(f"DROP TABLE {partition.name}"))
+        session.commit()
     engine.dispose()
 
 

@@ -8,17 +8,24 @@ run by `gapwise db upgrade`, `gapwise partitions`, `gapwise retention` and a dai
 `gapwise serve`, makes the months ahead and moves such rows into partitions of their own.
 SQLite has no partitions; every function here is a no-op there.
 """
+import logging
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from ..db import db
 
 AHEAD = 3
 HISTORY_MONTHS = 120
 DEFAULT = "events_default"
 LOCK_TIMEOUT = "5s"
+EVERY_SECONDS = 24 * 3600
+log = logging.getLogger(__name__)
 _NAME = re.compile(r"^events_(\d{4})_(\d{2})$")
 # Any constant shared by the processes that may run `ensure` at once; they then take turns.
 _ADVISORY_LOCK = 0x6761_7077_6973_65  # "gapwise"
@@ -136,3 +143,28 @@ def rows_by_project(session: Session, partition: Partition) -> dict[int, int]:
     """How many events each project holds in one partition."""
     rows = session.execute(text(f'SELECT project_id, count(*) FROM "{partition.name}" GROUP BY project_id'))
     return dict(rows.all())
+
+
+def start_worker(app: Flask, stop: threading.Event | None = None) -> threading.Thread | None:
+    """In `gapwise serve`, make the partitions that are due at start and then once a day, in a daemon
+    thread; None on SQLite."""
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        return None
+    stop = stop or threading.Event()
+
+    def loop():
+        with app.app_context():
+            while True:
+                try:
+                    for made in ensure(db.session, datetime.now(UTC)):
+                        log.info("made partition %s (%d events moved from %s)", made.name, made.rows, DEFAULT)
+                except Exception:  # a busy or absent database: try again at the next pass
+                    log.exception("making monthly partitions of events failed")
+                finally:
+                    db.session.close()
+                if stop.wait(EVERY_SECONDS):
+                    return
+
+    thread = threading.Thread(target=loop, name="gapwise-partitions", daemon=True)
+    thread.start()
+    return thread

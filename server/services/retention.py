@@ -77,6 +77,8 @@ def purge(session: Session, before: datetime, project_id: int | None = None, dry
     Each dropped month and each batch is its own short transaction, so ingest is never blocked for
     long and an interrupted run keeps what it did; running it again resumes.
     """
+    if not dry_run:
+        partitions.ensure(session, datetime.now(UTC))  # rows parked in the default go to their month
     removed = [] if project_id is not None else _drop_months(session, before, dry_run)
     dropped = {r.month for r in removed}
     project_ids = [project_id] if project_id is not None else list(

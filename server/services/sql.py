@@ -24,7 +24,9 @@ def insert_ignoring_conflicts(session: Session, table: Table, rows: list[dict], 
     return list(session.scalars(stmt.returning(returning), rows))
 
 
-# Unique or foreign-key violations from a concurrent insert, deadlocks, serialization failures.
+# Unique or foreign-key violations from a concurrent insert, deadlocks, serialization failures. As an
+# IntegrityError, a row refused by the default partition of events because that month's partition
+# was attached while the row waited is retried too, and then lands in the new partition.
 _CONFLICT_STATES = {"23505", "23503", "40P01", "40001"}
 
 

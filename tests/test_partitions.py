@@ -1,0 +1,201 @@
+"""Monthly partitions of events (PostgreSQL) and the event_ids that keep ingest idempotent (both databases)."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from server.db import db
+from server.models import Event, EventId, Person
+from server.services import partitions, person_records, retention
+from tests.conftest import BACKENDS, message, utc
+
+POSTGRES = [b for b in BACKENDS if b == "postgresql"]
+NOW = datetime.now(UTC)
+RECENT = (NOW - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+OLD = ["2024-01-15T10:00:00.000Z", "2024-02-10T10:00:00.000Z", "2024-02-29T23:59:59.000Z"]
+ANCIENT = "2012-05-01T10:00:00.000Z"  # more than HISTORY_MONTHS ago: stays in the default partition
+
+
+def post(batches, stamps, write_key=None, sent_at=None, ids=None) -> list[dict]:
+    """Post one message per timestamp (uncorrected without sentAt); return the messages sent."""
+    sent = [message(timestamp=t, **({"messageId": i} if i else {})) for t, i in zip(stamps, ids or [None] * len(stamps))]
+    batches.post(sent, write_key=write_key, sent_at=sent_at)
+    return sent
+
+
+def partition_of(app, project_id) -> dict[str, str]:
+    """Where each of the project's events is stored: messageId → partition table (SQLite: `events`)."""
+    with app.app_context():
+        table = "tableoid::regclass::text" if db.engine.dialect.name == "postgresql" else "'events'"
+        rows = db.session.execute(text(f"SELECT message_id, {table} FROM events WHERE project_id = :p"),
+                                  {"p": project_id})
+        return dict(rows.all())
+
+
+def names(app) -> list[str]:
+    with app.app_context():
+        return [p.name for p in partitions.listing(db.session)]
+
+
+def ids_name_the_events(app) -> bool:
+    with app.app_context():
+        stored = set(db.session.execute(select(Event.project_id, Event.message_id)).all())
+        claimed = set(db.session.execute(select(EventId.project_id, EventId.message_id)).all())
+    return stored == claimed
+
+
+@pytest.mark.parametrize("backend", POSTGRES)
+def test_events_land_in_their_month_and_rows_parked_in_the_default_move_out(app, batches, project):
+    recent, old, ancient = post(batches, [RECENT, OLD[0], ANCIENT])
+    month_now = partitions.name_of(partitions.month_of(NOW - timedelta(days=1)))
+    assert partition_of(app, project.id) == {recent["messageId"]: month_now, old["messageId"]: "events_default",
+                                             ancient["messageId"]: "events_default"}
+    with app.app_context():
+        made = partitions.ensure(db.session, NOW)
+    assert [(p.name, p.rows) for p in made] == [("events_2024_01", 1)]
+    assert partition_of(app, project.id) == {recent["messageId"]: month_now, old["messageId"]: "events_2024_01",
+                                             ancient["messageId"]: "events_default"}
+    # A retry after the move, with a new sentAt and so a new corrected timestamp, is still a duplicate.
+    retry = batches.post([old], sent_at="2026-11-23T10:00:05.000Z").get_json()
+    assert (retry["accepted"], retry["duplicates"]) == (0, 1)
+    assert len(partition_of(app, project.id)) == 3
+    with app.app_context():
+        assert partitions.ensure(db.session, NOW) == []
+    ahead = [partitions.name_of(partitions.add_months(partitions.month_of(NOW), n)) for n in range(4)]
+    assert set(ahead) <= set(names(app)) and names(app)[-1] == "events_default"
+
+
+@pytest.mark.parametrize("backend", POSTGRES)
+def test_a_month_is_made_while_ingest_writes_into_it(app, batches, project):
+    """Rows keep arriving for a month in the default while its partition is split out: none lost, none twice."""
+    import threading
+
+    from tests.conftest import Batches
+
+    stop, errors, sent = threading.Event(), [], []
+
+    def send():
+        with app.test_client() as client:
+            local = Batches(app, client, project)
+            while not stop.is_set():
+                body = [message(timestamp=OLD[1]) for _ in range(20)]
+                response = local.post(body, sent_at=None)
+                if response.status_code != 200:
+                    errors.append(response.status_code)
+                sent.extend(m["messageId"] for m in body)
+
+    thread = threading.Thread(target=send)
+    thread.start()
+    try:
+        while len(sent) < 100:
+            stop.wait(0.01)
+        with app.app_context():
+            made = partitions.ensure(db.session, NOW)
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    assert [p.name for p in made] == ["events_2024_02"] and made[0].rows >= 100
+    where = partition_of(app, project.id)
+    assert sorted(where) == sorted(sent)
+    assert set(where.values()) == {"events_2024_02"}
+
+
+@pytest.mark.parametrize("backend", POSTGRES)
+def test_a_batch_waiting_on_a_month_being_split_out_is_stored_in_that_month(app, batches, project):
+    """The batch routed to the default partition waits for the split, is refused by the default's new
+    bound, and its retry lands in the new month: the same steps as partitions._split_out, held open."""
+    import threading
+    import time
+
+    with app.app_context():
+        with db.engine.connect() as splitter:
+            splitter.execute(text("LOCK TABLE events_default IN EXCLUSIVE MODE"))
+            splitter.execute(text("CREATE TABLE events_2024_02 (LIKE events INCLUDING DEFAULTS)"))
+            answers = []
+            sender = threading.Thread(target=lambda: answers.append(post_answer(app, project)))
+            sender.start()
+            time.sleep(0.5)
+            assert sender.is_alive()  # blocked on the default partition
+            splitter.execute(text("ALTER TABLE events ATTACH PARTITION events_2024_02 "
+                                  "FOR VALUES FROM ('2024-02-01 00:00+00') TO ('2024-03-01 00:00+00')"))
+            splitter.commit()
+            sender.join(10)
+    assert answers == [(200, 5)]
+    assert set(partition_of(app, project.id).values()) == {"events_2024_02"}
+    assert ids_name_the_events(app)
+
+
+def post_answer(app, project) -> tuple[int, int]:
+    from tests.conftest import Batches
+
+    with app.test_client() as client:
+        response = Batches(app, client, project).post([message(timestamp=OLD[1]) for _ in range(5)], sent_at=None)
+        return response.status_code, response.get_json()["accepted"]
+
+
+@pytest.mark.parametrize("backend", POSTGRES)
+def test_retention_drops_whole_months_with_their_ids(app, batches, project, other_project):
+    post(batches, OLD + [RECENT])
+    post(batches, OLD[:1], write_key=other_project.write_key)
+    with app.app_context():
+        partitions.ensure(db.session, NOW)
+        dry = retention.purge(db.session, utc(2025, 1, 1), dry_run=True)
+    assert "events_2024_01" in names(app) and len(partition_of(app, project.id)) == 4
+    assert [(r.project_id, r.month, r.events, r.partition) for r in dry] == [
+        (project.id, utc(2024, 1, 1), 1, "events_2024_01"), (project.id, utc(2024, 2, 1), 2, "events_2024_02"),
+        (other_project.id, utc(2024, 1, 1), 1, "events_2024_01")]
+    with app.app_context():
+        removed = retention.purge(db.session, utc(2025, 1, 1))
+    assert removed == dry
+    assert not {"events_2024_01", "events_2024_02"} & set(names(app))
+    assert list(partition_of(app, project.id).values()) == [partitions.name_of(partitions.month_of(
+        NOW - timedelta(days=1)))]
+    assert partition_of(app, other_project.id) == {}
+    assert ids_name_the_events(app)
+
+
+@pytest.mark.parametrize("backend", POSTGRES)
+def test_retention_of_one_project_deletes_its_rows_and_keeps_the_months(app, batches, project, other_project):
+    post(batches, OLD)
+    kept = post(batches, OLD, write_key=other_project.write_key)
+    with app.app_context():
+        partitions.ensure(db.session, NOW)
+        removed = retention.purge(db.session, utc(2025, 1, 1), project_id=project.id)
+    assert [(r.events, r.partition) for r in removed] == [(1, None), (2, None)]
+    assert {"events_2024_01", "events_2024_02"} <= set(names(app))
+    assert partition_of(app, project.id) == {}
+    assert sorted(partition_of(app, other_project.id)) == sorted(m["messageId"] for m in kept)
+    assert ids_name_the_events(app)
+
+
+def test_event_ids_name_exactly_the_stored_events(app, batches, project, other_project):
+    first = post(batches, [RECENT, OLD[0], ANCIENT], sent_at="2026-11-23T10:00:00.000Z")
+    again = [{**m} for m in first] + [first[0]]  # a retry of the whole batch, one message twice
+    response = batches.post(again, sent_at="2026-11-23T10:00:07.000Z").get_json()
+    assert (response["accepted"], response["duplicates"]) == (0, 4)
+    # messageIds are per project: the same ids in another project are other events.
+    elsewhere = batches.post(first, write_key=other_project.write_key).get_json()
+    assert elsewhere["accepted"] == 3
+    assert ids_name_the_events(app)
+    with app.app_context():
+        person = db.session.scalar(select(Person.id).where(Person.project_id == project.id))
+        person_records.delete_person(db.session, project.id, person)
+    assert ids_name_the_events(app) and partition_of(app, project.id) == {}
+    with app.app_context():
+        retention.purge(db.session, utc(2025, 1, 1))
+    assert ids_name_the_events(app) and len(partition_of(app, other_project.id)) == 1
+    # Once an event is gone, so is its id: the same message sent again is stored again.
+    assert batches.post(first[:1], write_key=other_project.write_key).get_json()["accepted"] == 0
+    assert batches.post(first[1:2], write_key=other_project.write_key).get_json()["accepted"] == 1
+
+
+def test_partitions_command_makes_the_months_due_and_lists_them(gapwise, backend, batches):
+    post(batches, [OLD[0]])
+    result = gapwise("partitions")
+    assert result.exit_code == 0, result.output
+    if backend == "sqlite":
+        assert "not partitioned" in result.output
+        return
+    assert "made events_2024_01, moving 1 events out of events_default" in result.output
+    assert "events_2024_01\t1 events" in result.output and "events_default\t0 events" in result.output

@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -70,11 +71,27 @@ def prepare(url: str, events: int, people: int) -> tuple[int, str, int]:
         if not have:
             started = time.perf_counter()
             load(conn, project_id, events, people)
+            split_months(url)
             have = conn.execute("SELECT count(*) FROM events WHERE project_id = %s", (project_id,)).fetchone()[0]
             print(f"load:     {have:,} events of {people:,} people in {time.perf_counter() - started:.1f} s")
         else:
             print(f"load:     reusing {have:,} events (--fresh to reload)")
     return project_id, secret, have
+
+
+def split_months(url: str) -> None:
+    """Move the loaded months out of the default partition, as the daily pass of `gapwise serve` would."""
+    from sqlalchemy.orm import Session
+
+    from server.db import make_engine
+    from server.services import partitions
+
+    engine = make_engine(url, timeout_ms=600_000)
+    with Session(engine) as session:
+        made = partitions.ensure(session, datetime.now(UTC))
+    engine.dispose()
+    if made:
+        print("load:     months split out of events_default: " + ", ".join(f"{p.name} ({p.rows:,})" for p in made))
 
 
 def load(conn, project_id: int, events: int, people: int) -> None:

@@ -20,6 +20,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -96,7 +97,7 @@ def main(argv=None) -> int:
     from server import create_app, migrate
     from server.db import db
     from server.models import Person
-    from server.services import demo
+    from server.services import demo, partitions
 
     migrate.upgrade(args.database_url)
     app = create_app({"DATABASE_URL": args.database_url})
@@ -112,6 +113,11 @@ def main(argv=None) -> int:
                   f"batches of {BATCH}")
             accepted, seconds = load(session, project, args, time.monotonic() + args.timeout)
             print(f"load:     {accepted:,} events in {seconds:.1f} s, {accepted / seconds:,.0f} events/s")
+            # As the daily pass of `gapwise serve` would: past months out of the default partition.
+            made = partitions.ensure(session, datetime.now(UTC))
+            if made:
+                print("load:     months split out of events_default: "
+                      + ", ".join(f"{p.name} ({p.rows:,})" for p in made))
         events = demo.configure(session).events
         people = session.scalar(select(func.count()).select_from(Person).where(
             Person.project_id == project.project_id))

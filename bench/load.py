@@ -9,6 +9,11 @@ p50/p99 latency per endpoint, answers by status, whether any were 429, and check
 
     .venv/bin/python bench/load.py                     # 30 s each with 1 and 2 processes
     .venv/bin/python bench/load.py --processes 2 --seconds 10
+    .venv/bin/python bench/load.py --limit-per-second 40 --seconds 10   # the shared limit at work
+
+With --limit-per-second N, each write key may make N requests a second to each endpoint, counted in
+Redis by every process together; the run then also prints how many requests each endpoint was
+allowed against the most the shared limit permits (N × the one-second windows the run touched).
 """
 import argparse
 import http.client
@@ -41,6 +46,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--ingest-clients", type=int, default=4)
     parser.add_argument("--config-clients", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=20)
+    parser.add_argument("--limit-per-second", type=int, default=0,
+                        help="GAPWISE_RATE_LIMIT_INGEST as N/second (default: the server's own limit)")
     return parser.parse_args(argv)
 
 
@@ -94,12 +101,15 @@ def one_run(args, processes: int, log) -> dict:
     url = args.database_url
     recreate_database(url)
     (project_id, write_key), _ = prepare_database(url)
-    env = {"GAPWISE_REDIS_URL": args.redis_url}
+    env = {"GAPWISE_REDIS_URL": args.redis_url, "GAPWISE_RATE_LIMIT_PREFIX": f"gw-load-{uuid.uuid4().hex[:8]}"}
+    if args.limit_per_second:
+        env["GAPWISE_RATE_LIMIT_INGEST"] = f"{args.limit_per_second}/second"
     servers = [Server(url, free_port(), args.workers, env, log) for _ in range(processes)]
     try:
         for server in servers:
             server.start()
         deadline = time.monotonic() + args.seconds
+        first_window = int(time.time())
         kinds = ["ingest"] * args.ingest_clients + ["config"] * args.config_clients
         clients = [Client(kind, servers[n % processes].port, write_key, n, deadline, args.batch_size)
                    for n, kind in enumerate(kinds)]
@@ -109,12 +119,13 @@ def one_run(args, processes: int, log) -> dict:
         for c in clients:
             c.join(args.seconds + 60)
         elapsed = time.perf_counter() - started
+        windows = int(time.time()) - first_window + 1
     finally:
         for server in servers:
             server.stop()
     with pg_connect(url) as conn:
         stored = conn.execute("SELECT count(*) FROM events WHERE project_id = %s", (project_id,)).fetchone()[0]
-    result = {"processes": processes, "elapsed_s": elapsed, "stored": stored}
+    result = {"processes": processes, "elapsed_s": elapsed, "stored": stored, "windows": windows}
     for kind in ("ingest", "config"):
         mine = [c for c in clients if c.kind == kind]
         latencies = [lat for c in mine for lat in c.latencies]
@@ -136,6 +147,13 @@ def report(args, r: dict) -> None:
               f"p99 {k['p99_ms']:.1f} ms; {statuses}")
     limited = r["ingest"]["statuses"][429] + r["config"]["statuses"][429]
     print(f"  429s: {limited or 'none'}; events stored {r['stored']} of {r['ingest']['events']} accepted")
+    if args.limit_per_second:
+        most = args.limit_per_second * r["windows"]
+        for kind in ("ingest", "config"):
+            allowed = r[kind]["requests"] - r[kind]["statuses"][429]
+            print(f"  {kind} allowed {allowed} of {r[kind]['requests']}: the shared limit permits at most {most} "
+                  f"({args.limit_per_second}/s × {r['windows']} windows), {r['processes']} × that if each process "
+                  f"counted alone; {'within' if allowed <= most else 'OVER'} the shared limit")
 
 
 def main(argv=None) -> int:

@@ -24,6 +24,9 @@ AHEAD = 3
 HISTORY_MONTHS = 120
 DEFAULT = "events_default"
 LOCK_TIMEOUT = "5s"
+# Moving a month out of the default, counting a month or deleting its ids reads the whole month:
+# longer than a request may take (DB_TIMEOUT_MS), so these transactions set their own bound.
+STATEMENT_TIMEOUT = "1h"
 EVERY_SECONDS = 24 * 3600
 log = logging.getLogger(__name__)
 _NAME = re.compile(r"^events_(\d{4})_(\d{2})$")
@@ -72,7 +75,9 @@ def listing(session: Session, count_rows: bool = False) -> list[Partition]:
     names = session.scalars(text("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
                                  "WHERE i.inhparent = 'events'::regclass"))
     found = []
-    for name in names:
+    if count_rows:
+        _maintenance(session)
+    for name in list(names):
         match = _NAME.match(name)
         month = datetime(int(match.group(1)), int(match.group(2)), 1, tzinfo=UTC) if match else None
         rows = session.scalar(text(f'SELECT count(*) FROM "{name}"')) if count_rows else None
@@ -94,7 +99,14 @@ def ensure(session: Session, now: datetime, ahead: int = AHEAD) -> list[Partitio
     return [p for p in made if p is not None]
 
 
+def _maintenance(session: Session) -> None:
+    """Bounds for this transaction: wait at most LOCK_TIMEOUT for a lock, run up to STATEMENT_TIMEOUT."""
+    session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+    session.execute(text(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'"))
+
+
 def _months_in_default(session: Session, since: datetime) -> list[datetime]:
+    _maintenance(session)
     rows = session.scalars(text(f"SELECT DISTINCT date_trunc('month', timestamp AT TIME ZONE 'UTC') "
                                 f"FROM {DEFAULT} WHERE timestamp >= :since"), {"since": since})
     session.commit()
@@ -106,7 +118,7 @@ def _split_out(session: Session, month: datetime) -> Partition | None:
     month's rows move out of it, and the new table is attached. None if another process made it first."""
     name, start, end = name_of(month), month.isoformat(), add_months(month, 1).isoformat()
     try:
-        session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+        _maintenance(session)
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
         if session.scalar(text("SELECT to_regclass(:name)"), {"name": name}) is not None:
             session.rollback()
@@ -128,12 +140,13 @@ def _split_out(session: Session, month: datetime) -> Partition | None:
 def drop(session: Session, partition: Partition) -> None:
     """Drop one month's partition with everything in it, and the ids of its events."""
     try:
-        session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+        _maintenance(session)
         session.execute(text(f'DROP TABLE "{partition.name}"'))
         session.commit()
     except Exception:
         session.rollback()
         raise
+    _maintenance(session)
     session.execute(text("DELETE FROM event_ids WHERE timestamp >= :start AND timestamp < :end"),
                     {"start": partition.month, "end": partition.end})
     session.commit()
@@ -141,6 +154,7 @@ def drop(session: Session, partition: Partition) -> None:
 
 def rows_by_project(session: Session, partition: Partition) -> dict[int, int]:
     """How many events each project holds in one partition."""
+    _maintenance(session)
     rows = session.execute(text(f'SELECT project_id, count(*) FROM "{partition.name}" GROUP BY project_id'))
     return dict(rows.all())
 

@@ -30,6 +30,8 @@ OLD_INDEXES = ("pk_events", "uq_events_project_id_message_id", "ix_events_projec
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("SET LOCAL statement_timeout = 0")  # copying every event may take longer than 10 minutes
     op.create_table(
         "event_ids",
         sa.Column("project_id", sa.Integer(), nullable=False),
@@ -90,6 +92,7 @@ def _months_holding_events() -> list[datetime]:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("SET LOCAL statement_timeout = 0")
         op.execute("ALTER TABLE events RENAME TO events_partitioned")
         for index in ("pk_events", "ix_events_project_id_timestamp", "ix_events_person_id_timestamp"):
             op.execute(f"ALTER INDEX {index} RENAME TO {index}_partitioned")

@@ -199,3 +199,24 @@ def test_partitions_command_makes_the_months_due_and_lists_them(gapwise, backend
         return
     assert "made events_2024_01, moving 1 events out of events_default" in result.output
     assert "events_2024_01\t1 events" in result.output and "events_default\t0 events" in result.output
+
+
+def test_serve_makes_the_months_due_in_the_background(app, backend, batches, project):
+    import threading
+    import time
+
+    (sent,) = post(batches, [OLD[0]])
+    stop = threading.Event()
+    thread = partitions.start_worker(app, stop)
+    if backend == "sqlite":
+        assert thread is None
+        return
+    try:
+        deadline = time.monotonic() + 10
+        while "events_2024_01" not in names(app) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert partition_of(app, project.id) == {sent["messageId"]: "events_2024_01"}

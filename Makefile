@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# Test processes: each has its own PostgreSQL database (test_gw0, …) and browser.
+PYTEST_WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := sdk_js/node_modules/.installed
 WIDGETS_STAMP := widgets/node_modules/.installed
@@ -20,7 +22,7 @@ demo: $(VENV)/.installed
 	  $(BIN)/gapwise serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test js-test chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Rebuild the browser files, fail if the committed ones are stale or over budget, run the JS unit tests.
 js-test: $(NPM_STAMP) $(WIDGETS_STAMP)

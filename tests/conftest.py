@@ -14,6 +14,7 @@ import pytest
 import requests
 from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from server import create_app, migrate
@@ -22,7 +23,18 @@ from server.models import Base
 from server.services import keys, partitions
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, HostSite
 
-PG_URL = os.environ.get("GAPWISE_TEST_DATABASE_URL")
+
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist, each worker gets its own database beside the given one (test → test_gw0)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+PG_URL = _worker_database(os.environ.get("GAPWISE_TEST_DATABASE_URL"))
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
@@ -36,7 +48,13 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    """The test PostgreSQL database, emptied and migrated once per run."""
+    """The test PostgreSQL database (created when missing), emptied and migrated once per run."""
+    name = make_url(PG_URL).database
+    admin = make_engine(make_url(PG_URL).set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
     engine = make_engine(PG_URL)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))

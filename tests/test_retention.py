@@ -21,6 +21,7 @@ OLD = ["2024-01-15T10:00:00.000Z", "2024-02-10T10:00:00.000Z", "2024-02-29T23:59
 ])
 def test_keep_reads_months_and_days(text, keep):
     assert retention.parse_keep(text) == keep
+    assert str(keep) == text.replace(" ", "")
 
 
 @pytest.mark.parametrize("text, error", [

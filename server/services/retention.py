@@ -35,7 +35,7 @@ class Keep:
     unit: str  # "days" | "months"
 
     def __str__(self) -> str:
-        return f"{self.count}{self.unit}"
+        return f"{self.count}{self.unit if self.count != 1 else self.unit[:-1]}"
 
 
 @dataclass(frozen=True)

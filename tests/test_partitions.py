@@ -46,23 +46,28 @@ def ids_name_the_events(app) -> bool:
 
 @pytest.mark.parametrize("backend", POSTGRES)
 def test_events_land_in_their_month_and_rows_parked_in_the_default_move_out(app, batches, project):
-    recent, old, ancient = post(batches, [RECENT, OLD[0], ANCIENT])
+    # 00:30 at +01:00 on 1 March is 23:30 UTC on 29 February: months are UTC months.
+    recent, old, ancient, edge, far = post(batches, [RECENT, OLD[0], ANCIENT, "2024-03-01T00:30:00+01:00",
+                                                     "2031-06-01T10:00:00.000Z"])
     month_now = partitions.name_of(partitions.month_of(NOW - timedelta(days=1)))
-    assert partition_of(app, project.id) == {recent["messageId"]: month_now, old["messageId"]: "events_default",
-                                             ancient["messageId"]: "events_default"}
+    parked = {m["messageId"]: "events_default" for m in (old, ancient, edge, far)}
+    assert partition_of(app, project.id) == {recent["messageId"]: month_now, **parked}
     with app.app_context():
         made = partitions.ensure(db.session, NOW)
-    assert [(p.name, p.rows) for p in made] == [("events_2024_01", 1)]
+    assert [(p.name, p.rows) for p in made] == [("events_2024_01", 1), ("events_2024_02", 1)]
+    # Months more than HISTORY_MONTHS back or AHEAD months on stay parked: no partition per broken clock.
     assert partition_of(app, project.id) == {recent["messageId"]: month_now, old["messageId"]: "events_2024_01",
-                                             ancient["messageId"]: "events_default"}
+                                             edge["messageId"]: "events_2024_02",
+                                             ancient["messageId"]: "events_default", far["messageId"]: "events_default"}
     # A retry after the move, with a new sentAt and so a new corrected timestamp, is still a duplicate.
     retry = batches.post([old], sent_at="2026-11-23T10:00:05.000Z").get_json()
     assert (retry["accepted"], retry["duplicates"]) == (0, 1)
-    assert len(partition_of(app, project.id)) == 3
+    assert len(partition_of(app, project.id)) == 5
     with app.app_context():
         assert partitions.ensure(db.session, NOW) == []
     ahead = [partitions.name_of(partitions.add_months(partitions.month_of(NOW), n)) for n in range(4)]
     assert set(ahead) <= set(names(app)) and names(app)[-1] == "events_default"
+    assert not [n for n in names(app) if n.startswith(("events_2012", "events_2031"))]
 
 
 @pytest.mark.parametrize("backend", POSTGRES)
@@ -78,7 +83,8 @@ def test_a_month_is_made_while_ingest_writes_into_it(app, batches, project):
         with app.test_client() as client:
             local = Batches(app, client, project)
             while not stop.is_set():
-                body = [message(timestamp=OLD[1]) for _ in range(20)]
+                visitor = f"anon-{len(sent)}"  # a new person each batch: ingest writes people, then events
+                body = [message(timestamp=OLD[1], anonymousId=visitor) for _ in range(20)]
                 response = local.post(body, sent_at=None)
                 if response.status_code != 200:
                     errors.append(response.status_code)
@@ -102,35 +108,83 @@ def test_a_month_is_made_while_ingest_writes_into_it(app, batches, project):
 
 
 @pytest.mark.parametrize("backend", POSTGRES)
-def test_a_batch_waiting_on_a_month_being_split_out_is_stored_in_that_month(app, batches, project):
-    """The batch routed to the default partition waits for the split, is refused by the default's new
-    bound, and its retry lands in the new month: the same steps as partitions._split_out, held open."""
+def test_a_batch_arriving_during_a_split_waits_and_lands_in_the_new_month(app, project):
+    """A reader keeps the split at its last step (attaching needs the default to itself) while a batch
+    about a new person arrives: the batch waits for the split and is stored in the new month."""
     import threading
     import time
 
+    post_answer(app, project, "anon-old")  # a row parked in the default, so there is a month to split out
     with app.app_context():
-        with db.engine.connect() as splitter:
-            splitter.execute(text("LOCK TABLE events_default IN EXCLUSIVE MODE"))
-            splitter.execute(text("CREATE TABLE events_2024_02 (LIKE events INCLUDING DEFAULTS)"))
-            answers = []
-            sender = threading.Thread(target=lambda: answers.append(post_answer(app, project)))
+        with db.engine.connect() as reader:
+            reader.execute(text("SELECT count(*) FROM events_default"))  # holds ACCESS SHARE until commit
+            made, answers = [], []
+            splitter = threading.Thread(target=lambda: made.extend(ensure_now(app)))
+            sender = threading.Thread(target=lambda: answers.append(post_answer(app, project, "anon-new")))
+            splitter.start()
+            time.sleep(0.3)
             sender.start()
             time.sleep(0.5)
-            assert sender.is_alive()  # blocked on the default partition
-            splitter.execute(text("ALTER TABLE events ATTACH PARTITION events_2024_02 "
-                                  "FOR VALUES FROM ('2024-02-01 00:00+00') TO ('2024-03-01 00:00+00')"))
-            splitter.commit()
+            assert splitter.is_alive() and sender.is_alive()
+            reader.commit()
+            splitter.join(10)
             sender.join(10)
+    assert [(p.name, p.rows) for p in made] == [("events_2024_02", 5)]
     assert answers == [(200, 5)]
     assert set(partition_of(app, project.id).values()) == {"events_2024_02"}
     assert ids_name_the_events(app)
 
 
-def post_answer(app, project) -> tuple[int, int]:
+@pytest.mark.parametrize("backend", POSTGRES)
+def test_a_split_does_not_deadlock_with_a_batch_that_has_written_people(app, project):
+    """A batch has written `people` and not yet `events` when the split starts. The split waits for it
+    rather than taking the default first (which would deadlock when the batch reaches it)."""
+    import threading
+    import time
+
+    post_answer(app, project, "anon-old")  # a person to update, and a row parked in the default
+    with app.app_context():
+        with db.engine.connect() as batch:
+            batch.execute(text("UPDATE people SET last_seen = now() WHERE project_id = :p"), {"p": project.id})
+            made, failed = [], []
+            splitter = threading.Thread(target=lambda: capture(failed, lambda: made.extend(ensure_now(app))))
+            splitter.start()
+            time.sleep(0.5)
+            started = time.monotonic()
+            batch.execute(text(
+                "INSERT INTO events (project_id, message_id, person_id, type, properties, timestamp, received_at) "
+                "SELECT project_id, 'late-1', person_id, type, properties, timestamp, received_at FROM events "
+                "WHERE project_id = :p LIMIT 1"), {"p": project.id})
+            # The split is queued behind the batch's `people`, not holding the default in its way.
+            waited = time.monotonic() - started
+            batch.commit()
+            splitter.join(15)
+    assert waited < 0.5
+    assert failed == [] and [(p.name, p.rows) for p in made] == [("events_2024_02", 6)]
+    assert set(partition_of(app, project.id).values()) == {"events_2024_02"}
+
+
+def ensure_now(app) -> list:
+    with app.app_context():
+        try:
+            return partitions.ensure(db.session, NOW)
+        finally:
+            db.session.close()
+
+
+def capture(failures: list, func) -> None:
+    try:
+        func()
+    except Exception as error:  # noqa: BLE001 - the test asserts there was none
+        failures.append(error)
+
+
+def post_answer(app, project, visitor="anon-1") -> tuple[int, int]:
     from tests.conftest import Batches
 
     with app.test_client() as client:
-        response = Batches(app, client, project).post([message(timestamp=OLD[1]) for _ in range(5)], sent_at=None)
+        body = [message(timestamp=OLD[1], anonymousId=visitor) for _ in range(5)]
+        response = Batches(app, client, project).post(body, sent_at=None)
         return response.status_code, response.get_json()["accepted"]
 
 

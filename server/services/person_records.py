@@ -17,6 +17,7 @@ from ..models import (Account, Activity, Display, Event, EventId, FeatureUsage, 
 from ..pagination import page
 from . import config_cache, segments
 
+_IDS_PER_STATEMENT = 10_000
 # What a person leaves in each table, erased in this order (children before the person).
 _HELD = {"events": Event, "displays": Display, "responses": Response, "featureUsage": FeatureUsage,
          "activity": Activity, "goals": PersonGoal, "anonymousIds": PersonAlias}
@@ -88,12 +89,18 @@ def delete_person(session: Session, project_id: int, person_id: int) -> dict[str
     """Erase a person and everything they left; return how many rows of each kind went."""
     begin_write(session)
     pid = _person(session, project_id, person_id).id
-    counts = {}
+    # Held until commit: a batch about them waits, then finds them gone, instead of adding events between
+    # the statements below.
+    session.execute(select(Person.id).where(Person.id == pid).with_for_update())
     # The ids of their events go with the events, so event_ids keeps naming exactly the events stored.
-    session.execute(delete(EventId).where(EventId.project_id == project_id, EventId.message_id.in_(
-        select(Event.message_id).where(Event.person_id == pid))))
+    gone = list(session.scalars(delete(Event).where(Event.person_id == pid).returning(Event.message_id)))
+    for chunk in range(0, len(gone), _IDS_PER_STATEMENT):
+        session.execute(delete(EventId).where(EventId.project_id == project_id,
+                                              EventId.message_id.in_(gone[chunk:chunk + _IDS_PER_STATEMENT])))
+    counts = {"events": len(gone)}
     for name, model in _HELD.items():
-        counts[name] = session.execute(delete(model).where(model.person_id == pid)).rowcount
+        if name != "events":
+            counts[name] = session.execute(delete(model).where(model.person_id == pid)).rowcount
     counts["people"] = session.execute(delete(Person).where(Person.id == pid)).rowcount
     # Webhook payloads announcing their responses carry their answers: the delivery log forgets them too.
     counts["webhookDeliveries"] = session.execute(delete(WebhookDelivery).where(

@@ -117,7 +117,7 @@ def _delete_in_batches(session: Session, project_id: int, scope, batch_rows: int
     while True:
         begin_write(session)
         ids = select(Event.id).where(*scope).limit(batch_rows).scalar_subquery()
-        gone = list(session.scalars(delete(Event).where(Event.id.in_(ids)).returning(Event.message_id)))
+        gone = list(session.scalars(delete(Event).where(*scope, Event.id.in_(ids)).returning(Event.message_id)))
         if gone:
             session.execute(delete(EventId).where(EventId.project_id == project_id, EventId.message_id.in_(gone)))
         session.commit()

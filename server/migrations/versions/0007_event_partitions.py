@@ -22,8 +22,10 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-# Months older than this stay in the default partition rather than each getting one of their own.
+# Months older than this, or more than AHEAD months after the current one, stay in the default
+# partition rather than each getting one of their own.
 HISTORY_MONTHS = 120
+AHEAD = 3
 COLUMNS = "id, project_id, message_id, person_id, type, name, properties, context, timestamp, received_at"
 OLD_INDEXES = ("pk_events", "uq_events_project_id_message_id", "ix_events_project_id_timestamp",
                "ix_events_person_id_timestamp")
@@ -82,11 +84,12 @@ def upgrade() -> None:
 
 def _months_holding_events() -> list[datetime]:
     now = datetime.now(UTC)
-    oldest = (now.year * 12 + now.month - 1) - HISTORY_MONTHS
-    since = datetime(oldest // 12, oldest % 12 + 1, 1, tzinfo=UTC)
+    current = now.year * 12 + now.month - 1
+    since = datetime((current - HISTORY_MONTHS) // 12, (current - HISTORY_MONTHS) % 12 + 1, 1, tzinfo=UTC)
+    until = datetime((current + AHEAD + 1) // 12, (current + AHEAD + 1) % 12 + 1, 1, tzinfo=UTC)
     rows = op.get_bind().execute(sa.text(
         "SELECT DISTINCT date_trunc('month', timestamp AT TIME ZONE 'UTC') FROM events_unpartitioned "
-        "WHERE timestamp >= :since"), {"since": since})
+        "WHERE timestamp >= :since AND timestamp < :until"), {"since": since, "until": until})
     return sorted(m.replace(tzinfo=UTC) for (m,) in rows)
 
 

@@ -102,7 +102,7 @@ def downgrade() -> None:
         op.execute("CREATE TABLE events (LIKE events_partitioned INCLUDING DEFAULTS)")
         op.execute("ALTER SEQUENCE events_id_seq OWNED BY events.id")
         op.execute(f"INSERT INTO events ({COLUMNS}) SELECT {COLUMNS} FROM events_partitioned")
-        op.execute("DROP TABLE events_partitioned CASCADE")
+        op.execute("DROP TABLE events_partitioned")
         op.create_primary_key("pk_events", "events", ["id"])
         op.create_foreign_key("fk_events_project_id_projects", "events", "projects", ["project_id"], ["id"],
                               ondelete="CASCADE")

@@ -1,5 +1,4 @@
 """Schema migrations (Alembic), run by `gapwise db upgrade` and by the tests."""
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -7,7 +6,6 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-_PARTITION = re.compile(r"^events_(default|\d{4}_\d{2})$")
 
 
 def alembic_config(url: str) -> AlembicConfig:
@@ -37,7 +35,9 @@ def upgrade(url: str, revision: str = "head") -> list:
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Leave the monthly partitions of events out of model comparisons: the models describe the parent."""
-    return not (type_ == "table" and reflected and compare_to is None and _PARTITION.match(name or ""))
+    from .services import partitions
+
+    return not (type_ == "table" and reflected and compare_to is None and partitions.is_partition_name(name or ""))
 
 
 def revision(url: str, message: str) -> None:

@@ -65,6 +65,11 @@ def name_of(month: datetime) -> str:
     return f"events_{month:%Y_%m}"
 
 
+def is_partition_name(name: str) -> bool:
+    """Whether a table name is one of the partitions of events (a month's, or the default)."""
+    return name == DEFAULT or _NAME.match(name) is not None
+
+
 def is_partitioned(session: Session) -> bool:
     """Whether `events` is a partitioned table (PostgreSQL after migration 0007)."""
     if session.get_bind().dialect.name != "postgresql":

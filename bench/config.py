@@ -23,8 +23,7 @@ from datetime import timedelta
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from common import (drop_database, free_port, percentile, recreate_database, start_server,  # noqa: E402
-                    stop_server, wait_healthy)
+from common import drop_database, free_port, percentile, recreate_database, start_server, stop_server, wait_healthy  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/gapwise_bench_config"
 PEOPLE = 50
@@ -41,11 +40,16 @@ def parse_args(argv=None):
 
 def seed(url: str) -> tuple[str, str]:
     """Two projects: one with features only, one with three active surveys and people who saw them."""
-    from server import create_app, migrate
-    from server.db import db
-    from server.models.base import utcnow
-    from server.schemas.surveys import SurveySchema
-    from server.services import demo, features, ingest, keys, surveys
+    from gapwise import create_app
+    from gapwise.core.features import definitions as features
+    from gapwise.core.ingest import batch as ingest
+    from gapwise.core.projects import keys
+    from gapwise.core.storage import migrate
+    from gapwise.core.surveys import definitions as surveys
+    from gapwise.db import db
+    from gapwise.demo import seed as demo
+    from gapwise.models.base import utcnow
+    from gapwise.schemas.surveys import SurveySchema
 
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url})

@@ -25,7 +25,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from common import ensure_database, pg_connect  # noqa: E402
@@ -53,10 +52,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def prepare(url: str, events: int, people: int) -> tuple[int, str, int]:
     """The bench project (created and loaded when missing), a fresh secret key for it, and its event count."""
-    from server import create_app, migrate
-    from server.db import db
-    from server.models import Project
-    from server.services import keys
+    from gapwise import create_app
+    from gapwise.core.projects import keys
+    from gapwise.core.storage import migrate
+    from gapwise.db import db
+    from gapwise.models import Project
 
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url})
@@ -83,8 +83,8 @@ def split_months(url: str) -> None:
     """Move the loaded months out of the default partition, as the daily pass of `gapwise serve` would."""
     from sqlalchemy.orm import Session
 
-    from server.db import make_engine
-    from server.services import partitions
+    from gapwise.core.storage import partitions
+    from gapwise.db import make_engine
 
     engine = make_engine(url, timeout_ms=600_000)
     with Session(engine) as session:
@@ -125,9 +125,9 @@ def load(conn, project_id: int, events: int, people: int) -> None:
 
 def child(url: str, what: str, limit: int, project_id: int, secret: str) -> dict:
     """Run one export (or the COPY) and return rows, bytes and seconds; the parent reads our max RSS."""
-    from server import create_app
-    from server.db import db
-    from server.services.export_query import Filters, events_select
+    from gapwise import create_app
+    from gapwise.core.exports.query import Filters, events_select
+    from gapwise.db import db
 
     app = create_app({"DATABASE_URL": url})
     if what == "idle":

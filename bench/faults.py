@@ -36,7 +36,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, drop_database, free_port, percentile, pg_connect, recreate_database  # noqa: E402
+from common import ROOT, drop_database, free_port, percentile, pg_connect, recreate_database
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/gw_faults_bench"
 RUNS = ("pg-restart", "server-kill", "slow-db")
@@ -151,7 +151,7 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self, limit: float = 30) -> "Server":
-        command = [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+        command = [sys.executable, "-m", "gapwise", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                    "--workers", str(self.workers)]
         self.process = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
                                         start_new_session=True)

@@ -49,13 +49,15 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def load(session, project, args, deadline: float) -> tuple[int, float]:
     """Generate the simulation in slices of people and ingest it in batches; return (accepted, seconds)."""
-    from server.models.base import utcnow
-    from server.services import demo_data, ingest, keys
+    from gapwise.core.ingest import batch as ingest
+    from gapwise.core.projects import keys
+    from gapwise.demo import simulation
+    from gapwise.models.base import utcnow
 
     ref, now = keys.ProjectRef(project.project_id, ()), utcnow()
     accepted, started, next_report = 0, time.perf_counter(), 0.1
     for first in range(0, args.people, SLICE):
-        messages = demo_data.generate(min(SLICE, args.people - first), args.days, args.seed, now,
+        messages = simulation.generate(min(SLICE, args.people - first), args.days, args.seed, now,
                                       survey_ids=project.survey_ids, first=first)
         for offset in range(0, len(messages), BATCH):
             answer = ingest.ingest_batch(session, ref, {"batch": messages[offset:offset + BATCH], "sentAt": None}, now)
@@ -77,7 +79,7 @@ def load(session, project, args, deadline: float) -> tuple[int, float]:
 def timed(session, module: str, function: str, project_id: int, runs: int):
     """Run `module.function(session, project_id)` `runs` times; return the durations and the last result."""
     try:
-        func = getattr(importlib.import_module(f"server.services.{module}"), function)
+        func = getattr(importlib.import_module(f"gapwise.core.{module}"), function)
     except (ImportError, AttributeError):
         return None, None
     durations, result = [], None
@@ -94,10 +96,11 @@ def main(argv=None) -> int:
     ensure_database(args.database_url, args.fresh)
     from sqlalchemy import func, select
 
-    from server import create_app, migrate
-    from server.db import db
-    from server.models import Person
-    from server.services import demo, partitions
+    from gapwise import create_app
+    from gapwise.core.storage import migrate, partitions
+    from gapwise.db import db
+    from gapwise.demo import seed as demo
+    from gapwise.models import Person
 
     migrate.upgrade(args.database_url)
     app = create_app({"DATABASE_URL": args.database_url})
@@ -123,9 +126,9 @@ def main(argv=None) -> int:
             Person.project_id == project.project_id))
         session.rollback()
         print(f"data:     {events:,} events, {people:,} people")
-        for module, function, size in (("gaps", "report", lambda r: f"{sum(g.get('flagged', True) for g in r['gaps'])} flags"),
-                                       ("funnel", "funnel", lambda r: f"{len(r['stages'])} stages"),
-                                       ("scores", "scores", lambda r: f"NPS n={r['nps']['n']}")):
+        for module, function, size in (("gaps.report", "report", lambda r: f"{sum(g.get('flagged', True) for g in r['gaps'])} flags"),
+                                       ("journey.funnel", "funnel", lambda r: f"{len(r['stages'])} stages"),
+                                       ("surveys.scores", "scores", lambda r: f"NPS n={r['nps']['n']}")):
             durations, result = timed(session, module, function, project.project_id, args.runs)
             name = f"{module}.{function}"
             if durations is None:

@@ -36,8 +36,16 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from common import (drop_database, free_port, percentile, pg_connect, recreate_database,  # noqa: E402
-                    start_server, stop_server, wait_healthy)
+from common import (  # noqa: E402
+    drop_database,
+    free_port,
+    percentile,
+    pg_connect,
+    recreate_database,
+    start_server,
+    stop_server,
+    wait_healthy,
+)
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/gapwise_bench"
 COLUMNS = ("project_id", "message_id", "person_id", "type", "name", "properties", "context", "timestamp",
@@ -73,9 +81,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 def prepare_database(url: str, names=("Bench", "Warm-up")) -> list[tuple[int, str]]:
     """Migrate the scratch database and create the projects with tagged features (so ingest keeps usage
     rollups and journey stages as it does in production); return their ids and write keys."""
-    from server import create_app, migrate
-    from server.db import db
-    from server.services import features, keys
+    from gapwise import create_app
+    from gapwise.core.features import definitions as features
+    from gapwise.core.projects import keys
+    from gapwise.core.storage import migrate
+    from gapwise.db import db
 
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url})

@@ -30,8 +30,8 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import drop_database, free_port, percentile, pg_connect, recreate_database  # noqa: E402
-from faults import HEADERS, Server  # noqa: E402
+from common import drop_database, free_port, percentile, pg_connect, recreate_database
+from faults import HEADERS, Server
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/gw_load_bench"
 

@@ -66,10 +66,9 @@ def main(argv=None) -> None:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from server import migrate
-    from server.db import make_engine
-    from server.models import Event, EventId, Project
-    from server.services import partitions, retention
+    from gapwise.core.storage import migrate, partitions, retention
+    from gapwise.db import make_engine
+    from gapwise.models import Event, EventId, Project
 
     migrate.upgrade(args.database_url)
     engine = make_engine(args.database_url, timeout_ms=600_000)

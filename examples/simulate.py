@@ -3,24 +3,21 @@
     python examples/simulate.py [--people 300 --days 60 --seed 7]
     python examples/simulate.py --url http://127.0.0.1:5000 --secret-key sk_… [--write-key pk_…]
 
-The generator itself is `server.services.demo_data` (so `gapwise demo` can load it when Gapwise is
-installed without this directory); its planted truths are re-exported here. Without --url the
+The generator itself is `gapwise.demo.simulation` (so `gapwise demo` can load it when Gapwise is
+installed without this directory); its planted truths (`gapwise.demo.plan`) are re-exported here. Without --url the
 messages go through /v1/batch of an in-process app on GAPWISE_DATABASE_URL, into the "Gapwise Demo"
 project (created if missing). With --url they go over HTTP to the project of the secret key, whose
 features, segments and surveys are first set up through the admin API.
 """
 import argparse
-import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
-
-from server.services.demo_data import *  # noqa: E402,F403  (the planted truths, for readers and tests)
-from server.services.demo_data import DAYS, PEOPLE, SEED, generate  # noqa: E402
+from gapwise.demo.plan import *  # noqa: F403  (the planted truths, for readers and tests)
+from gapwise.demo.plan import DAYS, PEOPLE, SEED
+from gapwise.demo.simulation import generate
 
 BATCH = 500
 
@@ -42,9 +39,9 @@ def load(app, write_key: str, messages: list[dict], batch: int = BATCH) -> dict:
 
 def load_in_process(people: int, days: int, seed: int) -> dict:
     """Set up the demo project in the configured database and load the simulation through /v1/batch."""
-    from server import create_app
-    from server.db import db
-    from server.services import demo
+    from gapwise import create_app
+    from gapwise.db import db
+    from gapwise.demo import seed as demo
 
     app = create_app()
     with app.app_context():
@@ -59,7 +56,7 @@ def load_in_process(people: int, days: int, seed: int) -> dict:
 
 def load_over_http(url: str, secret_key: str, write_key: str | None, people: int, days: int, seed: int) -> dict:
     """Set up the secret key's project through the admin API, then post the simulation to /v1/batch."""
-    from server.services import demo
+    from gapwise.demo import seed as demo
 
     base, admin = url.rstrip("/"), {"Authorization": f"Bearer {secret_key}"}
 

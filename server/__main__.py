@@ -1,4 +1,4 @@
-"""`python -m server` is the `gapwise` command."""
-from .cli import main
+"""`python -m gapwise` is the `gapwise` command."""
+from gapwise.cli import main
 
 main()

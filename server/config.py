@@ -1,22 +1,36 @@
-"""Default settings; every one can be overridden by a GAPWISE_* environment variable."""
+"""Every setting and its default, in one place; each can be overridden by a GAPWISE_* environment variable.
 
+`create_app()` reads these defaults, then `GAPWISE_<NAME>` from the environment (values that parse as
+JSON are taken as JSON: numbers, `true`/`false`, lists), then the mapping it is given. The README's
+configuration reference lists the same names; tests/test_config.py keeps the two in step.
+"""
 
-import os
-
-# The checkout this package runs from: sdk_js/dist and widgets/dist hold the built browser files.
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The secret key a checkout starts with: `gapwise serve` refuses it (see ops.production).
+DEV_SECRET_KEY = "dev-only-change-me"
 
 
 class Config:
     """Defaults for a single-machine install on SQLite."""
 
-    # Filled in by create_app() with a SQLite file under the instance folder when unset.
-    DATABASE_URL = None
-    SECRET_KEY = "dev-only-change-me"
-    BROWSER_DIST_ROOT = _ROOT
+    # Storage. Unset: a SQLite file under the instance folder (create_app fills it in).
+    DATABASE_URL: str | None = None
+    # Milliseconds a statement may wait (for SQLite's write lock, for PostgreSQL's locks or work)
+    # before the request is answered 503 and the client retries.
+    DB_TIMEOUT_MS = 10_000
+    # Optional Redis, shared by every process for rate limits (needs the `redis` extra).
+    REDIS_URL: str | None = None
+
+    # Signs dashboard sessions and CSRF tokens. `gapwise serve` refuses the development default.
+    SECRET_KEY = DEV_SECRET_KEY
+    # Addresses of the load balancers or proxies in front of Gapwise, as a number of hops to trust in
+    # X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix); 0 trusts no header.
+    TRUSTED_PROXIES = 0
+    # "text" (the default) or "json": one JSON object per log line, for every logger (gunicorn's too).
+    LOG_FORMAT = "text"
+    # GET /metrics (Prometheus): answered only with `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+    METRICS_TOKEN: str | None = None
     # Serve the example app of examples/app at /example/ (make demo turns it on).
     SERVE_EXAMPLE = False
-    REDIS_URL = None
 
     # Dashboard sessions: signed cookies, HTTP-only, same-site; Secure unless turned off for plain-HTTP
     # local use (make demo serves http://127.0.0.1).
@@ -26,6 +40,10 @@ class Config:
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # CSRF is checked by the dashboard's blueprints only (the APIs authenticate with keys); tokens live as
+    # long as the session.
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT: int | None = None
     # Sign-in attempts allowed per address and per email in LOGIN_WINDOW_SECONDS.
     LOGIN_ATTEMPTS = 10
     LOGIN_WINDOW_SECONDS = 300
@@ -34,14 +52,31 @@ class Config:
     MAX_BODY_BYTES = 512 * 1024
     MAX_MESSAGE_BYTES = 32 * 1024
     MAX_BATCH_MESSAGES = 500
+    # Body cap of the admin API and the dashboard's forms.
     ADMIN_MAX_BODY_BYTES = 256 * 1024
+
+    # Rate limits. Per write key, for POST /v1/batch and GET /v1/config each: every visitor of a site
+    # shares the key, so this is about 200 batches a second per project. "off" turns a limit off.
+    RATE_LIMIT_INGEST = "12000/minute"
+    # Per secret key, for everything under /api/v1: stops a runaway script, not a busy integration.
+    RATE_LIMIT_API = "6000/minute"
+    RATE_LIMIT_STRATEGY = "fixed-window"
+    # Key prefix in Redis, so several installs (or test runs) can share one server.
+    RATE_LIMIT_PREFIX = "gapwise-rl"
 
     # Seconds a write key -> project lookup is cached in each process.
     KEY_CACHE_SECONDS = 5.0
-
-    # Milliseconds a statement may wait (for SQLite's write lock, for PostgreSQL's locks or work)
-    # before the request is answered 503 and the client retries.
-    DB_TIMEOUT_MS = 10_000
-
     # Seconds a project's /v1/config document is cached in each process.
     CONFIG_CACHE_SECONDS = 10.0
+
+    # Webhooks: a thread of each `gapwise serve` worker delivers them (false: run `gapwise webhooks deliver`).
+    WEBHOOK_WORKER = True
+    # Seconds between the attempts of one delivery; after the last, it is given up.
+    WEBHOOK_RETRY_DELAYS = (5, 30, 120, 600, 1800, 3600, 7200, 18000, 36000, 50400, 72000, 86400)
+    # Attempts in all (unset: one more than the delays).
+    WEBHOOK_MAX_ATTEMPTS: int | None = None
+    # Each delay is drawn within ±this share of itself.
+    WEBHOOK_RETRY_JITTER = 0.2
+    WEBHOOK_TIMEOUT_SECONDS = 10.0
+    # Seconds the delivery loop sleeps when nothing is due.
+    WEBHOOK_POLL_SECONDS = 2.0

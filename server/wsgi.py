@@ -30,8 +30,8 @@ def _after_fork(server, worker):
     _dispose_engine(server, worker)
     # One webhook delivery thread per worker process; their claims never overlap (see webhook_delivery).
     # Partition upkeep takes an advisory lock, so the workers take turns.
-    from .services import partitions
-    from .services.webhook_delivery import start_worker
+    from gapwise.core.storage import partitions
+    from gapwise.core.webhooks.delivery import start_worker
 
     start_worker(worker.app.application)
     partitions.start_worker(worker.app.application)
@@ -45,6 +45,6 @@ def _dispose_engine(server, worker):
 
 def __getattr__(name):
     if name == "app":
-        from . import create_app
+        from gapwise import create_app
         return create_app()
     raise AttributeError(name)

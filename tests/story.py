@@ -2,7 +2,7 @@
 import uuid
 from datetime import datetime, timedelta
 
-from tests.conftest import Batches
+from tests.helpers import Batches
 
 
 class Story:

@@ -10,10 +10,10 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from server.db import db
-from server.models import Base
-from server.openapi import cached_spec
-from tests.conftest import AdminApi, utc
+from gapwise.api.openapi import cached_spec
+from gapwise.db import db
+from gapwise.models import Base
+from tests.helpers import AdminApi, utc
 from tests.story import Story
 
 MARK = "vx"  # every name and id of the seeded project starts with it: no other project's answer may contain it

@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import select
 
-from server.db import db
-from server.models import SecretKey
-from server.services.keys import create_secret_key, hash_key, revoke_secret_key
+from gapwise.core.projects.keys import create_secret_key, hash_key, revoke_secret_key
+from gapwise.db import db
+from gapwise.models import SecretKey
 
 
 def get_project(client, authorization=None):

@@ -5,9 +5,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from server.cli import main
-from server.db import db
-from server.models import Event
+from gapwise.cli.main import main
+from gapwise.db import db
+from gapwise.models import Event
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The demo data (server.services.demo_data, examples/simulate.py): deterministic, accepted whole, and meaningful."""
+"""The demo data (gapwise.demo, examples/simulate.py): deterministic, accepted whole, and meaningful."""
 import importlib.util
 import sys
 from collections import Counter
@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from server.db import db
-from server.services import demo, demo_data
+from gapwise.core.gaps import report as gap_report
+from gapwise.db import db
+from gapwise.demo import plan as demo_data
+from gapwise.demo import seed as demo
+from gapwise.demo import simulation
 
 NOW = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,26 +29,26 @@ def simulate():
 
 @pytest.fixture(scope="module")
 def messages():
-    return demo_data.generate(now=NOW)
+    return simulation.generate(now=NOW)
 
 
 def loaded(app, simulate):
     """The demo project set up in the app's database, with the simulation posted to /v1/batch."""
     with app.app_context():
         project = demo.configure(db.session)
-    sent = demo_data.generate(now=NOW, survey_ids=project.survey_ids)
+    sent = simulation.generate(now=NOW, survey_ids=project.survey_ids)
     return project, sent, simulate.load(app, project.write_key, sent)
 
 
 def test_the_same_seed_gives_the_same_messages(messages):
-    assert demo_data.generate(now=NOW) == messages
-    assert demo_data.generate(now=NOW, seed=8) != messages
+    assert simulation.generate(now=NOW) == messages
+    assert simulation.generate(now=NOW, seed=8) != messages
 
 
 def test_message_ids_are_unique_and_do_not_depend_on_the_clock(messages):
     ids = [m["messageId"] for m in messages]
     assert len(set(ids)) == len(ids)
-    assert [m["messageId"] for m in demo_data.generate(now=NOW + timedelta(hours=5))] == ids
+    assert [m["messageId"] for m in simulation.generate(now=NOW + timedelta(hours=5))] == ids
 
 
 def test_every_message_lies_in_the_simulated_days_oldest_first(messages):
@@ -55,9 +58,9 @@ def test_every_message_lies_in_the_simulated_days_oldest_first(messages):
 
 
 def test_a_person_keeps_their_messages_however_many_people_are_simulated(messages):
-    few = demo_data.generate(people=5, now=NOW)
+    few = simulation.generate(people=5, now=NOW)
     assert few == [m for m in messages if m["anonymousId"] in {f"anon-{n:04d}" for n in range(5)}]
-    sliced = demo_data.generate(people=2, now=NOW, first=3)  # how bench/gaps.py generates 10k people
+    sliced = simulation.generate(people=2, now=NOW, first=3)  # how bench/gaps.py generates 10k people
     assert sliced == [m for m in messages if m["anonymousId"] in ("anon-0003", "anon-0004")]
 
 
@@ -84,11 +87,10 @@ def test_every_message_is_accepted_and_loading_again_adds_nothing(app, simulate)
 
 
 def flagged_now(app, simulate) -> list[dict]:
-    """The gap report's current flags for the loaded demo (skips until the gap engine exists)."""
-    gaps = pytest.importorskip("server.services.gaps", reason="the gap engine is not there yet")
+    """The gap report's current flags for the loaded demo."""
     project, _, _ = loaded(app, simulate)
     with app.app_context():
-        report = gaps.report(db.session, project.project_id, at=NOW)
+        report = gap_report.report(db.session, project.project_id, at=NOW)
     return [g for g in report["gaps"] if g.get("flagged", True)]  # not those closed since the last window
 
 

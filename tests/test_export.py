@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import OperationalError
 
-from server.db import db
-from server.models import Event, Person
-from server.services.export_query import EVENT_COLUMNS, RESPONSE_COLUMNS
-from tests.conftest import AdminApi, message, utc
+from gapwise.core.exports.query import EVENT_COLUMNS, RESPONSE_COLUMNS
+from gapwise.db import db
+from gapwise.models import Event, Person
+from tests.helpers import AdminApi, message, utc
 from tests.story import Story
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,7 +190,7 @@ def test_bad_arguments_get_422_naming_the_argument(api, dataset, query, field):
 
 
 def test_a_database_that_fails_at_once_answers_503_not_a_cut_file(api, monkeypatch):
-    from server.services import export as service
+    from gapwise.core.exports import stream as service
 
     def unavailable(*args, **kwargs):
         raise OperationalError("SELECT …", {}, Exception("the server closed the connection"))
@@ -221,7 +221,7 @@ def test_the_cli_writes_the_same_file_atomically(api, gapwise, history, project,
 
 
 def test_a_failed_cli_export_leaves_the_previous_file_alone(gapwise, history, project, tmp_path, monkeypatch):
-    from server import cli_export
+    from gapwise.cli import export as cli_export
 
     def failing(*args, **kwargs):
         yield b"id,"

@@ -13,8 +13,8 @@ import requests
 from sqlalchemy.engine import make_url
 
 from bench.faults import Sender, Server, run_senders
-from server.models import Event
-from tests.conftest import free_port, message
+from gapwise.models import Event
+from tests.helpers import free_port, message
 
 pytestmark = pytest.mark.slow
 

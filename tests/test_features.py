@@ -4,8 +4,8 @@ from functools import partial
 import pytest
 from click.testing import CliRunner
 
-from server.cli import main
-from tests.conftest import AdminApi
+from gapwise.cli.main import main
+from tests.helpers import AdminApi
 
 EXPORT = {"key": "export", "name": "Export reports", "selector": "#export-btn", "event": "Report Exported",
           "core": True, "aha": True, "promised": False, "goals": ["reporting"], "effort": 2}

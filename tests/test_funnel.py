@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import AdminApi, utc
+from tests.helpers import AdminApi, utc
 from tests.story import Story
 
 MONDAY = utc(2026, 9, 7)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import AdminApi
+from tests.helpers import AdminApi
 from tests.story import Story
 
 N, ADS = 40, range(0, 12)  # p0..p11 came from ads

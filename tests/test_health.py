@@ -1,7 +1,7 @@
 """Account health: usage trend, latest NPS and CSAT, open gaps; at-risk accounts first, with reasons."""
 from datetime import timedelta
 
-from tests.conftest import AdminApi
+from tests.helpers import AdminApi
 from tests.story import Story
 from tests.test_gaps import AT, MRR, product  # noqa: F401  (the planted-gaps scenario)
 

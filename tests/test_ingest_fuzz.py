@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import message
+from tests.helpers import message
 
 # A longer run: GAPWISE_FUZZ_EXAMPLES=10000 .venv/bin/python -m pytest tests/test_ingest_fuzz.py
 FUZZ = settings(max_examples=int(os.environ.get("GAPWISE_FUZZ_EXAMPLES", "120")), deadline=None,

@@ -12,10 +12,10 @@ import orjson
 import pytest
 from sqlalchemy import text
 
-from server import create_app
-from server.db import make_engine
-from server.models import Account, Event, Person
-from tests.conftest import message
+from gapwise import create_app
+from gapwise.db import make_engine
+from gapwise.models import Account, Event, Person
+from tests.helpers import message
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def race(app, backend, batches, postgres_sql, *batch_list):
         threads = [post_in_thread(app, batches, b, results, n) for n, b in enumerate(batch_list)]
     for t in threads:
         t.join(20)
-    assert results == {n: 200 for n in range(len(batch_list))}
+    assert results == dict.fromkeys(range(len(batch_list)), 200)
 
 
 def test_two_users_identifying_on_one_kiosk_at_once_stay_two_people(patient_app, backend, batches):
@@ -109,6 +109,6 @@ def test_many_overlapping_batches_all_land(patient_app, backend, batches):
         t.start()
     for t in threads:
         t.join(30)
-    assert results == {n: 200 for n in range(8)}
+    assert results == dict.fromkeys(range(8), 200)
     assert batches.count(Event) == 8 * 7
     assert batches.count(Account) == 1

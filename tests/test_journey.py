@@ -2,13 +2,13 @@
 from datetime import timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from server.models import Display, Person, Response
-from server.schemas.settings import JourneyRulesSchema
-from server.services.journey import Milestones, milestones, week_of
-from tests.conftest import AdminApi, utc
+from gapwise.core.journey.stages import Milestones, milestones, week_of
+from gapwise.models import Display, Person, Response
+from gapwise.schemas.settings import JourneyRulesSchema
+from tests.helpers import AdminApi, utc
 from tests.story import Story
 
 RULES = JourneyRulesSchema().load({})  # k = 3 core features within 14 days; core use in 3 of the last 4 weeks
@@ -63,6 +63,8 @@ uses_strategy = st.lists(st.tuples(st.integers(1, 5), st.integers(0, 60 * 24 * 6
 
 
 @settings(max_examples=300, deadline=None)
+# Core use later in activation's own week, after activation, completes adoption at that use.
+@example(uses=[(1, 0), (1, 19620), (1, 49861)], aha_minutes=49860, k=1, days=1, weeks=2)
 @given(uses=uses_strategy, aha_minutes=st.one_of(st.none(), st.integers(0, 60 * 24 * 60)),
        k=st.integers(1, 4), days=st.integers(1, 30), weeks=st.integers(1, 4))
 def test_stages_follow_the_rules_at_every_boundary(uses, aha_minutes, k, days, weeks):

@@ -4,10 +4,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select, update
 
-from server.db import db
-from server.models import SecretKey
-from server.models.base import utcnow
-from tests.conftest import AdminApi
+from gapwise.db import db
+from gapwise.models import SecretKey
+from gapwise.models.base import utcnow
+from tests.helpers import AdminApi
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
-from server import migrate
-from server.db import make_engine
-from server.models import Base
-from tests.conftest import PG_URL, BACKENDS
+from gapwise.core.storage import migrate
+from gapwise.db import make_engine
+from gapwise.models import Base
+from tests.helpers import BACKENDS, PG_URL
 
 
 @pytest.fixture
@@ -73,8 +73,8 @@ def test_events_stored_before_partitioning_are_kept_with_their_ids(empty_databas
     from sqlalchemy import insert, select
     from sqlalchemy.orm import Session
 
-    from server.models import Event, EventId, Person, Project
-    from server.services import partitions
+    from gapwise.core.storage import partitions
+    from gapwise.models import Event, EventId, Person, Project
 
     migrate.upgrade(empty_database, "0006")
     engine = make_engine(empty_database)

@@ -14,12 +14,15 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
-from server import create_app
-from server.openapi import build_spec, doc
-from tests.conftest import BACKENDS, Batches, ProjectKeys, database_url
+from gapwise import create_app
+from gapwise.api.openapi import build_spec, doc
+from tests.helpers import BACKENDS, Batches, ProjectKeys, database_url
 from tests.test_api_isolation import path_values, seed
 
 ERRORS = {"400", "401", "404", "405", "409", "413", "415", "422", "503"}

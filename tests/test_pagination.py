@@ -5,7 +5,7 @@ import uuid
 import orjson
 import pytest
 
-from tests.conftest import AdminApi, utc
+from tests.helpers import AdminApi, utc
 from tests.story import Story
 
 T0 = utc(2026, 10, 5, 9)

@@ -4,10 +4,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from server.db import db
-from server.models import Event, EventId, Person
-from server.services import partitions, person_records, retention
-from tests.conftest import BACKENDS, message, utc
+from gapwise.core.people import records as person_records
+from gapwise.core.storage import partitions, retention
+from gapwise.db import db
+from gapwise.models import Event, EventId, Person
+from tests.helpers import BACKENDS, message, utc
 
 POSTGRES = [b for b in BACKENDS if b == "postgresql"]
 NOW = datetime.now(UTC)
@@ -75,7 +76,7 @@ def test_a_month_is_made_while_ingest_writes_into_it(app, batches, project):
     """Rows keep arriving for a month in the default while its partition is split out: none lost, none twice."""
     import threading
 
-    from tests.conftest import Batches
+    from tests.helpers import Batches
 
     stop, errors, sent = threading.Event(), [], []
 
@@ -175,12 +176,12 @@ def ensure_now(app) -> list:
 def capture(failures: list, func) -> None:
     try:
         func()
-    except Exception as error:  # noqa: BLE001 - the test asserts there was none
+    except Exception as error:
         failures.append(error)
 
 
 def post_answer(app, project, visitor="anon-1") -> tuple[int, int]:
-    from tests.conftest import Batches
+    from tests.helpers import Batches
 
     with app.test_client() as client:
         body = [message(timestamp=OLD[1], anonymousId=visitor) for _ in range(5)]

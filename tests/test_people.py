@@ -1,8 +1,8 @@
 """Who sent what: identify, anonymous ids becoming users, group and accounts."""
 from decimal import Decimal
 
-from server.models import Account, Event, Person, PersonAlias
-from tests.conftest import message, utc
+from gapwise.models import Account, Event, Person, PersonAlias
+from tests.helpers import message, utc
 
 
 def people(batches):

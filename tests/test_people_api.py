@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import func, select
 
-from server.db import db
-from server.models import Base, Person
-from tests.conftest import AdminApi, utc
+from gapwise.db import db
+from gapwise.models import Base, Person
+from tests.helpers import AdminApi, utc
 from tests.story import Story
 from tests.test_gaps import AT, N, product  # noqa: F401  (the planted-gaps scenario)
 from tests.test_rollups import rebuilt, snapshot

@@ -8,8 +8,8 @@ import orjson
 import pytest
 import redis
 
-from server import create_app
-from tests.conftest import AdminApi, ProjectKeys, database_url, message
+from gapwise import create_app
+from tests.helpers import AdminApi, ProjectKeys, database_url, message
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 LOW = {"RATE_LIMIT_INGEST": "3/minute", "RATE_LIMIT_API": "3/minute"}

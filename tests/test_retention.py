@@ -2,12 +2,11 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
 
-from server.db import db
-from server.models import Activity, Event, Person
-from server.services import retention
-from tests.conftest import message, utc
+from gapwise.core.storage import retention
+from gapwise.db import db
+from gapwise.models import Activity, Event, Person
+from tests.helpers import message, utc
 
 RECENT = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 OLD = ["2024-01-15T10:00:00.000Z", "2024-02-10T10:00:00.000Z", "2024-02-29T23:59:59.000Z"]

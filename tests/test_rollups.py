@@ -5,11 +5,11 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from server.db import db
-from server.models import Activity, FeatureUsage
-from server.services import rollups
-from server.services.sql import day_number
-from tests.conftest import AdminApi, utc
+from gapwise.core.ingest import rollups
+from gapwise.core.storage.sql import day_number
+from gapwise.db import db
+from gapwise.models import Activity, FeatureUsage
+from tests.helpers import AdminApi, utc
 from tests.story import Story
 
 T0 = utc(2026, 10, 1, 8)

@@ -4,10 +4,10 @@ import math
 import pytest
 from sqlalchemy import event, select
 
-from server.db import db
-from server.models import Person, PersonAlias, Response
-from server.services import scores
-from tests.conftest import AdminApi, message, utc
+from gapwise.core.surveys import scores
+from gapwise.db import db
+from gapwise.models import Person, PersonAlias, Response
+from tests.helpers import AdminApi, message, utc
 
 NPS = {"name": "NPS", "kind": "nps", "questions": [{"id": "score", "type": "nps", "text": "Recommend us?"}]}
 CSAT = {"name": "CSAT", "kind": "csat", "questions": [{"id": "csat", "type": "rating", "scale": 5, "text": "Happy?"}]}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from server.cli import main
+from gapwise.cli.main import main
 
 DIST = Path(__file__).resolve().parent.parent / "sdk_js" / "dist"
 WIDGETS = Path(__file__).resolve().parent.parent / "widgets" / "dist"
@@ -57,9 +57,9 @@ def test_project_snippet_prints_the_loader_and_init(app, project):
 
 
 def test_the_example_app_is_wired_to_the_demo_project(app):
-    from server import create_app
-    from server.db import db
-    from server.services import demo
+    from gapwise import create_app
+    from gapwise.db import db
+    from gapwise.demo import seed as demo
 
     example_app = create_app({**app.config, "SERVE_EXAMPLE": True})
     with example_app.app_context():

@@ -1,7 +1,7 @@
 """Keys, passwords and bodies never reach the logs, whatever fails."""
 import logging
 
-from tests.conftest import AdminApi, message
+from tests.helpers import AdminApi, message
 from tests.ui import Browser, make_user
 
 

@@ -9,11 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, insert
 
-from server.db import db
-from server.models import Account, Event, Feature, Person
-from server.schemas.segments import GroupSchema
-from server.services import features, keys, segments
-from tests.conftest import AdminApi
+from gapwise.core.features import definitions as features
+from gapwise.core.projects import keys
+from gapwise.core.segments import definitions as segments
+from gapwise.db import db
+from gapwise.models import Account, Event, Feature, Person
+from gapwise.schemas.segments import GroupSchema
+from tests.helpers import AdminApi
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 DAY, SECOND = timedelta(days=1), timedelta(seconds=1)

@@ -4,13 +4,13 @@ import gzip
 import orjson
 import requests
 
-from server.models import Event, Person
-from tests.conftest import message
+from gapwise.models import Event, Person
+from tests.helpers import message
 
 
-def test_a_batch_over_real_http_is_stored(live_server, batches, project):
+def test_a_batch_over_real_http_is_stored(gunicorn_server, batches, project):
     sent = [message("identify", userId="u1", traits={"plan": "pro"}), message(userId="u1"), message("page")]
-    response = requests.post(f"{live_server}/v1/batch", data=orjson.dumps(batches.body(sent)),
+    response = requests.post(f"{gunicorn_server}/v1/batch", data=orjson.dumps(batches.body(sent)),
                              headers={"Content-Type": "text/plain;charset=UTF-8", "Origin": "https://app.example"},
                              timeout=10)
     assert response.status_code == 200
@@ -20,14 +20,14 @@ def test_a_batch_over_real_http_is_stored(live_server, batches, project):
     assert batches.all(Person)[0].traits == {"plan": "pro"}
 
 
-def test_gzip_retries_and_errors_over_real_http(live_server, batches):
+def test_gzip_retries_and_errors_over_real_http(gunicorn_server, batches):
     body = gzip.compress(orjson.dumps(batches.body([message(), message()])))
     headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
-    first = requests.post(f"{live_server}/v1/batch", data=body, headers=headers, timeout=10)
-    retry = requests.post(f"{live_server}/v1/batch", data=body, headers=headers, timeout=10)
+    first = requests.post(f"{gunicorn_server}/v1/batch", data=body, headers=headers, timeout=10)
+    retry = requests.post(f"{gunicorn_server}/v1/batch", data=body, headers=headers, timeout=10)
     assert first.json()["accepted"] == 2 and retry.json() == {"accepted": 0, "duplicates": 2, "rejected": []}
-    too_big = requests.post(f"{live_server}/v1/batch", data=b"x" * (513 * 1024), timeout=10)
+    too_big = requests.post(f"{gunicorn_server}/v1/batch", data=b"x" * (513 * 1024), timeout=10)
     assert too_big.status_code == 413 and too_big.json()["code"] == "payload_too_large"
-    wrong_key = requests.post(f"{live_server}/v1/batch", json=batches.body([message()], write_key="pk_x"), timeout=10)
+    wrong_key = requests.post(f"{gunicorn_server}/v1/batch", json=batches.body([message()], write_key="pk_x"), timeout=10)
     assert wrong_key.status_code == 401
     assert batches.count(Event) == 2

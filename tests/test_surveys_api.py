@@ -4,7 +4,7 @@ from functools import partial
 
 import pytest
 
-from tests.conftest import AdminApi
+from tests.helpers import AdminApi
 
 NPS = {
     "name": "NPS", "kind": "nps", "status": "active",

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from server.db import db
-from server.models import Display, Person, Project, Response
-from server.models.base import utcnow
-from tests.conftest import AdminApi, message
+from gapwise.db import db
+from gapwise.models import Display, Person, Project, Response
+from gapwise.models.base import utcnow
+from tests.helpers import AdminApi, message
 from tests.test_surveys_api import CSAT, NPS, WELCOME, Api
 
 
@@ -223,7 +223,7 @@ def test_messages_about_unknown_surveys_stay_plain_events(surveys, batches, othe
 
 
 def test_the_demo_project_offers_its_welcome_screen_first(app, client):
-    from server.services import demo
+    from gapwise.demo import seed as demo
 
     with app.app_context():
         write_key = demo.seed(db.session, people=2).write_key

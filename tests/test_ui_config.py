@@ -9,11 +9,12 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from server.db import db
-from server.models import Feature, Person, Project, SecretKey, Segment
-from server.models.base import utcnow
-from server.services import settings
-from tests.conftest import AdminApi, message
+from gapwise.core.gaps.thresholds import gap_thresholds
+from gapwise.core.journey.rules import journey_rules
+from gapwise.db import db
+from gapwise.models import Feature, Person, Project, SecretKey, Segment
+from gapwise.models.base import utcnow
+from tests.helpers import AdminApi, message
 from tests.ui import Browser, make_user
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -117,12 +118,12 @@ def test_gap_thresholds_are_saved_or_refused_whole(app, project, owner):
     refused = owner.submit(page, url(project, "settings/thresholds"), {"exposure": "1.5", "stallDays.trial": "3"})
     assert refused.status_code == 422 and any("less than or equal to 1" in e for e in errors(refused))
     with app.app_context():
-        assert settings.gap_thresholds(db.session, project.id)["stallDays"]["trial"] == 7
+        assert gap_thresholds(db.session, project.id)["stallDays"]["trial"] == 7
     saved = owner.submit(page, url(project, "settings/thresholds"), {"exposure": "0.4", "stallDays.trial": "3",
                                                                      "minPeople": ""})
     assert saved.status_code == 303
     with app.app_context():
-        stored = settings.gap_thresholds(db.session, project.id)
+        stored = gap_thresholds(db.session, project.id)
     assert (stored["exposure"], stored["stallDays"]["trial"], stored["minPeople"]) == (0.4, 3, 10)
 
 
@@ -346,7 +347,7 @@ def test_journey_rules_are_saved_and_restage_people_and_the_funnel_is_drawn(app,
                                        "activation.withinDays": "", "adoption.weeks": "4"})
     assert saved.status_code == 303
     with app.app_context():
-        rules = settings.journey_rules(db.session, project.id)
+        rules = journey_rules(db.session, project.id)
         assert rules["ahaEvents"] == ["Report Exported", "Invite Sent"]
         assert rules["activation"] == {"coreFeatures": 2, "withinDays": 14} and rules["adoption"]["weeks"] == 4
         assert db.session.scalar(select(Person.stage).where(Person.user_id == "u0")) == "aha"

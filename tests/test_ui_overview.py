@@ -5,11 +5,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from server.blueprints import ui_people
-from server.db import db
-from server.models import Gap, Person
-from server.services import demo, demo_data
-from tests.conftest import AdminApi, utc
+from gapwise.dashboard.overview import people as ui_people
+from gapwise.db import db
+from gapwise.demo import plan as demo_data
+from gapwise.demo import seed as demo
+from gapwise.models import Gap, Person
+from tests.helpers import AdminApi, utc
 from tests.story import Story
 from tests.test_surveys_api import NPS
 from tests.ui import Browser, make_user

@@ -6,9 +6,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from server.db import db
-from server.models import Base, Gap, Person, SecretKey
-from tests.conftest import AdminApi, message
+from gapwise.db import db
+from gapwise.models import Base, Gap, Person, SecretKey
+from tests.helpers import AdminApi, message
 from tests.ui import Browser, make_user
 
 PREFIX = "/app/p/<int:project_id>"

@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
-from server.db import db
-from server.models import Survey
+from gapwise.db import db
+from gapwise.models import Survey
 from tests.story import Story
 from tests.test_segments import TRIALS
 from tests.test_segments import Api as SegmentApi

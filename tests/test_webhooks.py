@@ -17,11 +17,13 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from server.db import db
-from server.models import Webhook, WebhookDelivery
-from server.models.base import utcnow
-from server.services import webhook_delivery, webhook_signing, webhooks
-from tests.conftest import AdminApi, Batches, free_port
+from gapwise.core.webhooks import delivery as webhook_delivery
+from gapwise.core.webhooks import hooks as webhooks
+from gapwise.core.webhooks import signing as webhook_signing
+from gapwise.db import db
+from gapwise.models import Webhook, WebhookDelivery
+from gapwise.models.base import utcnow
+from tests.helpers import AdminApi, Batches, free_port
 from tests.test_gaps import AT, Product
 from tests.test_surveys_api import NPS
 from tests.test_targeting import create, survey_message
@@ -368,11 +370,11 @@ def test_the_worker_thread_delivers_in_the_background_until_stopped(app, hooks, 
 
 
 @pytest.mark.slow
-def test_gapwise_serve_delivers_webhooks_from_its_workers(live_server, project, receiver):
+def test_gapwise_serve_delivers_webhooks_from_its_workers(gunicorn_server, project, receiver):
     auth = {"Authorization": f"Bearer {project.secret_key}"}
-    hook = requests.post(f"{live_server}/api/v1/webhooks", json={"url": receiver.url, "events": ["gap.flagged"]},
+    hook = requests.post(f"{gunicorn_server}/api/v1/webhooks", json={"url": receiver.url, "events": ["gap.flagged"]},
                          headers=auth, timeout=10).json()
-    assert requests.post(f"{live_server}/api/v1/webhooks/{hook['id']}/test", headers=auth, timeout=10).status_code == 202
+    assert requests.post(f"{gunicorn_server}/api/v1/webhooks/{hook['id']}/test", headers=auth, timeout=10).status_code == 202
     deadline = utcnow() + timedelta(seconds=20)
     while not receiver.requests and utcnow() < deadline:
         threading.Event().wait(0.1)

@@ -1,10 +1,12 @@
 """Helpers for dashboard tests: users with a role, a signed-in test client with CSRF tokens, a signed-in browser."""
 import re
+from typing import TYPE_CHECKING
 
-from playwright.sync_api import Page
+from gapwise.core.projects import users
+from gapwise.db import db
 
-from server.db import db
-from server.services import users
+if TYPE_CHECKING:  # the browser helpers take a page; other tests never import Playwright
+    from playwright.sync_api import Page
 
 PASSWORD = "correct horse battery"
 
@@ -37,7 +39,7 @@ class Browser:
         return self.client.post(action, data={**data, "csrf_token": self.token(form_page)})
 
 
-def sign_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
+def sign_in(page: "Page", base_url: str, email: str, password: str = PASSWORD) -> None:
     """Sign in through the real form in Chromium."""
     page.goto(f"{base_url}/app/login")
     page.fill("#email", email)

@@ -1,9 +1,9 @@
-"""Alembic environment: runs against the connection or URL given by server.migrate."""
+"""Alembic environment: runs against the connection or URL given by gapwise.core.storage.migrate."""
 from alembic import context
 
-from server.db import make_engine
-from server.migrate import include_object
-from server.models import Base
+from gapwise.core.storage.migrate import include_object
+from gapwise.db import make_engine
+from gapwise.models import Base
 
 config = context.config
 target_metadata = Base.metadata

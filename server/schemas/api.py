@@ -1,9 +1,9 @@
 """Accounts, responses and secret keys as the admin API filters, returns and creates them."""
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..pagination import PageQuerySchema
-from ..services.journey import STAGES
-from .fields import Timestamp
+from gapwise.models.people import STAGES
+from gapwise.schemas.fields import Timestamp
+from gapwise.schemas.pagination import PageQuerySchema
 
 _TEXT = validate.Length(1, 200)
 

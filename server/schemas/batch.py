@@ -1,7 +1,7 @@
 """The body of POST /v1/batch: the envelope and one schema per message type."""
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from .fields import Identifier, JSONObject, Timestamp, require_one_of
+from gapwise.schemas.fields import Identifier, JSONObject, Timestamp, require_one_of
 
 MESSAGE_TYPES = ("track", "identify", "group", "page", "survey")
 SURVEY_ACTIONS = ("shown", "dismissed", "answered")

@@ -1,7 +1,7 @@
 """Query arguments of GET /v1/config."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from .fields import Identifier
+from gapwise.schemas.fields import Identifier
 
 
 class ConfigQuerySchema(Schema):

@@ -1,10 +1,10 @@
 """Query args of /api/v1/export/events and /api/v1/export/responses (and of `gapwise export`)."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..services.export import FORMATS
-from .fields import Identifier, Timestamp
+from gapwise.schemas.fields import Identifier, Timestamp
 
 MAX_ID = 2**63 - 1
+FORMATS = ("csv", "ndjson", "parquet")
 
 
 class ExportQuerySchema(Schema):

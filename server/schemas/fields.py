@@ -3,7 +3,6 @@ from datetime import UTC, datetime
 
 from marshmallow import ValidationError, fields
 
-
 MIN_YEAR, MAX_YEAR = 1970, 2200
 
 

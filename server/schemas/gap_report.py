@@ -1,7 +1,7 @@
 """What /api/v1/gaps and /api/v1/accounts/health return, as dump schemas for the OpenAPI document."""
 from marshmallow import Schema, fields, validate
 
-from .settings import GapThresholdsSchema
+from gapwise.schemas.settings import GapThresholdsSchema
 
 GAP_TYPES = ("communication", "delivery", "stall", "perception", "value", "knowledge")
 TRENDS = ("new", "widening", "steady", "closing", "closed")

@@ -1,7 +1,7 @@
 """Query arguments of /api/v1/gaps and the remediation a team records on a gap."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from .fields import Timestamp
+from gapwise.schemas.fields import Timestamp
 
 
 class GapsQuerySchema(Schema):

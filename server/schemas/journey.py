@@ -1,8 +1,8 @@
 """Query arguments of /api/v1/funnel."""
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from .features import KEY
-from .fields import Timestamp
+from gapwise.schemas.features import KEY
+from gapwise.schemas.fields import Timestamp
 
 
 class FunnelQuerySchema(Schema):

@@ -1,9 +1,9 @@
 """People as the admin API lists, shows and exports them, and the filters of the list."""
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..pagination import PageQuerySchema
-from .features import KEY
-from .fields import Timestamp
+from gapwise.schemas.features import KEY
+from gapwise.schemas.fields import Timestamp
+from gapwise.schemas.pagination import PageQuerySchema
 
 STAGES = ("trial", "aha", "activation", "adoption")
 

@@ -5,8 +5,8 @@ document, so clients and the schemathesis run can hold the API to its word.
 """
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from ..services.journey import STAGES
-from .segments import SegmentOutSchema
+from gapwise.models.people import STAGES
+from gapwise.schemas.segments import SegmentOutSchema
 
 _NUMBER = {"allow_none": True}
 

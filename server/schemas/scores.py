@@ -1,9 +1,9 @@
 """Query args of /api/v1/scores: a window, a cohort (stage, segment, survey) and a period to break down by."""
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..services.journey import STAGES
-from .features import KEY
-from .fields import Timestamp
+from gapwise.models.people import STAGES
+from gapwise.schemas.features import KEY
+from gapwise.schemas.fields import Timestamp
 
 
 class ScoresQuerySchema(Schema):

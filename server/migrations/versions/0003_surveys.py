@@ -4,8 +4,8 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-23 22:02:19.249779
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")

@@ -4,8 +4,8 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-23 23:26:57.981157
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")

@@ -4,8 +4,8 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-23 23:57:03.306063
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")

@@ -1,0 +1,45 @@
+"""/api/v1/gaps: the prioritised gap report, remediation, thresholds; /api/v1/accounts/health (secret key)."""
+from flask import Blueprint, g, request
+
+from gapwise.api.openapi import ID, doc
+from gapwise.core.gaps import health, thresholds
+from gapwise.core.gaps import report as gaps
+from gapwise.db import db
+from gapwise.http.body import read_json_object
+from gapwise.schemas.gap_report import AccountsHealthSchema, GapReportSchema, GapSchema
+from gapwise.schemas.gaps import GapsQuerySchema, RemediationSchema
+from gapwise.schemas.settings import GapThresholdsSchema
+
+bp = Blueprint("gaps", __name__)
+_query, _remediation = GapsQuerySchema(), RemediationSchema()
+
+
+@bp.get("/gaps")
+@doc("The gap report", query=GapsQuerySchema, response=GapReportSchema, tags=["gaps"])
+def get_report():
+    return gaps.report(db.session, g.project_id, _query.load(request.args)["at"])
+
+
+@bp.patch(f"/gaps/<{ID}:gap_id>")
+@doc("Record a gap's remediation", body=RemediationSchema, response=GapSchema, tags=["gaps"])
+def update_gap(gap_id):
+    return gaps.update_remediation(db.session, g.project_id, gap_id, _remediation.load(read_json_object()))
+
+
+@bp.get("/gaps/thresholds")
+@doc("The gap thresholds in force", response=GapThresholdsSchema, tags=["gaps"])
+def get_thresholds():
+    return thresholds.gap_thresholds(db.session, g.project_id)
+
+
+@bp.put("/gaps/thresholds")
+@doc("Replace the gap thresholds", body=GapThresholdsSchema, response=GapThresholdsSchema, tags=["gaps"])
+def put_thresholds():
+    """Replace the thresholds (omitted ones take their defaults)."""
+    return thresholds.set_gap_thresholds(db.session, g.project_id, read_json_object())
+
+
+@bp.get("/accounts/health")
+@doc("Account health, at-risk first", query=GapsQuerySchema, response=AccountsHealthSchema, tags=["accounts"])
+def accounts_health():
+    return {"accounts": health.accounts(db.session, g.project_id, _query.load(request.args)["at"])}

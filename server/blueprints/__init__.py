@@ -1,1 +1,0 @@
-"""HTTP blueprints; each module defines its own `bp`."""

@@ -1,0 +1,61 @@
+"""What every `gapwise` command shares: the app, clear errors instead of tracebacks, the --project option."""
+import click
+from marshmallow import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from gapwise import create_app
+from gapwise.db import db
+from gapwise.errors import ApiError
+from gapwise.models import Project
+
+
+def make_app():
+    """The app as `gapwise serve` would build it, from GAPWISE_* settings."""
+    return create_app()
+
+
+def safe_url(url: str) -> str:
+    """A database URL without its password, fit to print."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def storage_guard(app, func):
+    """Run func in an app context, turning database failures into one clear line instead of a traceback."""
+    with app.app_context():
+        try:
+            return func()
+        except (OperationalError, ProgrammingError) as error:
+            reason = str(error.orig).strip()
+            if isinstance(error, ProgrammingError) or "no such table" in reason:
+                reason += " (run `gapwise db upgrade` first)"
+            raise click.ClickException(
+                f"cannot use the database at {safe_url(app.config['DATABASE_URL'])}: {reason}") from None
+        except ApiError as error:
+            raise click.ClickException(error.message) from None
+        finally:
+            db.session.close()
+            db.engine.dispose()
+
+
+def project_option(func):
+    """The required --project ID option."""
+    return click.option("--project", "project_id", required=True, type=int, help="Project id (see `project list`).")(
+        func)
+
+
+def existing_project(project_id: int) -> int:
+    """The id, or a usage error naming how to find the right one."""
+    if db.session.get(Project, project_id) is None:
+        raise click.UsageError(f"no project with id {project_id} (see `gapwise project list`)")
+    return project_id
+
+
+def load_or_usage_error(schema, data: dict) -> dict:
+    """Load `data` with `schema`, or stop with the field errors on one line."""
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        problems = "; ".join(f"{field}: {' '.join(map(str, msgs))}"
+                             for field, msgs in error.normalized_messages().items())
+        raise click.UsageError(problems) from None

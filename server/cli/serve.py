@@ -1,0 +1,59 @@
+"""`gapwise serve` and `gapwise demo`: run the product, seed the demo project."""
+import sys
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from gapwise.cli.common import make_app, safe_url, storage_guard
+from gapwise.core.storage import migrate
+from gapwise.db import db
+from gapwise.demo import seed as demo_service
+
+
+@click.command("demo")
+def demo() -> None:
+    """Create the demo project with sample people and events, and print its keys."""
+    app = make_app()
+
+    def seed_and_report():
+        seeded = demo_service.seed(db.session)
+        return seeded, demo_service.gap_lines(db.session, seeded.project_id)
+
+    result, gap_lines = storage_guard(app, seed_and_report)
+    click.echo(f"demo project: {result.project_name} (id {result.project_id})")
+    click.echo(f"write key: {result.write_key}")
+    if result.secret_key:
+        click.echo(f"secret key: {result.secret_key}")
+    click.echo(f"sample events stored: {result.events}")
+    for line in gap_lines:
+        click.echo(line)
+    email, password = demo_service.DEMO_LOGIN
+    click.echo(f"dashboard: /app/ — sign in as {email} with password {password}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve Gapwise over HTTP (gunicorn)."""
+    app = make_app()
+    url = app.config["DATABASE_URL"]
+    try:
+        current = migrate.is_current(url)
+    except OperationalError as error:
+        raise click.ClickException(f"cannot use the database at {safe_url(url)}: {error.orig}") from None
+    if not current:
+        raise click.ClickException("the database schema is not up to date: run `gapwise db upgrade` first")
+    click.echo(f"Gapwise on http://{host}:{port} ({workers} workers, database {safe_url(url)})")
+    if sys.platform.startswith("win"):
+        from gapwise.core.storage import partitions
+        from gapwise.core.webhooks.delivery import start_worker
+
+        start_worker(app)  # under gunicorn, each worker process starts its own (see wsgi.py)
+        partitions.start_worker(app)
+        app.run(host=host, port=port)
+        return
+    from gapwise.wsgi import serve_with_gunicorn
+
+    serve_with_gunicorn(app, host, port, workers)

@@ -1,0 +1,1 @@
+"""The logic of Gapwise, one package per capability; views and commands call these services."""

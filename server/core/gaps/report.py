@@ -1,0 +1,219 @@
+"""The gap report: flags of the current window with value, priority and trend; remediation that is checked.
+
+A flag shows in the most specific place it holds: a sub-cohort (stage, segment) is reported only where
+everyone's cohort is not flagged for the same type and subject. Each evaluated window stores a snapshot
+per gap, so trends (new, widening, steady, closing, closed) survive later changes to the data. A gap
+marked resolved is re-measured: flagged again in a window that starts after it was resolved, it reopens.
+"""
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gapwise.core.gaps import flags as gap_flags
+from gapwise.core.gaps import metrics as gap_metrics
+from gapwise.core.gaps.metrics import Window
+from gapwise.core.gaps.thresholds import gap_thresholds
+from gapwise.core.journey.stages import STAGES, stage_at_expression
+from gapwise.core.segments import definitions as segments
+from gapwise.core.storage.sql import day_number
+from gapwise.core.surveys import scores
+from gapwise.core.webhooks import hooks as webhooks
+from gapwise.db import begin_write
+from gapwise.errors import NotFound
+from gapwise.models import Feature, Gap, GapSnapshot, GapWindow, Person, Segment
+from gapwise.models.base import utcnow
+
+STATUSES = ("open", "acknowledged", "in_progress", "resolved")
+DEFAULT_EFFORT = 3
+MAX_ACCOUNTS_KEPT = 1000
+
+
+def window_ending(at: datetime | None, days: int) -> Window:
+    """The `days` whole UTC days up to and including the day of `at` (now by default)."""
+    end = day_number(at or utcnow()) + 1
+    return Window(end - days, end)
+
+
+def report(session: Session, project_id: int, at: datetime | None = None) -> dict:
+    """Measure the window ending at `at`, compare it with the window before, store both, list by priority."""
+    begin_write(session)
+    thresholds = gap_thresholds(session, project_id)
+    window = window_ending(at, thresholds["windowDays"])
+    previous = _snapshots(session, project_id, window.previous())
+    if previous is None:
+        _store(session, project_id, window.previous(), measure(session, project_id, window.previous(), thresholds))
+        previous = _snapshots(session, project_id, window.previous())
+    measured = {key: snap.flagged for key, (_, snap) in (_snapshots(session, project_id, window) or {}).items()}
+    current = measure(session, project_id, window, thresholds)
+    gaps = _store(session, project_id, window, current)
+    entries = [_entry(gaps[f["key"]], f, window, previous.get(f["key"])) for f in current]
+    flagged_now = {f["key"] for f in current}
+    for key, (gap, snap) in previous.items():
+        if key not in flagged_now and snap.flagged:
+            entries.append(_closed(session, gap, snap, window))
+    webhooks.gap_changes(session, project_id, _window(window), entries, measured)
+    session.commit()
+    entries.sort(key=lambda e: (e["trend"] == "closed", -e["priority"], e["key"]))
+    return {"window": _window(window), "previousWindow": _window(window.previous()),
+            "thresholds": thresholds, "gaps": entries}
+
+
+def measure(session: Session, project_id: int, window: Window, t: dict) -> list[dict]:
+    """Every flag of one window, with its value and priority, most specific cohort only."""
+    features = list(session.scalars(select(Feature).where(Feature.project_id == project_id).order_by(Feature.key)))
+    csat = scores.csat_by_feature(session, project_id, window.since, window.until)
+    everyone = gap_metrics.everyone()
+    by_stage = gap_metrics.feature_counts(session, project_id, window, features, everyone,
+                                          split=stage_at_expression(window.since))
+    flags = gap_flags.feature_flags(session, project_id, window, features, everyone, t, csat,
+                                    gap_metrics.combined(by_stage, features))
+    flags += gap_flags.stall_flags(session, project_id, window, everyone, t)
+    flags += gap_flags.survey_flags(session, project_id, window, features, everyone, None, t)
+    flags += gap_flags.knowledge_flags(session, project_id, window, features, t)
+    for stage in STAGES:
+        cohort = gap_metrics.stage_cohort(stage, window.since)
+        flags += gap_flags.feature_flags(session, project_id, window, features, cohort, t, csat,
+                                         by_stage.get(stage, gap_metrics.combined({}, features)))
+    for segment in session.scalars(select(Segment).where(Segment.project_id == project_id).order_by(Segment.key)):
+        stmt = segments.person_ids_statement(project_id, segment.rules, window.until)
+        cohort = gap_metrics.Cohort(f"segment:{segment.key}", Person.id.in_(stmt))
+        flags += gap_flags.feature_flags(session, project_id, window, features, cohort, t, csat)
+        flags += gap_flags.stall_flags(session, project_id, window, cohort, t)
+        flags += gap_flags.survey_flags(session, project_id, window, features, cohort, stmt, t)
+    overall = {(f["type"], f["subject"]) for f in flags if f["cohort"] == "all"}
+    kept = [f for f in flags if f["cohort"] == "all" or (f["type"], f["subject"]) not in overall]
+    for f in kept:
+        affected = gap_metrics.affected_value(session, f.pop("people"))
+        effort = f["feature"].effort if f["feature"] is not None else DEFAULT_EFFORT
+        f.update(key=f"{f['type']}:{f['subject']}:{f['cohort']}", effort=effort, affected=affected,
+                 priority=round(affected["value"] * f["severity"] / effort, 2))
+    return kept
+
+
+def _snapshots(session: Session, project_id: int, window: Window) -> dict | None:
+    """The stored snapshots of a window by gap key, or None if the window was never evaluated."""
+    if session.get(GapWindow, (project_id, window.end, window.end - window.start)) is None:
+        return None
+    rows = session.execute(select(Gap, GapSnapshot).join(GapSnapshot, GapSnapshot.gap_id == Gap.id).where(
+        GapSnapshot.project_id == project_id, GapSnapshot.window_end == window.end,
+        GapSnapshot.window_days == window.end - window.start)).all()
+    return {gap.key: (gap, snap) for gap, snap in rows}
+
+
+def _store(session: Session, project_id: int, window: Window, flags: list[dict]) -> dict[str, Gap]:
+    days = window.end - window.start
+    evaluated = session.get(GapWindow, (project_id, window.end, days))
+    if evaluated is None:
+        session.add(GapWindow(project_id=project_id, window_end=window.end, window_days=days))
+    else:
+        evaluated.computed_at = utcnow()
+    keys = [f["key"] for f in flags]
+    gaps = {g.key: g for g in session.scalars(select(Gap).where(Gap.project_id == project_id, Gap.key.in_(keys)))}
+    for f in flags:
+        gap = gaps.get(f["key"])
+        if gap is None:
+            gap = gaps[f["key"]] = Gap(project_id=project_id, key=f["key"], type=f["type"], subject=f["subject"],
+                                        cohort=f["cohort"], feature_id=f["feature"].id if f["feature"] else None,
+                                        first_flagged_at=window.until)
+            session.add(gap)
+        elif gap.status == "resolved" and gap.resolved_at and window.since >= gap.resolved_at:
+            gap.status, gap.reopened_at, gap.updated_at = "open", utcnow(), utcnow()
+    session.flush()
+    for f in flags:
+        _snapshot(session, project_id, gaps[f["key"]], window, True, f)
+    return gaps
+
+
+def _snapshot(session, project_id, gap: Gap, window: Window, flagged: bool, f: dict | None) -> None:
+    snap = session.scalar(select(GapSnapshot).where(GapSnapshot.gap_id == gap.id,
+                                                    GapSnapshot.window_end == window.end))
+    if snap is None:
+        snap = GapSnapshot(project_id=project_id, gap_id=gap.id, window_end=window.end)
+        session.add(snap)
+    snap.window_days, snap.flagged, snap.computed_at = window.end - window.start, flagged, utcnow()
+    snap.severity = f["severity"] if f else 0.0
+    snap.priority = f["priority"] if f else 0.0
+    snap.value = f["affected"]["value"] if f else 0.0
+    snap.evidence = _evidence(f) if f else {}
+
+
+def _evidence(f: dict) -> dict:
+    affected = {**f["affected"], "accounts": f["affected"]["accounts"][:MAX_ACCOUNTS_KEPT]}
+    return {**f["evidence"], "affected": affected}
+
+
+def _trend(severity: float, before: GapSnapshot | None) -> str:
+    if before is None or not before.flagged:
+        return "new"
+    if severity > before.severity + 0.01:
+        return "widening"
+    if severity < before.severity - 0.01:
+        return "closing"
+    return "steady"
+
+
+def _entry(gap: Gap, f: dict, window: Window, previous) -> dict:
+    before = previous[1] if previous else None
+    affected = f["affected"]
+    return {**_gap(gap), "flagged": True, "severity": f["severity"], "effort": f["effort"],
+            "value": affected["value"], "valueBasis": affected["basis"], "affectedPeople": affected["people"],
+            "affectedAccounts": len(affected["accounts"]), "mrr": affected["mrr"], "priority": f["priority"],
+            "evidence": f["evidence"], "trend": _trend(f["severity"], before),
+            "previousSeverity": before.severity if before and before.flagged else None,
+            "headline": _headline(f["type"], f["evidence"])}
+
+
+def _closed(session, gap: Gap, before: GapSnapshot, window: Window) -> dict:
+    """A gap flagged in the previous window and not in this one."""
+    _snapshot(session, gap.project_id, gap, window, False, None)
+    return {**_gap(gap), "flagged": False, "severity": 0.0, "effort": None, "value": 0.0, "valueBasis": None,
+            "affectedPeople": 0, "affectedAccounts": 0, "mrr": 0.0, "priority": 0.0, "evidence": {},
+            "trend": "closed", "previousSeverity": before.severity, "headline": "closed in this window"}
+
+
+def _headline(kind: str, evidence: dict) -> str:
+    text = gap_flags.HEADLINES[kind]
+    if kind == "stall":
+        return text.format(stage=evidence["stage"], next=evidence["next"])
+    if kind == "value":
+        return text.format(expected=_num(evidence["expected"]), realised=_num(evidence["realised"]),
+                           gap=_num(abs(evidence["gap"])))
+    return text
+
+
+def _num(x) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
+
+
+def _gap(gap: Gap) -> dict:
+    return {"id": gap.id, "key": gap.key, "type": gap.type, "subject": gap.subject, "cohort": gap.cohort,
+            "feature": gap.subject if gap.feature_id and gap.type in ("communication", "delivery") else None,
+            "remediation": remediation(gap)}
+
+
+def remediation(gap: Gap) -> dict:
+    return {"status": gap.status, "owner": gap.owner, "note": gap.note,
+            "dueDate": gap.due_date.isoformat() if gap.due_date else None,
+            "resolvedAt": gap.resolved_at, "reopened": gap.reopened_at is not None and gap.status != "resolved",
+            "reopenedAt": gap.reopened_at}
+
+
+def update_remediation(session: Session, project_id: int, gap_id: int, changes: dict) -> dict:
+    """Set owner, status, note or due date; resolving starts the check against the next window."""
+    gap = session.scalar(select(Gap).where(Gap.project_id == project_id, Gap.id == gap_id))
+    if gap is None:
+        raise NotFound(f"No gap with id {gap_id}.")
+    if changes.get("status") == "resolved" and gap.status != "resolved":
+        gap.resolved_at = utcnow()
+    for field in ("status", "owner", "note", "due_date"):
+        if field in changes:
+            setattr(gap, field, changes[field])
+    gap.updated_at = utcnow()
+    session.commit()
+    return {**_gap(gap)}
+
+
+def _window(w: Window) -> dict:
+    return {"start": w.since, "end": w.until, "days": w.end - w.start}
+

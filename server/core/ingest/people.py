@@ -1,0 +1,242 @@
+"""Who sent each message: people, their anonymous ids and accounts, resolved in bulk per batch.
+
+Locks, taken in the same order by every batch so that concurrent batches wait instead of deadlocking:
+the people the batch is about (by id), then its accounts (by external id). An anonymous id only moves
+to another person in a merge, which holds the lock of the person it moves from.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import bindparam, case, delete, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from gapwise.core.ingest import rollups
+from gapwise.core.journey import stages as journey
+from gapwise.core.storage.sql import insert_ignoring_conflicts
+from gapwise.db import UTCDateTime
+from gapwise.models import Account, Display, Event, Person, PersonAlias, PersonGoal, Response
+from gapwise.models.base import utcnow
+
+_PEOPLE, _ALIASES, _ACCOUNTS, _EVENTS = Person.__table__, PersonAlias.__table__, Account.__table__, Event.__table__
+_DISPLAYS, _RESPONSES, _GOALS = Display.__table__, Response.__table__, PersonGoal.__table__
+ACCOUNT_FIELDS = ("name", "plan", "tier", "mrr")
+
+
+@dataclass
+class _Resolution:
+    """What one batch knows about its people while resolving them."""
+
+    project_id: int
+    aliases: dict[str, tuple[int, str | None]] = field(default_factory=dict)  # anonymous id -> (person, user id)
+    users: dict[str, int] = field(default_factory=dict)  # user id -> person
+    first_seen: dict[str, datetime] = field(default_factory=dict)  # any id -> its earliest timestamp
+
+
+def merge_traits(current: dict | None, patch: dict) -> dict:
+    """Apply a traits patch: a value sets a trait, a null removes it."""
+    merged = dict(current or {})
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def resolve_people(session: Session, project_id: int, messages: list[dict]) -> list[int]:
+    """Return the person id of each message, creating people and linking anonymous ids as needed."""
+    r = _Resolution(project_id)
+    for m in messages:
+        for key in (m["anonymousId"], m["userId"]):
+            if key and (key not in r.first_seen or m["timestamp"] < r.first_seen[key]):
+                r.first_seen[key] = m["timestamp"]
+    _lock_people(session, r, sorted({m["anonymousId"] for m in messages if m["anonymousId"]}),
+                 sorted({m["userId"] for m in messages if m["userId"]}))
+    _claim_or_create_users(session, r, messages)
+    _link_new_anonymous_ids(session, r, messages)
+    for m in messages:
+        anon, user = m["anonymousId"], m["userId"]
+        if anon and user:
+            anon_person, anon_user = r.aliases[anon]
+            if anon_person != r.users[user] and anon_user is None:
+                merge_person(session, anon_person, r.users[user])
+                for key, (person, _) in list(r.aliases.items()):
+                    if person == anon_person:
+                        r.aliases[key] = (r.users[user], user)
+    return [r.users[m["userId"]] if m["userId"] else r.aliases[m["anonymousId"]][0] for m in messages]
+
+
+def _lock_people(session, r: _Resolution, anon_ids: list[str], user_ids: list[str]) -> None:
+    """Find the people behind the batch's ids and lock them in id order; re-read until nothing moved."""
+    locked: set[int] = set()
+    for _ in range(5):
+        r.aliases = _read_aliases(session, r.project_id, anon_ids)
+        r.users = _read_users(session, r.project_id, user_ids)
+        wanted = {p for p, _ in r.aliases.values()} | set(r.users.values())
+        if wanted <= locked:
+            return
+        session.execute(select(_PEOPLE.c.id).where(_PEOPLE.c.id.in_(sorted(wanted - locked)))
+                        .order_by(_PEOPLE.c.id).with_for_update())
+        locked |= wanted
+    raise OperationalError("people kept moving while being locked", None, Exception("retry"))
+
+
+def _read_aliases(session, project_id, anon_ids) -> dict[str, tuple[int, str | None]]:
+    if not anon_ids:
+        return {}
+    rows = session.execute(
+        select(_ALIASES.c.anonymous_id, _ALIASES.c.person_id, _PEOPLE.c.user_id)
+        .join(_PEOPLE, _PEOPLE.c.id == _ALIASES.c.person_id)
+        .where(_ALIASES.c.project_id == project_id, _ALIASES.c.anonymous_id.in_(anon_ids))
+    )
+    return {row.anonymous_id: (row.person_id, row.user_id) for row in rows}
+
+
+def _read_users(session, project_id, user_ids) -> dict[str, int]:
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(_PEOPLE.c.user_id, _PEOPLE.c.id)
+        .where(_PEOPLE.c.project_id == project_id, _PEOPLE.c.user_id.in_(user_ids))
+    )
+    return {row.user_id: row.id for row in rows}
+
+
+def _claim_or_create_users(session, r: _Resolution, messages) -> None:
+    """A new user id takes over the unidentified person of its anonymous id, or gets a new person."""
+    claims: dict[str, int] = {}
+    for m in messages:
+        anon, user = m["anonymousId"], m["userId"]
+        if user and user not in r.users and user not in claims and anon in r.aliases:
+            person, person_user = r.aliases[anon]
+            if person_user is None and person not in claims.values():
+                claims[user] = person
+                r.aliases[anon] = (person, user)
+    if claims:
+        session.execute(update(Person), [{"id": p, "user_id": u} for u, p in claims.items()])
+        r.users.update(claims)
+    new_users = sorted({m["userId"] for m in messages if m["userId"] and m["userId"] not in r.users})
+    if new_users:
+        rows = [{"project_id": r.project_id, "user_id": u, "traits": {}, "first_seen": r.first_seen[u],
+                 "last_seen": r.first_seen[u]} for u in new_users]
+        insert_ignoring_conflicts(session, _PEOPLE, rows, ["project_id", "user_id"])
+        r.users.update(_read_users(session, r.project_id, new_users))
+
+
+def _link_new_anonymous_ids(session, r: _Resolution, messages) -> None:
+    """Point each unseen anonymous id at its message's user, or at a new anonymous person."""
+    targets: dict[str, int | None] = {}
+    for m in messages:
+        anon = m["anonymousId"]
+        if anon and anon not in r.aliases and anon not in targets:
+            targets[anon] = r.users[m["userId"]] if m["userId"] else None
+    if not targets:
+        return
+    orphans = [a for a, person in targets.items() if person is None]
+    if orphans:
+        created = session.scalars(
+            _PEOPLE.insert().returning(_PEOPLE.c.id, sort_by_parameter_order=True),
+            [{"project_id": r.project_id, "traits": {}, "first_seen": r.first_seen[a], "last_seen": r.first_seen[a]}
+             for a in orphans],
+        ).all()
+        targets.update(zip(orphans, created))
+    linked = set(insert_ignoring_conflicts(
+        session, _ALIASES, [{"project_id": r.project_id, "anonymous_id": a, "person_id": p} for a, p in targets.items()],
+        ["project_id", "anonymous_id"], returning=_ALIASES.c.anonymous_id))
+    lost = [a for a in targets if a not in linked]
+    unused = [targets[a] for a in lost if a in orphans]
+    if unused:
+        # Another batch linked these ids first: drop the people made for them here and use theirs.
+        session.execute(delete(_PEOPLE).where(_PEOPLE.c.id.in_(unused)))
+    user_of = {p: u for u, p in r.users.items()}
+    for a in linked:
+        r.aliases[a] = (targets[a], user_of.get(targets[a]))
+    r.aliases.update(_read_aliases(session, r.project_id, lost))
+
+
+def merge_person(session: Session, source_id: int, target_id: int) -> None:
+    """Fold an anonymous person into an identified one: ids, events and traits move; the source goes."""
+    columns = (_PEOPLE.c.traits, _PEOPLE.c.first_seen, _PEOPLE.c.last_seen, _PEOPLE.c.account_id)
+    source = session.execute(select(*columns).where(_PEOPLE.c.id == source_id)).first()
+    target = session.execute(select(*columns).where(_PEOPLE.c.id == target_id)).first()
+    if source is None or target is None:
+        return
+    session.execute(update(_ALIASES).where(_ALIASES.c.person_id == source_id).values(person_id=target_id))
+    for table in (_EVENTS, _DISPLAYS, _RESPONSES):  # everything that belongs to a person moves with them
+        session.execute(update(table).where(table.c.person_id == source_id).values(person_id=target_id))
+    session.execute(update(_PEOPLE).where(_PEOPLE.c.id == target_id).values(
+        traits=merge_traits(source.traits, target.traits or {}),
+        first_seen=min(source.first_seen, target.first_seen),
+        last_seen=max(source.last_seen, target.last_seen),
+        account_id=target.account_id or source.account_id))
+    goals = [{**row._asdict(), "person_id": target_id} for row in session.execute(
+        select(_GOALS.c.project_id, _GOALS.c.goal, _GOALS.c.chosen_at).where(_GOALS.c.person_id == source_id))]
+    insert_ignoring_conflicts(session, _GOALS, goals, ["project_id", "person_id", "goal"])
+    session.execute(delete(_PEOPLE).where(_PEOPLE.c.id == source_id))
+    # The source's rollups went with it; the target's are rebuilt from the events they now hold.
+    project_id = session.scalar(select(_PEOPLE.c.project_id).where(_PEOPLE.c.id == target_id))
+    rollups.rebuild(session, project_id, person_ids=[target_id])
+    journey.recompute(session, project_id, person_ids=[target_id])
+
+
+_TOUCH = (
+    update(_PEOPLE)
+    .where(_PEOPLE.c.id == bindparam("pid"))
+    .values(
+        first_seen=case((_PEOPLE.c.first_seen > bindparam("lo", type_=UTCDateTime), bindparam("lo")),
+                        else_=_PEOPLE.c.first_seen),
+        last_seen=case((_PEOPLE.c.last_seen < bindparam("hi", type_=UTCDateTime), bindparam("hi")),
+                       else_=_PEOPLE.c.last_seen),
+    )
+)
+
+
+def touch_people(session: Session, seen: dict[int, tuple[datetime, datetime]]) -> None:
+    """Widen each person's first/last seen to include this batch's timestamps (in id order)."""
+    if seen:
+        session.execute(_TOUCH, [{"pid": p, "lo": lo, "hi": hi} for p, (lo, hi) in sorted(seen.items())])
+
+
+def apply_traits(session: Session, person_traits: dict[int, list[dict]]) -> None:
+    """Merge identify traits into each person, in message order."""
+    if not person_traits:
+        return
+    current = dict(session.execute(
+        select(_PEOPLE.c.id, _PEOPLE.c.traits).where(_PEOPLE.c.id.in_(person_traits))).all())
+    changes = []
+    for person, patches in sorted(person_traits.items()):
+        traits = current.get(person) or {}
+        for patch in patches:
+            traits = merge_traits(traits, patch)
+        changes.append({"id": person, "traits": traits})
+    session.execute(update(Person), changes)
+
+
+def apply_groups(session: Session, project_id: int, groups: list[tuple[int, str, dict]]) -> None:
+    """Create or update accounts from group calls, and link each person to their latest account."""
+    if not groups:
+        return
+    now = utcnow()
+    external_ids = sorted({g for _, g, _ in groups})
+    insert_ignoring_conflicts(
+        session, _ACCOUNTS, [{"project_id": project_id, "external_id": g, "traits": {}, "created_at": now,
+                              "updated_at": now} for g in external_ids], ["project_id", "external_id"])
+    accounts = {row.external_id: row._asdict() for row in session.execute(
+        select(_ACCOUNTS.c.id, _ACCOUNTS.c.external_id, _ACCOUNTS.c.traits, *(_ACCOUNTS.c[f] for f in ACCOUNT_FIELDS))
+        .where(_ACCOUNTS.c.project_id == project_id, _ACCOUNTS.c.external_id.in_(external_ids))
+        .order_by(_ACCOUNTS.c.external_id)
+        .with_for_update())}
+    for _, group_id, traits in groups:
+        account = accounts[group_id]
+        account["traits"] = merge_traits(account["traits"], traits)
+        for name in ACCOUNT_FIELDS:
+            if name in traits:
+                value = traits[name]
+                account[name] = Decimal(str(value)) if name == "mrr" and value is not None else value
+    session.execute(update(Account), [
+        {"id": a["id"], "traits": a["traits"], "updated_at": now, **{f: a[f] for f in ACCOUNT_FIELDS}}
+        for a in accounts.values()])
+    latest = {person: accounts[group_id]["id"] for person, group_id, _ in groups}
+    session.execute(update(Person), [{"id": p, "account_id": a} for p, a in sorted(latest.items())])

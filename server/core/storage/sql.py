@@ -1,0 +1,121 @@
+"""SQL helpers that read the same on SQLite and PostgreSQL."""
+from datetime import datetime
+
+from sqlalchemy import Float, Integer, String, Table, case
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def insert_ignoring_conflicts(session: Session, table: Table, rows: list[dict], conflict_columns: list[str],
+                              returning=None) -> list:
+    """INSERT ... ON CONFLICT DO NOTHING for many rows; return the `returning` values of the rows inserted."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    stmt = _INSERTS[dialect](table).on_conflict_do_nothing(index_elements=conflict_columns)
+    if returning is None:
+        session.execute(stmt, rows)
+        return []
+    return list(session.scalars(stmt.returning(returning), rows))
+
+
+# Unique or foreign-key violations from a concurrent insert, deadlocks, serialization failures. As an
+# IntegrityError, a row refused by the default partition of events because that month's partition
+# was attached while the row waited is retried too, and then lands in the new partition.
+_CONFLICT_STATES = {"23505", "23503", "40P01", "40001"}
+
+
+def is_write_conflict(error: DBAPIError) -> bool:
+    """Whether a database error came from concurrent writers, so retrying the transaction will succeed."""
+    if isinstance(error, IntegrityError):
+        return True
+    return getattr(error.orig, "sqlstate", None) in _CONFLICT_STATES
+
+
+class day_of(FunctionElement):
+    """Whole days since 1970-01-01 UTC of a timestamp column, as an integer (see models.usage)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(day_of, "sqlite")
+def _day_of_sqlite(element, compiler, **kw):
+    return f"(CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER) / 86400)"
+
+
+@compiles(day_of, "postgresql")
+def _day_of_postgresql(element, compiler, **kw):
+    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)}) / 86400) AS INTEGER)"
+
+
+def day_number(moment: datetime) -> int:
+    """The same day number in Python, for an aware datetime."""
+    return int(moment.timestamp() // 86400)
+
+
+def upsert_adding(session: Session, table: Table, rows: list[dict], key: list[str], added: list[str],
+                  earliest: list[str] = ()) -> None:
+    """Insert rows, or add their `added` counts to the stored row with the same key (and keep the earliest times).
+
+    The rows are written in key order, so concurrent writers lock the same rows in the same order.
+    """
+    if not rows:
+        return
+    rows = sorted(rows, key=lambda r: tuple(r[k] for k in key))
+    stmt = _INSERTS[session.get_bind().dialect.name](table)
+    new = stmt.excluded
+    changes = {c: table.c[c] + new[c] for c in added}
+    for c in earliest:
+        old = table.c[c]
+        changes[c] = case((old.is_(None), new[c]), (new[c].is_(None), old), (new[c] < old, new[c]), else_=old)
+    session.execute(stmt.values(rows).on_conflict_do_update(index_elements=key, set_=changes))
+
+
+class json_number(FunctionElement):
+    """document[key] as a float when it is a JSON number, else NULL (an edited question may hold older answers)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(json_number, "sqlite")
+def _number_sqlite(element, compiler, **kw):
+    document, key = (compiler.process(c, **kw) for c in element.clauses)
+    path = f"'$.\"' || {key} || '\"'"
+    return f"(CASE WHEN json_type({document}, {path}) IN ('integer', 'real') THEN json_extract({document}, {path}) END)"
+
+
+@compiles(json_number, "postgresql")
+def _number_postgresql(element, compiler, **kw):
+    document, key = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CASE WHEN jsonb_typeof({document} -> {key}) = 'number' THEN CAST({document} ->> {key} AS FLOAT) END)"
+
+
+class _week_start(FunctionElement):
+    type, inherit_cache = String(), True
+
+
+class _month_start(FunctionElement):
+    type, inherit_cache = String(), True
+
+
+# The first day (UTC) of a timestamp's week (Monday) or month, as 'YYYY-MM-DD'.
+PERIOD_STARTS = {"week": _week_start, "month": _month_start}
+# SQLite keeps UTC timestamps as text; '-6 days' then 'weekday 1' lands on the Monday on or before the day.
+_PERIOD_SQL = {("sqlite", "week"): "date({}, '-6 days', 'weekday 1')",
+               ("sqlite", "month"): "date({}, 'start of month')",
+               ("postgresql", "week"): "to_char(date_trunc('week', {} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
+               ("postgresql", "month"): "to_char(date_trunc('month', {} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"}
+
+
+@compiles(_week_start)
+@compiles(_month_start)
+def _period_start(element, compiler, **kw):
+    period = "week" if isinstance(element, _week_start) else "month"
+    return _PERIOD_SQL[compiler.dialect.name, period].format(compiler.process(element.clauses, **kw))

@@ -1,0 +1,156 @@
+"""What the dashboard shows of survey answers: a summary per survey, response rows and CSV, open texts, trends."""
+import csv
+import io
+from collections.abc import Iterator
+
+from sqlalchemy import Engine, case, func, select
+from sqlalchemy.orm import Session
+
+from gapwise.core.journey.stages import STAGES
+from gapwise.core.people import directory
+from gapwise.core.surveys import scores
+from gapwise.models import Display, Response, Survey
+
+FIXED_COLUMNS = ("Response", "Answered at (UTC)", "Person", "Stage", "Completed", "Score")
+CSV_PAGE = 500
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def summaries(session: Session, project_id: int) -> dict[int, dict]:
+    """Per survey id: completed responses, response rate (answered ÷ shown) and its NPS or CSAT, in 2 queries."""
+    shown = {sid: (n, answered) for sid, n, answered in session.execute(
+        select(Display.survey_id, func.count(), func.count(Display.answered_at))
+        .where(Display.project_id == project_id).group_by(Display.survey_id))}
+    scored = Response.score.is_not(None)
+    answers = {row[0]: row[1:] for row in session.execute(
+        select(Response.survey_id, func.count(), func.count(Response.score), _count(scored & (Response.score >= 9)),
+               _count(scored & (Response.score <= 6)), _count(scored & (Response.score >= 4)))
+        .where(Response.project_id == project_id, Response.completed.is_(True)).group_by(Response.survey_id))}
+    out = {}
+    for survey_id, kind in session.execute(select(Survey.id, Survey.kind).where(Survey.project_id == project_id)):
+        n, answered = shown.get(survey_id, (0, 0))
+        total, with_score, promoters, detractors, satisfied = answers.get(survey_id, (0, 0, 0, 0, 0))
+        out[survey_id] = {
+            "responses": total, "shown": n, "rate": answered / n if n else None,
+            "nps": scores.nps_from_counts(with_score, promoters, detractors) if kind == "nps" else None,
+            "csat": {"score": satisfied / with_score if with_score else None, "n": with_score}
+            if kind == "csat" else None}
+    return out
+
+
+def _count(condition):
+    return func.count(case((condition, 1)))
+
+
+def columns(survey: Survey) -> list[str]:
+    """The headers of the responses table and CSV: fixed columns, then each question's text (default locale)."""
+    content = survey.content or {}
+    default = content.get("defaultLocale", "en")
+    return [*FIXED_COLUMNS, *(f"{q['text'].get(default) or q['id']} [{q['id']}]" for q in content.get("questions", []))]
+
+
+def cells(survey: Survey, row) -> list[str]:
+    """One response (a directory.ResponseView) as text cells, in the order of `columns`."""
+    content = survey.content or {}
+    default = content.get("defaultLocale", "en")
+    person = row.user_id or f"anonymous #{row.person_id}"
+    out = [str(row.id), row.created_at.strftime("%Y-%m-%d %H:%M"), person, row.stage, "yes" if row.completed else "no",
+           "" if row.score is None else f"{row.score:g}"]
+    for q in content.get("questions", []):
+        answer = (row.answers or {}).get(q["id"])
+        labels = {c["id"]: c["label"].get(default) or c["id"] for c in q.get("choices") or []}
+        values = answer if isinstance(answer, list) else [] if answer is None else [answer]
+        out.append("; ".join(str(labels.get(v, v)) if isinstance(v, str) else f"{v:g}" if isinstance(v, float)
+                             else str(v) for v in values))
+    return out
+
+
+def responses(session: Session, project_id: int, survey_id: int, filters: dict) -> tuple[list, str | None]:
+    """One page of a survey's responses (filters and cursor as in directory.list_responses), in arrival order."""
+    return directory.list_responses(session, project_id, {**filters, "survey": survey_id})
+
+
+def csv_rows(engine: Engine, project_id: int, survey: Survey, filters: dict) -> Iterator[str]:
+    """The filtered responses as CSV text, a page at a time (flat memory); formula-like cells are neutralised.
+
+    It reads through its own session, closed when the stream ends or is abandoned: the request's session is
+    gone by the time a streamed body is read.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(values) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([neutral(v) for v in values])
+        return buffer.getvalue()
+
+    yield line(columns(survey))
+    cursor = None
+    with Session(engine) as session:
+        while True:
+            rows, cursor = responses(session, project_id, survey.id, {**filters, "limit": CSV_PAGE, "cursor": cursor})
+            yield "".join(line(cells(survey, row)) for row in rows)  # the session keeps no strong reference to them
+            if cursor is None:
+                return
+
+
+def neutral(value: str) -> str:
+    """A cell that a spreadsheet would read as a formula (= + - @, tab, CR first) gets a leading quote."""
+    return "'" + value if value.startswith(_FORMULA) else value
+
+
+def open_texts(session: Session, project_id: int, survey: Survey, filters: dict, limit: int = 50) -> list[dict]:
+    """The newest answers to the survey's text questions (matching the filters): question, answer, stage, time."""
+    texts = {q["id"]: q["text"].get((survey.content or {}).get("defaultLocale", "en")) or q["id"]
+             for q in (survey.content or {}).get("questions", []) if q["type"] == "text"}
+    if not texts:
+        return []
+    stmt = select(Response).where(Response.project_id == project_id, Response.survey_id == survey.id)
+    for name, condition in (("stage", lambda v: Response.stage == v), ("completed", lambda v: Response.completed.is_(v)),
+                            ("since", lambda v: Response.created_at >= v),
+                            ("until", lambda v: Response.created_at < v)):
+        if filters.get(name) is not None:
+            stmt = stmt.where(condition(filters[name]))
+    found = []
+    for response in session.scalars(stmt.order_by(Response.id.desc()).execution_options(yield_per=200)):
+        for qid, question in texts.items():
+            answer = (response.answers or {}).get(qid)
+            if isinstance(answer, str) and answer.strip():
+                found.append({"question": question, "answer": answer, "stage": response.stage,
+                              "at": response.created_at})
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+def trend(session: Session, project_id: int, survey: Survey) -> dict:
+    """The survey's main score per week, overall and per journey stage (from scores.scores), for a chart and a table."""
+    metric = {"nps": "nps", "csat": "csat"}.get(survey.kind, "responseRate")
+    overall = scores.scores(session, project_id, survey_id=survey.id, period="week")
+    weeks = [p["start"] for p in overall["byPeriod"]]
+    series = [{"label": "All stages", "points": [_point(metric, p) for p in overall["byPeriod"]]}]
+    for stage in STAGES:
+        if _point(metric, overall["byStage"][stage])["n"]:
+            by_week = {p["start"]: p for p in scores.scores(session, project_id, survey_id=survey.id, period="week",
+                                                            stage=stage)["byPeriod"]}
+            series.append({"label": stage, "points": [_point(metric, by_week.get(w, {})) for w in weeks]})
+    stages = [{"stage": stage, **_point(metric, overall["byStage"][stage]),
+               "rate": overall["byStage"][stage]["responseRate"]} for stage in STAGES]
+    return {"metric": metric, "weeks": weeks, "series": series, "stages": stages,
+            "total": {**_point(metric, overall), "rate": overall["responseRate"]}}
+
+
+def _point(metric: str, scored: dict) -> dict:
+    """{"value", "n"} of a metric: NPS in points, CSAT and response rate in percent; None without answers."""
+    if not scored:
+        return {"value": None, "n": 0}
+    if metric == "nps":
+        value, n = scored["nps"]["score"], scored["nps"]["n"]
+    elif metric == "csat":
+        value, n = scored["csat"]["score"], scored["csat"]["n"]
+        value = None if value is None else value * 100
+    else:
+        value, n = scored["responseRate"]["rate"], scored["responseRate"]["shown"]
+        value = None if value is None else value * 100
+    return {"value": None if value is None else round(value, 1), "n": n}

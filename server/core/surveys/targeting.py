@@ -1,0 +1,181 @@
+"""Which surveys a person should get now, and why or why not: one set of checks serves both."""
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, case, func, select
+from sqlalchemy.orm import Session
+
+from gapwise.models import Display, Person, PersonAlias, Project, Response, Segment, Survey
+from gapwise.models.base import utcnow
+
+
+@dataclass
+class Check:
+    """One targeting rule applied to one person: whether it passed, and a sentence saying why."""
+
+    rule: str
+    passed: bool
+    reason: str
+
+
+@dataclass
+class History:
+    """What a person has already seen and answered, loaded once per request."""
+
+    person_id: int | None
+    sample_key: str | None
+    last_shown: dict[int, datetime] = field(default_factory=dict)  # survey -> last display
+    last_any: datetime | None = None  # any survey's last display
+    completed: set[int] = field(default_factory=set)  # surveys with a completed response
+    shown: set[int] = field(default_factory=set)
+
+
+# Built once: /v1/config runs these for every person with surveys due, so they skip statement building.
+_PROJECT, _PERSON = bindparam("project_id"), bindparam("person_id")
+_BY_USER = select(Person.id).where(Person.project_id == _PROJECT, Person.user_id == bindparam("key"))
+_BY_ALIAS = select(PersonAlias.person_id).where(PersonAlias.project_id == _PROJECT,
+                                                PersonAlias.anonymous_id == bindparam("key"))
+# Per survey: the last display, and whether any of its displays got a complete answer.
+_HISTORY = (
+    select(Display.survey_id, func.max(Display.shown_at), func.max(case((Response.completed.is_(True), 1), else_=0)))
+    .outerjoin(Response, (Response.project_id == Display.project_id) & (Response.display_id == Display.display_id))
+    .where(Display.project_id == _PROJECT, Display.person_id == _PERSON)
+    .group_by(Display.survey_id)
+)
+
+
+def find_person(session: Session, project_id: int, anonymous_id: str | None, user_id: str | None) -> int | None:
+    """The person behind these ids, if Gapwise has seen them."""
+    if user_id:
+        person = session.scalar(_BY_USER, {"project_id": project_id, "key": user_id})
+        if person is not None:
+            return person
+    if anonymous_id:
+        return session.scalar(_BY_ALIAS, {"project_id": project_id, "key": anonymous_id})
+    return None
+
+
+def load_history(session: Session, project_id: int, anonymous_id: str | None, user_id: str | None) -> History:
+    """A person's survey history (empty for someone not seen yet)."""
+    person_id = find_person(session, project_id, anonymous_id, user_id)
+    history = History(person_id, user_id or anonymous_id)
+    if person_id is None:
+        return history
+    for survey_id, last, done in session.execute(_HISTORY, {"project_id": project_id, "person_id": person_id}):
+        history.last_shown[survey_id] = last
+        history.shown.add(survey_id)
+        if done:
+            history.completed.add(survey_id)
+    history.last_any = max(history.last_shown.values(), default=None)
+    return history
+
+
+def in_sample(survey_id: int, sample_key: str | None, rate: float) -> bool:
+    """A stable coin: the same person is always in or always out of a survey's sample."""
+    if rate >= 1:
+        return True
+    digest = hashlib.sha256(f"{survey_id}:{sample_key or ''}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < rate
+
+
+def checks(session: Session, project: Project, survey: Survey, history: History, responses: int,
+           now: datetime | None = None) -> list[Check]:
+    """Every server-side rule for showing `survey` to the person of `history` now."""
+    now = now or utcnow()
+    t = survey.targeting or {}
+    out = [Check("status", survey.status == "active", f"the survey is {survey.status}")]
+    out.append(_segment_check(session, project.id, survey, history, now))
+    rate = survey.sample_rate
+    out.append(Check("sample", in_sample(survey.id, history.sample_key, rate),
+                     f"{rate:.0%} of people are sampled; this person is "
+                     f"{'in' if in_sample(survey.id, history.sample_key, rate) else 'out'} (a stable hash)"))
+    out.append(_frequency_check(survey, t.get("frequency") or {"type": "until_answered"}, history, now))
+    recontact = t.get("recontactDays", 30)
+    last = history.last_shown.get(survey.id)
+    waited = last is None or now - last >= timedelta(days=recontact)
+    out.append(Check("recontact", waited, "never shown to this person" if last is None else
+                     f"last shown {_ago(now, last)} ago; the recontact window is {recontact} days"))
+    cooldown = project.survey_cooldown_hours
+    rested = history.last_any is None or now - history.last_any >= timedelta(hours=cooldown)
+    out.append(Check("cooldown", rested, "no survey shown to this person yet" if history.last_any is None else
+                     f"a survey was shown {_ago(now, history.last_any)} ago; the project cooldown is {cooldown} h"))
+    limit = survey.response_limit
+    out.append(Check("response_limit", limit is None or responses < limit,
+                     f"{responses} completed responses" + (f" of a limit of {limit}" if limit else ", no limit")))
+    return out
+
+
+def _segment_check(session, project_id, survey, history, now) -> Check:
+    if survey.segment_id is None:
+        return Check("segment", True, "no segment: everyone")
+    segment = session.get(Segment, survey.segment_id)
+    if history.person_id is None:
+        return Check("segment", False, f"segment {segment.key!r}: this person has not been seen yet")
+    from gapwise.core.segments.definitions import matches
+
+    ok = matches(session, project_id, history.person_id, segment.rules, now)
+    return Check("segment", ok, f"segment {segment.key!r}: the person {'matches' if ok else 'does not match'}")
+
+
+def _frequency_check(survey, frequency, history, now) -> Check:
+    kind, last = frequency["type"], history.last_shown.get(survey.id)
+    if kind == "once":
+        return Check("frequency", survey.id not in history.shown, "shown once at most; " + (
+            "already shown" if survey.id in history.shown else "not shown yet"))
+    if kind == "until_answered":
+        done = survey.id in history.completed
+        return Check("frequency", not done, "until answered; " + ("already answered" if done else "not answered yet"))
+    days = frequency["days"]
+    ok = last is None or now - last >= timedelta(days=days)
+    return Check("frequency", ok, f"every {days} days; " + ("never shown" if last is None else
+                                                             f"last shown {_ago(now, last)} ago"))
+
+
+def _ago(now: datetime, then: datetime) -> str:
+    seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400 * 2:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def completed_counts(session: Session, project_id: int) -> dict[int, int]:
+    """Completed responses per survey of the project (for response limits)."""
+    return dict(session.execute(
+        select(Response.survey_id, func.count()).where(Response.project_id == project_id,
+                                                       Response.completed.is_(True))
+        .group_by(Response.survey_id)).all())
+
+
+def due_surveys(session: Session, project: Project, surveys: list[Survey], history: History,
+                now: datetime | None = None) -> list[Survey]:
+    """The active surveys that pass every server-side check, highest priority first (ties by id)."""
+    counts = completed_counts(session, project.id) if any(s.response_limit for s in surveys) else {}
+    due = [s for s in surveys if all(c.passed for c in checks(session, project, s, history, counts.get(s.id, 0), now))]
+    return sorted(due, key=lambda s: (-s.priority, s.id))
+
+
+def explain(session: Session, project: Project, survey: Survey, person_key: str, now: datetime | None = None) -> dict:
+    """Why `survey` would or would not show to the person with this user id or anonymous id, rule by rule."""
+    history = load_history(session, project.id, person_key, person_key)
+    responses = completed_counts(session, project.id).get(survey.id, 0)
+    found = checks(session, project, survey, history, responses, now)
+    t = survey.targeting or {}
+    trigger, url = t.get("trigger") or {"type": "pageview"}, t.get("url")
+    browser = [
+        {"rule": "url", "reason": "any page" if not url else f"the page URL must {url['match']} {url['value']!r}"},
+        {"rule": "trigger", "reason": _trigger_text(trigger)},
+    ]
+    return {"survey": survey.id, "person": person_key, "known": history.person_id is not None,
+            "eligible": all(c.passed for c in found),
+            "checks": [{"rule": c.rule, "passed": c.passed, "reason": c.reason} for c in found],
+            "checkedInBrowser": browser}
+
+
+def _trigger_text(trigger: dict) -> str:
+    delay = f", after {trigger.get('delay') or 0} s"
+    return {"immediate": "as soon as the tracker loads", "pageview": "on a page view",
+            "event": f"when the event {trigger.get('event')!r} is tracked",
+            "feature": f"when the feature {trigger.get('feature')!r} is used"}[trigger["type"]] + delay

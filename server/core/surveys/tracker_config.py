@@ -1,0 +1,112 @@
+"""What GET /v1/config tells the tracker: tagged features, settings, and the surveys due for this person."""
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gapwise.core.projects import config_cache
+from gapwise.core.surveys import targeting
+from gapwise.models import Feature, Project, Survey
+
+RTL_LANGUAGES = {"ar", "he", "fa", "ur", "ps", "yi", "dv", "ku"}
+
+
+@dataclass(frozen=True)
+class SurveyRule:
+    """What targeting needs of a survey, detached from the database so it can be cached."""
+
+    id: int
+    status: str
+    segment_id: int | None
+    sample_rate: float
+    targeting: dict
+    priority: int
+    response_limit: int | None
+    content: dict
+    appearance: dict
+    kind: str
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """A project's cached config: the part shared by everyone, and its active surveys."""
+
+    id: int
+    survey_cooldown_hours: int
+    features: list
+    surveys: list[SurveyRule]
+
+
+@dataclass(frozen=True)
+class Document:
+    body: bytes
+    etag: str
+
+
+def document_for(session: Session, project_id: int, anonymous_id: str | None, user_id: str | None,
+                 locale: str | None, now: datetime | None = None) -> Document:
+    """The config for one person: features and settings for all, the surveys due for them in their locale."""
+    project = config_cache.get(project_id, lambda: _load(session, project_id))
+    surveys = []
+    if project.surveys:
+        history = targeting.load_history(session, project_id, anonymous_id, user_id)
+        due = targeting.due_surveys(session, project, project.surveys, history, now)
+        surveys = [localize(s, locale) for s in due]
+    session.rollback()  # read-only: end the transaction before the response is written
+    body = orjson.dumps({"features": project.features, "surveys": surveys, "settings": {}})
+    return Document(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+
+
+def _load(session: Session, project_id: int) -> ProjectConfig:
+    cooldown = session.scalar(select(Project.survey_cooldown_hours).where(Project.id == project_id))
+    features = [{"key": r.key, "selector": r.selector, "event": r.event} for r in session.execute(
+        select(Feature.key, Feature.selector, Feature.event).where(Feature.project_id == project_id)
+        .order_by(Feature.key))]
+    surveys = [SurveyRule(s.id, s.status, s.segment_id, s.sample_rate, s.targeting, s.priority, s.response_limit,
+                          s.content, s.appearance, s.kind)
+               for s in session.scalars(select(Survey).where(Survey.project_id == project_id,
+                                                             Survey.status == "active"))]
+    return ProjectConfig(project_id, cooldown or 0, features, surveys)
+
+
+def pick_locale(available: list[str], wanted: str | None, default: str) -> str:
+    """The best of a survey's locales for a browser's language: exact, then same language, then default."""
+    if wanted:
+        wanted = wanted.strip()
+        lowered = {a.lower(): a for a in available}
+        if wanted.lower() in lowered:
+            return lowered[wanted.lower()]
+        language = wanted.split("-")[0].lower()
+        for a in available:
+            if a.split("-")[0].lower() == language:
+                return a
+    return default
+
+
+def localize(survey: SurveyRule, wanted: str | None) -> dict:
+    """The survey as the widgets render it: texts in one locale, targeting the browser evaluates."""
+    content, default = survey.content, survey.content.get("defaultLocale", "en")
+    locale = pick_locale(list(content["questions"][0]["text"]), wanted, default)
+
+    def text(value):
+        return None if value is None else value.get(locale) or value.get(default)
+
+    questions = []
+    for q in content["questions"]:
+        out = {k: v for k, v in q.items() if k not in ("text", "lowLabel", "highLabel", "placeholder", "choices",
+                                                      "measures", "dimension", "weight", "trait")}
+        out["text"] = text(q["text"])
+        for name in ("lowLabel", "highLabel", "placeholder"):
+            if name in q:
+                out[name] = text(q[name])
+        if "choices" in q:
+            out["choices"] = [{"id": c["id"], "label": text(c["label"])} for c in q["choices"]]
+        questions.append(out)
+    t = survey.targeting
+    return {"id": str(survey.id), "kind": survey.kind, "priority": survey.priority, "locale": locale,
+            "dir": "rtl" if locale.split("-")[0] in RTL_LANGUAGES else "ltr",
+            "trigger": t.get("trigger") or {"type": "pageview", "delay": 0}, "url": t.get("url"),
+            "questions": questions, "thankYou": text(content.get("thankYou")), "appearance": survey.appearance}

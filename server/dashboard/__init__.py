@@ -1,0 +1,14 @@
+"""The dashboard under /app: sign-in, overview and gap report, people, surveys, configuration.
+
+`frame` holds what every page shares (sign-in, CSRF, roles, security headers); each area is a
+blueprint of its own, with its form models (`forms`) and presenters (`presenters`) beside it.
+"""
+from flask import Flask
+
+from gapwise.dashboard import auth, config, overview, surveys
+
+
+def register(app: Flask) -> None:
+    """Register every dashboard area under /app."""
+    for area in (auth, overview, surveys, config):
+        app.register_blueprint(area.bp, url_prefix="/app")

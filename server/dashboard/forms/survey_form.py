@@ -1,0 +1,194 @@
+"""The dashboard's survey builder form: its fields as the PM typed them, to and from a SurveySchema document.
+
+The form is plain HTML (it works without JavaScript), so a survey travels as flat field names:
+`name`, `kind`, `defaultLocale`, `locales` (the other locales), `thankYou.<locale>`, `q<n>.<field>`,
+`q<n>.text.<locale>`, `q<n>.c<m>.label.<locale>`, `appearance.<field>`, `targeting.<field>`.
+Errors come back keyed by the same names, so each is shown next to its input with the input kept.
+"""
+import re
+from dataclasses import dataclass, field
+
+from gapwise.schemas.surveys import LOCALE, QUESTION_TYPES
+
+LOCALIZED = ("text", "lowLabel", "highLabel", "placeholder")
+SCALES, CHOICES = ("nps", "rating"), ("single_choice", "multi_choice")
+STARTS = {"nps": "nps", "csat": "rating", "welcome": "single_choice", "custom": "text"}
+MAX_ROWS = 40  # question or choice rows read from one form (the schema allows 20 questions, 20 choices)
+_QUESTION, _CHOICE = re.compile(r"^q(\d{1,4})\.(\w+)"), re.compile(r"^q(\d{1,4})\.c(\d{1,4})\.")
+_BRANCH = re.compile(r"^\s*(-?\d+(?:\.\d+)?)?\s*\.\.\s*(-?\d+(?:\.\d+)?)?\s*$")
+_NUMBER = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
+
+
+@dataclass
+class Choice:
+    n: int
+    id: str = ""
+    label: dict = field(default_factory=dict)
+    goals: str = ""
+
+
+@dataclass
+class Question:
+    n: int
+    id: str = ""
+    type: str = "text"
+    required: bool = True
+    text: dict = field(default_factory=dict)
+    lowLabel: dict = field(default_factory=dict)
+    highLabel: dict = field(default_factory=dict)
+    placeholder: dict = field(default_factory=dict)
+    scale: str = "5"
+    maxLength: str = "1000"
+    trait: str = ""
+    measures: str = ""
+    dimension: str = ""
+    weight: str = ""
+    next: str = ""
+    branches: str = ""
+    choices: list = field(default_factory=list)
+
+
+@dataclass
+class SurveyForm:
+    """Every field of the builder, as text (what the PM typed), with the question and choice rows."""
+
+    name: str = ""
+    kind: str = "nps"
+    defaultLocale: str = "en"
+    otherLocales: str = ""
+    thankYou: dict = field(default_factory=dict)
+    questions: list = field(default_factory=list)
+    appearance: dict = field(default_factory=lambda: {"position": "bottom-right", "theme": "light", "accent": "",
+                                                      "background": "", "text": ""})
+    targeting: dict = field(default_factory=lambda: {
+        "segment": "", "urlMatch": "", "urlValue": "", "trigger": "pageview", "event": "", "feature": "",
+        "delay": "0", "sample": "100", "frequency": "until_answered", "frequencyDays": "", "recontactDays": "30",
+        "priority": "0", "responseLimit": ""})
+
+    @property
+    def locales(self) -> list[str]:
+        """The default locale, then each other valid locale once."""
+        out = [self.defaultLocale if LOCALE.match(self.defaultLocale) else "en"]
+        for locale in re.split(r"[\s,]+", self.otherLocales):
+            if LOCALE.match(locale) and locale not in out:
+                out.append(locale)
+        return out
+
+    def add_question(self, type_: str = "text") -> Question:
+        """Append a question row of `type_` with a fresh id (and two choice rows for choice questions)."""
+        n = max((q.n for q in self.questions), default=-1) + 1
+        taken = {q.id for q in self.questions}
+        qid = next(f"q{i}" for i in range(n + 1, n + 100) if f"q{i}" not in taken)
+        question = Question(n, qid, type_ if type_ in QUESTION_TYPES else "text")
+        if question.type in CHOICES:
+            question.choices = [Choice(0), Choice(1)]
+        self.questions.append(question)
+        return question
+
+    def question(self, n: int) -> Question | None:
+        return next((q for q in self.questions if q.n == n), None)
+
+
+def blank(kind: str = "nps") -> SurveyForm:
+    """A new survey of `kind`, starting with the question its kind needs."""
+    kind = kind if kind in STARTS else "nps"
+    form = SurveyForm(kind=kind, thankYou={"en": "Thank you!"})
+    first = form.add_question(STARTS[kind])
+    if kind == "nps":
+        first.id, first.text = "score", {"en": "How likely are you to recommend us to a friend or colleague?"}
+        first.lowLabel, first.highLabel = {"en": "Not likely"}, {"en": "Very likely"}
+    elif kind == "csat":
+        first.id, first.text = "csat", {"en": "How satisfied are you?"}
+    return form
+
+
+def from_survey(survey) -> SurveyForm:
+    """The form of a stored survey."""
+    content, t = survey.content or {}, survey.targeting or {}
+    default = content.get("defaultLocale", "en")
+    questions = content.get("questions") or []
+    texts = [content.get("thankYou") or {}] + [q.get(k) or {} for q in questions for k in LOCALIZED] + [
+        c["label"] for q in questions for c in q.get("choices") or []]
+    others = sorted({loc for text in texts for loc in text} - {default})
+    appearance = survey.appearance or {}
+    colors = appearance.get("colors") or {}
+    url, trigger, frequency = t.get("url") or {}, t.get("trigger") or {}, t.get("frequency") or {}
+    form = SurveyForm(survey.name, survey.kind, default, ", ".join(others), dict(content.get("thankYou") or {}))
+    for n, q in enumerate(questions):
+        form.questions.append(Question(
+            n, q["id"], q["type"], q.get("required", True), *(dict(q.get(k) or {}) for k in LOCALIZED),
+            str(q.get("scale") or 5), str(q.get("maxLength") or 1000), q.get("trait") or "", q.get("measures") or "",
+            q.get("dimension") or "", _num(q.get("weight")), q.get("next") or "",
+            "\n".join(_branch_text(b) for b in q.get("branches") or []),
+            [Choice(m, c["id"], dict(c["label"]), ", ".join(c.get("goals") or []))
+             for m, c in enumerate(q.get("choices") or [])]))
+    form.appearance = {"position": appearance.get("position", "bottom-right"),
+                       "theme": appearance.get("theme", "light"), **{k: colors.get(k) or "" for k in ("accent", "background", "text")}}
+    form.targeting = {
+        "segment": t.get("segment") or "", "urlMatch": url.get("match", ""), "urlValue": url.get("value", ""),
+        "trigger": trigger.get("type", "pageview"), "event": trigger.get("event") or "",
+        "feature": trigger.get("feature") or "", "delay": str(trigger.get("delay") or 0),
+        "sample": _num(round(t.get("sampleRate", 1.0) * 100, 4)), "frequency": frequency.get("type", "until_answered"),
+        "frequencyDays": _num(frequency.get("days")), "recontactDays": str(t.get("recontactDays", 30)),
+        "priority": str(t.get("priority", 0)), "responseLimit": _num(t.get("responseLimit"))}
+    return form
+
+
+def from_post(data) -> SurveyForm:
+    """The form as posted (a MultiDict), every value kept as typed (trimmed) so it can be shown again."""
+    get = lambda name: (data.get(name) or "").strip()[:5000]  # noqa: E731
+    form = SurveyForm(get("name"), get("kind"), get("defaultLocale") or "en", get("locales"),
+                      _localized(data, "thankYou"))
+    form.appearance = {k: get(f"appearance.{k}") for k in form.appearance}
+    form.targeting = {k: get(f"targeting.{k}") for k in form.targeting}
+    numbers = sorted({int(m.group(1)) for key in data for m in [_QUESTION.match(key)] if m})[:MAX_ROWS]
+    for n in numbers:
+        p = f"q{n}."
+        q = Question(n, get(p + "id"), get(p + "type"), bool(data.get(p + "required")),
+                     *(_localized(data, p + k) for k in LOCALIZED), get(p + "scale"), get(p + "maxLength"),
+                     get(p + "trait"), get(p + "measures"), get(p + "dimension"), get(p + "weight"), get(p + "next"),
+                     (data.get(p + "branches") or "")[:5000])
+        rows = sorted({int(m.group(2)) for key in data for m in [_CHOICE.match(key)] if m and int(m.group(1)) == n})
+        q.choices = [Choice(m, get(f"{p}c{m}.id"), _localized(data, f"{p}c{m}.label"), get(f"{p}c{m}.goals"))
+                     for m in rows[:MAX_ROWS]]
+        form.questions.append(q)
+    return form
+
+
+def _localized(data, prefix: str) -> dict:
+    return {key[len(prefix) + 1:]: (value or "").strip()[:5000] for key, value in data.items()
+            if key.startswith(prefix + ".") and LOCALE.match(key[len(prefix) + 1:])}
+
+
+def _num(value) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _branch_text(branch: dict) -> str:
+    if branch.get("choices") is not None:
+        return f"{', '.join(branch['choices'])} -> {branch['goto']}"
+    return f"{_num(branch.get('min'))}..{_num(branch.get('max'))} -> {branch['goto']}"
+
+
+def parse_branches(text: str) -> tuple[list[dict], list[str]]:
+    """Branches from lines like `0..6 -> detractor`, `9.. -> promoter`, `pm, eng -> follow_up`; and line errors."""
+    branches, errors = [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        left, arrow, goto = line.replace("→", "->").partition("->")
+        left, goto = left.strip(), goto.strip()
+        span = _BRANCH.match(left)
+        if not arrow or not goto or not left:
+            errors.append(f"Line {number}: write '0..6 -> question_id' or 'choice_id, choice_id -> question_id'.")
+        elif span:
+            low, high = span.groups()
+            branches.append({"min": None if low is None else float(low), "max": None if high is None else float(high),
+                             "goto": goto})
+        elif _NUMBER.match(left):
+            branches.append({"min": float(left), "max": float(left), "goto": goto})
+        else:
+            branches.append({"choices": [c.strip() for c in left.split(",") if c.strip()], "goto": goto})
+    return branches, errors

@@ -1,0 +1,124 @@
+"""Dashboard people: search by user or anonymous id, filter by stage and segment, and one person's timeline.
+
+Routes of the ui_overview blueprint. The list pages with the admin API's cursors; the timeline merges what
+`person_records.export_person` holds (events, survey displays and responses, goals) with the person's stage
+milestones, newest first, capped with a "show more" link.
+"""
+import json
+
+from flask import request
+from marshmallow import ValidationError
+
+from gapwise.api.openapi import ID
+from gapwise.core.people import records as person_records
+from gapwise.core.segments import definitions as segments
+from gapwise.dashboard.frame import project_page, render_page
+from gapwise.dashboard.overview.base import bp
+from gapwise.db import db
+from gapwise.errors import ApiError
+from gapwise.schemas.people import STAGES, PeopleQuerySchema
+
+PAGE, SHOWN, MAX_SHOWN = 50, 100, 100_000
+MILESTONES = (("trial", "first_seen"), ("aha", "aha_at"), ("activation", "activated_at"), ("adoption", "adopted_at"))
+_query = PeopleQuerySchema()
+
+
+@bp.get("/p/<int:project_id>/people")
+@project_page("viewer")
+def people(project_id):
+    """One page of people matching the search and filters."""
+    filters = {name: request.args.get(name, "").strip() for name in ("q", "stage", "segment", "cursor")}
+    found, next_cursor, error, status = [], None, None, 200
+    try:
+        found, next_cursor = _search(project_id, filters)
+    except ValidationError as invalid:
+        error, status = _messages(invalid.normalized_messages()), 422
+    except ApiError as failed:
+        error, status = failed.message, failed.status_code
+    return render_page("ui/overview/people.html", filters=filters, people=found, next_cursor=next_cursor,
+                       stages=STAGES, segments=segments.list_segments(db.session, project_id), error=error), status
+
+
+def _search(project_id: int, filters: dict):
+    """A search term is a user id, or else an anonymous id (each names one person at most)."""
+    args = {name: filters[name] for name in ("stage", "segment", "cursor") if filters[name]}
+    if not filters["q"]:
+        return person_records.list_people(db.session, project_id, _query.load({**args, "limit": PAGE}))
+    args.pop("cursor", None)
+    for field in ("userId", "anonymousId"):
+        found = person_records.list_people(db.session, project_id,
+                                           _query.load({**args, field: filters["q"], "limit": PAGE}))
+        if found[0]:
+            return found
+    return [], None
+
+
+@bp.get(f"/p/<int:project_id>/people/<{ID}:person_id>")
+@project_page("viewer")
+def person(project_id, person_id):
+    """A person's traits, account, stage milestones and merged timeline, newest first."""
+    shown = min(max(request.args.get("show", SHOWN, type=int), 1), MAX_SHOWN)
+    record = person_records.export_person(db.session, project_id, person_id)
+    who = record["person"]
+    items = timeline(record)
+    return render_page("ui/overview/person.html", who=who,
+                       traits=[(key, text(value)) for key, value in sorted(who.traits.items())],
+                       milestones=[(stage, getattr(who, column)) for stage, column in MILESTONES],
+                       items=items[:shown], total=len(items),
+                       more=min(shown * 4, MAX_SHOWN) if len(items) > shown else None)
+
+
+def timeline(record: dict) -> list[dict]:
+    """Events, survey displays and answers, goals and stage changes as {at, kind, title, details}, newest first.
+
+    At equal times a stage change shows above the event that caused it.
+    """
+    who, items = record["person"], []
+    for stage, column in MILESTONES:
+        if getattr(who, column):
+            items.append(_item(getattr(who, column), "stage", "First seen: stage trial" if stage == "trial"
+                               else f"Reached stage {stage}"))
+    for e in record["events"]:
+        if e["type"] == "survey":  # shown as the display and the response it recorded
+            continue
+        items.append(_item(e["timestamp"], e["type"], _event_title(e),
+                           [f"{k}: {text(v)}" for k, v in sorted((e["properties"] or {}).items())]))
+    for d in record["displays"]:
+        outcome = ([f"answered {d['answeredAt']:%Y-%m-%d %H:%M}"] if d["answeredAt"] else []) + (
+            [f"dismissed {d['dismissedAt']:%Y-%m-%d %H:%M}"] if d["dismissedAt"] else [])
+        items.append(_item(d["shownAt"], "survey shown", f"Survey shown: {d['survey']}",
+                           [f"stage: {d['stage']}", *outcome]))
+    for r in record["responses"]:
+        details = [f"{k}: {text(v)}" for k, v in (r["answers"] or {}).items()]
+        items.append(_item(r["createdAt"], "answer", f"Answered {r['survey']}" + ("" if r["completed"] else
+                                                                                  " (not finished)"),
+                           details + [f"stage: {r['stage']}"]))
+    for goal in record["goals"]:
+        items.append(_item(goal["chosenAt"], "goal", f"Chose the goal {goal['goal']}"))
+    items.sort(key=lambda item: item["at"], reverse=True)
+    return items
+
+
+def _item(at, kind: str, title: str, details: list[str] | None = None) -> dict:
+    return {"at": at, "kind": kind, "title": title, "details": details or []}
+
+
+def _event_title(event: dict) -> str:
+    props = event["properties"] or {}
+    if event["type"] == "page":
+        return f"Viewed {props.get('path') or props.get('url') or 'a page'}"
+    if event["name"] in ("feature_used", "feature_seen") and props.get("feature"):
+        return f"{'Used' if event['name'] == 'feature_used' else 'Saw'} feature {props['feature']}"
+    if event["type"] == "track":
+        return f"Event {event['name']}"
+    return {"identify": "Identified", "group": "Joined an account"}.get(event["type"], event["type"])
+
+
+def text(value) -> str:
+    """A trait, property or answer as plain text (JSON for anything but a string); templates escape it."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _messages(errors: dict) -> str:
+    names = {"userId": "Search", "anonymousId": "Search", "cursor": "Page", "stage": "Stage", "segment": "Segment"}
+    return "; ".join(f"{names.get(k, k)}: {' '.join(v) if isinstance(v, list) else v}" for k, v in errors.items())

@@ -1,0 +1,118 @@
+"""The gap report in words for the dashboard: evidence with its thresholds, trends, cohorts, and where to look next.
+
+Everything here reads the entries of `services.gaps.report` and returns text or URL arguments; templates
+print them escaped. Nothing is decided here that the gap engine has not already decided.
+"""
+from gapwise.dashboard.presenters.charts import pct
+
+# A symbol for the eye and the word for everyone (the symbol is hidden from screen readers).
+TRENDS = {"new": ("✚", "new this window"), "widening": ("▲", "widening"), "steady": ("▶", "steady"),
+          "closing": ("▼", "closing"), "closed": ("✓", "closed")}
+STATUSES = (("open", "Open"), ("acknowledged", "Acknowledged"), ("in_progress", "In progress"),
+            ("resolved", "Resolved"))
+
+
+def describe(gap: dict, rank: int | None, thresholds: dict, segment_names: dict[str, str]) -> dict:
+    """A report entry with what its page shows: rank, trend, cohort label, evidence lines, links."""
+    symbol, word = TRENDS[gap["trend"]]
+    stage, segment = cohort_filter(gap)
+    return {**gap, "rank": rank, "trendSymbol": symbol, "trendWord": word, "trendDetail": trend_detail(gap),
+            "cohortLabel": cohort_label(gap["cohort"], segment_names),
+            "evidenceLines": evidence_lines(gap, thresholds) if gap["flagged"] else [],
+            "affectedLine": affected_line(gap) if gap["flagged"] else None,
+            "peopleArgs": {k: v for k, v in (("stage", stage), ("segment", segment)) if v},
+            "featureKey": feature_key(gap)}
+
+
+def trend_detail(gap: dict) -> str:
+    """The severity before and now, as words."""
+    before, now = gap["previousSeverity"], gap["severity"]
+    if gap["trend"] == "closed":
+        return f"flagged in the previous window (severity {before:.2f}), not in this one"
+    if before is None:
+        return "not flagged in the previous window"
+    return f"severity {before:.2f} in the previous window, {now:.2f} now"
+
+
+def cohort_label(cohort: str, segment_names: dict[str, str]) -> str:
+    """'all' → 'Everyone'; 'stage:aha' → 'Stage aha'; 'segment:ads' → 'Segment “Trials from ads”'."""
+    if cohort == "all":
+        return "Everyone"
+    kind, _, name = cohort.partition(":")
+    if kind == "stage":
+        return f"People in stage {name} when the window began"
+    return f"Segment “{segment_names.get(name, name)}”"
+
+
+def cohort_filter(gap: dict) -> tuple[str | None, str | None]:
+    """The people page's (stage, segment) filter for a gap's cohort; a stall also filters on its stage."""
+    kind, _, name = gap["cohort"].partition(":")
+    stage = name if kind == "stage" else None
+    if gap["type"] == "stall":
+        stage = gap["subject"]
+    return stage, name if kind == "segment" else None
+
+
+def feature_key(gap: dict) -> str | None:
+    """The feature a gap is about, if any."""
+    if gap.get("feature"):
+        return gap["feature"]
+    if gap["type"] == "knowledge" and gap["subject"].startswith("feature:"):
+        return gap["subject"].partition(":")[2]
+    if gap["type"] in ("perception", "value") and (gap.get("evidence") or {}).get("feature"):
+        return gap["subject"]
+    return None
+
+
+def affected_line(gap: dict) -> str:
+    """Who the gap touches and how its priority is made."""
+    basis = "MRR" if gap["valueBasis"] == "mrr" else "people"
+    value = f"{gap['value']:,.0f} {basis}"
+    return (f"{gap['affectedPeople']:,} people in {gap['affectedAccounts']:,} accounts (MRR {gap['mrr']:,.0f}). "
+            f"Priority = value × severity ÷ effort = {value} × {gap['severity']:.2f} ÷ {gap['effort']} "
+            f"= {gap['priority']:,.0f}.")
+
+
+def evidence_lines(gap: dict, t: dict) -> list[str]:
+    """The numbers behind a flag, with the thresholds they were measured against."""
+    e, kind = gap["evidence"], gap["type"]
+    th = e.get("threshold", {})
+    if kind == "communication":
+        return [f"{e['expected']} people expected it (they chose a goal it serves, or it is promised); "
+                f"{e['exposedAmongExpected']} of them saw it: exposure {pct(e['exposure'], 1)}, "
+                f"under the {pct(th['exposure'])} threshold.",
+                f"Adoption among them: {pct(e['adoption'], 1)}. Active people in the window: {e['active']}."]
+    if kind == "delivery":
+        failing = set(e["failing"])
+
+        def mark(name):
+            return f" — under the {pct(th[name])} threshold" if name in failing else f" (threshold {pct(th[name])})"
+        lines = [f"{e['exposed']} of {e['active']} active people saw it: exposure {pct(e['exposure'], 1)}.",
+                 f"{e['users']} used it: adoption {pct(e['adoption'], 1)} of those who saw it{mark('adoption')}.",
+                 f"{e['repeaters']} used it on two days or more: repeat {pct(e['repeat'], 1)}{mark('repeat')}."]
+        if e["csat"] is not None:
+            lines.append(f"CSAT {pct(e['csat'], 1)} from {e['csatN']} answers{mark('csat')}.")
+        else:
+            lines.append(f"CSAT: not enough answers to count ({e['csatN']}).")
+        return lines
+    if kind == "stall":
+        return [f"{e['stalled']} of the {e['entered']} people who reached {e['stage']} ({pct(e['share'], 1)}) "
+                f"had not reached {e['next']} within {e['days']} days; the threshold is {pct(th['stall'])}."]
+    if kind == "perception":
+        return [f"Mean perception {e['perception']:.2f} against mean expectation {e['expectation']:.2f} on a "
+                f"7-point scale: P − E = {e['gap']:+.2f}, under the threshold of {t['perception']:+.2f}.",
+                f"From {e['nExpectation']} expectation and {e['nPerception']} perception answers."]
+    if kind == "value":
+        return [f"Expected value {e['expected']:.1f}, realised {e['realised']:.1f} on a 0–100 scale: "
+                f"{e['gap']:+.1f} points, under the threshold of {t['value']:+g}.",
+                f"From {e['nExpected']} and {e['nRealised']} answers."]
+    if kind == "knowledge" and "goal" in e:
+        served = ", ".join(e["servedBy"]) + " (none of them core)" if e["servedBy"] else "no feature"
+        return [f"{e['choosers']} of the {e['answered']} people who answered the welcome screen "
+                f"({pct(e['share'], 1)}) chose the goal “{e['goal']}”; the threshold is {pct(th['goalShare'])}.",
+                f"Served by {served}."]
+    if kind == "knowledge":
+        return [f"Core feature {e['feature']} serves {', '.join(e['goals'])}, chosen by {pct(e['share'], 1)} of the "
+                f"{e['answered']} people who answered the welcome screen, under the threshold of "
+                f"{pct(th['rareGoalShare'])}."]
+    return [f"{name}: {value}" for name, value in sorted(e.items())]

@@ -1,0 +1,196 @@
+"""Dashboard pages of surveys: the list, the builder with its live preview, results, CSV, and why a person saw none.
+
+Reading needs a viewer; creating, changing, activating and pausing need an editor. The builder is a plain HTML
+form (static/ui/builder.js adds question rows and the preview); its errors are shown next to their fields.
+"""
+from flask import Response, flash, g, redirect, request, stream_with_context, url_for
+from marshmallow import ValidationError
+
+from gapwise.api.openapi import INT_ID
+from gapwise.core.features import definitions as features
+from gapwise.core.journey.stages import STAGES
+from gapwise.core.segments import definitions as segments
+from gapwise.core.surveys import definitions as survey_service
+from gapwise.core.surveys import results as survey_results
+from gapwise.core.surveys import targeting
+from gapwise.dashboard.forms import survey_form
+from gapwise.dashboard.forms.survey_form_load import FormInvalid, load, service_errors
+from gapwise.dashboard.frame import project_page, render_page, ui_blueprint
+from gapwise.db import db
+from gapwise.errors import Unprocessable
+from gapwise.schemas.api import ResponseQuerySchema
+from gapwise.schemas.surveys import EligibilityQuerySchema, SurveySchema
+
+bp = ui_blueprint("ui_surveys")
+SURVEY = f"/p/<int:project_id>/surveys/<{INT_ID}:survey_id>"
+PAGE_SIZE = 50
+FILTERS = ("stage", "completed", "since", "until")
+_filters, _person, _status = ResponseQuerySchema(), EligibilityQuerySchema(), SurveySchema(partial=True)
+
+
+@bp.get("/p/<int:project_id>/surveys")
+@project_page("viewer")
+def surveys(project_id):
+    """Every survey with its status, responses, response rate and score."""
+    return render_page("ui/surveys/list.html", surveys=survey_service.list_surveys(db.session, project_id),
+                       summaries=survey_results.summaries(db.session, project_id))
+
+
+@bp.get("/p/<int:project_id>/surveys/new")
+@project_page("editor")
+def new_survey(project_id):
+    """An empty builder, starting with the question the chosen kind needs."""
+    return _builder(survey_form.blank(request.args.get("kind", "nps")))
+
+
+@bp.post("/p/<int:project_id>/surveys/new")
+@project_page("editor")
+def create_survey(project_id):
+    """Save a new survey as a draft (or, for the no-script buttons, add a row and show the form again)."""
+    form = survey_form.from_post(request.form)
+    if _row_action(form):
+        return _builder(form)
+    try:
+        survey = survey_service.create_survey(db.session, project_id, load(form))
+    except (FormInvalid, Unprocessable) as error:
+        return _refused(form, error)
+    flash(f"Survey “{survey.name}” saved as a draft: activate it when it is ready.")
+    return redirect(url_for(".edit_survey", project_id=project_id, survey_id=survey.id))
+
+
+@bp.get(f"{SURVEY}/edit")
+@project_page("editor")
+def edit_survey(project_id, survey_id):
+    """The builder filled with a stored survey."""
+    survey = survey_service.get_survey(db.session, project_id, survey_id)
+    return _builder(survey_form.from_survey(survey), survey)
+
+
+@bp.post(f"{SURVEY}/edit")
+@project_page("editor")
+def update_survey(project_id, survey_id):
+    """Save the builder's changes; the survey keeps its status."""
+    survey = survey_service.get_survey(db.session, project_id, survey_id)
+    form = survey_form.from_post(request.form)
+    if _row_action(form):
+        return _builder(form, survey)
+    try:
+        data = load(form)
+        data.pop("status")
+        survey_service.update_survey(db.session, project_id, survey_id, data)
+    except (FormInvalid, Unprocessable) as error:
+        return _refused(form, error, survey)
+    flash(f"Survey “{survey.name}” saved.")
+    return redirect(url_for(".edit_survey", project_id=project_id, survey_id=survey_id))
+
+
+@bp.post(f"{SURVEY}/status")
+@project_page("editor")
+def set_status(project_id, survey_id):
+    """Activate or pause a survey."""
+    status = request.form.get("status")
+    if status not in ("active", "paused"):
+        raise Unprocessable("Choose to activate or pause the survey.")
+    survey = survey_service.update_survey(db.session, project_id, survey_id, _status.load({"status": status}))
+    flash(f"Survey “{survey.name}” is {'active' if status == 'active' else 'paused'}.")
+    back = request.form.get("back")
+    endpoint = {"edit": ".edit_survey", "results": ".results"}.get(back)
+    if endpoint:
+        return redirect(url_for(endpoint, project_id=project_id, survey_id=survey_id))
+    return redirect(url_for(".surveys", project_id=project_id))
+
+
+@bp.get(SURVEY)
+@project_page("viewer")
+def results(project_id, survey_id):
+    """Responses (filtered, a page at a time), score trends by stage, open-text answers."""
+    survey = survey_service.get_survey(db.session, project_id, survey_id)
+    filters, errors = _read_filters()
+    rows, next_cursor = [], None
+    if not errors:
+        rows, next_cursor = survey_results.responses(db.session, project_id, survey_id, filters)
+    return render_page(
+        "ui/surveys/results.html", survey=survey, rows=rows, next_cursor=next_cursor, errors=errors,
+        args={k: request.args.get(k, "") for k in FILTERS}, stages=STAGES,
+        filter_args={k: request.args[k] for k in FILTERS if request.args.get(k)},
+        columns=survey_results.columns(survey), cells=lambda row: survey_results.cells(survey, row),
+        trend=survey_results.trend(db.session, project_id, survey),
+        texts=[] if errors else survey_results.open_texts(db.session, project_id, survey, filters),
+        summary=survey_results.summaries(db.session, project_id).get(survey_id))
+
+
+@bp.get(f"{SURVEY}/responses.csv")
+@project_page("viewer")
+def responses_csv(project_id, survey_id):
+    """The filtered responses as CSV, streamed, with the columns of the results table."""
+    survey = survey_service.get_survey(db.session, project_id, survey_id)
+    filters, errors = _read_filters(paged=False)
+    if errors:
+        raise Unprocessable("The filters are invalid.", errors=errors)
+    rows = survey_results.csv_rows(db.engine, project_id, survey, filters)
+    return Response(stream_with_context(rows), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="survey-{survey_id}-responses.csv"'})
+
+
+@bp.get(f"{SURVEY}/why")
+@project_page("viewer")
+def why(project_id, survey_id):
+    """Whether the survey would show to one person (user id or anonymous id), rule by rule, and why."""
+    survey = survey_service.get_survey(db.session, project_id, survey_id)
+    person, explained, errors = request.args.get("person", ""), None, {}
+    if "person" in request.args:
+        try:
+            key = _person.load({"person": person.strip()})["person"]
+            explained = targeting.explain(db.session, g.project, survey, key)
+        except ValidationError:
+            errors = {"person": ["Give a user id or an anonymous id (1 to 200 characters)."]}
+    return render_page("ui/surveys/why.html", survey=survey, person=person, explained=explained, errors=errors)
+
+
+def _builder(form, survey=None, errors=None):
+    project_id = g.project.id
+    return render_page("ui/surveys/builder.html", form=form, survey=survey, errors=errors or {},
+                       segments=segments.list_segments(db.session, project_id),
+                       features=features.list_features(db.session, project_id), options=_options,
+                       template_question=survey_form.Question("__N__"), template_choice=survey_form.Choice("__C__"))
+
+
+def _options(rows, current: str, none: str) -> list[tuple[str, str]]:
+    """(key, "name (key)") choices of segments or features; a key no longer there stays, marked unknown."""
+    out = [("", none)] + [(r.key, f"{r.name} ({r.key})") for r in rows]
+    if current and current not in {r.key for r in rows}:
+        out.append((current, f"{current} (unknown)"))
+    return out
+
+
+def _refused(form, error, survey=None):
+    """The builder again, with the input kept and each error next to its field (nothing was saved)."""
+    db.session.rollback()
+    errors = error.errors if isinstance(error, FormInvalid) else service_errors(form, error.errors)
+    return _builder(form, survey, errors), 422
+
+
+def _row_action(form) -> bool:
+    """Without scripts, add/remove buttons post the form: apply the change, to show the form again unsaved."""
+    action = request.form.get("action", "save")
+    verb, _, arg = action.partition(":")
+    if verb == "add":
+        form.add_question(arg)
+    elif verb == "remove" and arg.isdigit():
+        form.questions = [q for q in form.questions if q.n != int(arg)]
+    elif verb == "choice" and arg.isdigit() and (question := form.question(int(arg))):
+        question.choices.append(survey_form.Choice(max((c.n for c in question.choices), default=-1) + 1))
+    return verb in ("add", "remove", "choice", "locales")
+
+
+def _read_filters(paged: bool = True) -> tuple[dict, dict]:
+    """The results filters from the query string (empty fields ignored), and their errors by field."""
+    args = {k: request.args[k] for k in (*FILTERS, "cursor") if request.args.get(k)}
+    args["limit"] = PAGE_SIZE
+    if not paged:
+        args.pop("cursor", None)
+    try:
+        filters = _filters.load(args)
+    except ValidationError as error:
+        return {}, {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages.items()}
+    return {k: filters[k] for k in (*FILTERS, "limit", "cursor") if k in filters}, {}

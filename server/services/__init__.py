@@ -1,1 +1,0 @@
-"""Services: plain functions over a SQLAlchemy session. They own the commit and raise ApiErrors."""

@@ -1,0 +1,25 @@
+"""GET /v1/config: what the tracker should do for this person now (features, settings; surveys later)."""
+from flask import Blueprint, Response, request
+
+from gapwise.core.surveys import tracker_config
+from gapwise.db import db
+from gapwise.http.auth import require_write_key
+from gapwise.http.cors import add_cors_headers
+from gapwise.http.ratelimit import limit_config
+from gapwise.schemas.config import ConfigQuerySchema
+
+bp = Blueprint("config", __name__)
+bp.before_request(limit_config)
+bp.after_request(add_cors_headers)
+_query = ConfigQuerySchema()
+
+
+@bp.get("/config")
+def config():
+    args = _query.load(request.args)
+    project = require_write_key(args["writeKey"])
+    doc = tracker_config.document_for(db.session, project.id, args["anonymousId"], args["userId"], args["locale"])
+    headers = {"ETag": doc.etag, "Cache-Control": "private, no-cache"}
+    if doc.etag in request.headers.get("If-None-Match", ""):
+        return Response(status=304, headers=headers)
+    return Response(doc.body, mimetype="application/json", headers=headers)

@@ -1,4 +1,5 @@
 """Pieces the benchmarks share: a scratch PostgreSQL database, the real server, percentiles."""
+
 import http.client
 import os
 import signal
@@ -16,8 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pg_connect(url: str, dbname: str | None = None, **kwargs) -> psycopg.Connection:
     u = make_url(url)
-    return psycopg.connect(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username or "postgres",
-                           password=u.password, dbname=dbname or u.database, connect_timeout=5, **kwargs)
+    return psycopg.connect(
+        host=u.host or "127.0.0.1",
+        port=u.port or 5432,
+        user=u.username or "postgres",
+        password=u.password,
+        dbname=dbname or u.database,
+        connect_timeout=5,
+        **kwargs,
+    )
 
 
 def recreate_database(url: str) -> None:
@@ -53,10 +61,17 @@ def free_port() -> int:
 
 def start_server(url: str, port: int, workers: int, log) -> subprocess.Popen:
     env = {**os.environ, "GAPWISE_DATABASE_URL": url}
-    command = [str(ROOT / ".venv" / "bin" / "gapwise"), "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers)]
-    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-                            start_new_session=True)
+    command = [
+        str(ROOT / ".venv" / "bin" / "gapwise"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
 
 
 def wait_healthy(server: subprocess.Popen, port: int, limit: float = 30) -> None:

@@ -10,6 +10,7 @@ share of hello-world's. PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres)
 
     .venv/bin/python bench/config.py [--workers 2] [--clients 8] [--seconds 8]
 """
+
 import argparse
 import http.client
 import os
@@ -59,12 +60,20 @@ def seed(url: str) -> tuple[str, str]:
         for project in (plain, busy):
             for spec in demo.DEMO_FEATURES:
                 features.create_feature(db.session, project.id, spec)
-        ids = [surveys.create_survey(db.session, busy.id, SurveySchema().load(spec)).id
-               for spec in demo.DEMO_SURVEYS]
+        ids = [surveys.create_survey(db.session, busy.id, SurveySchema().load(spec)).id for spec in demo.DEMO_SURVEYS]
         now = utcnow()
-        messages = [{"type": "survey", "messageId": str(uuid.uuid4()), "anonymousId": f"person-{n}",
-                     "surveyId": str(ids[n % 3]), "action": "dismissed", "displayId": str(uuid.uuid4()),
-                     "timestamp": (now - timedelta(days=40)).isoformat()} for n in range(PEOPLE)]
+        messages = [
+            {
+                "type": "survey",
+                "messageId": str(uuid.uuid4()),
+                "anonymousId": f"person-{n}",
+                "surveyId": str(ids[n % 3]),
+                "action": "dismissed",
+                "displayId": str(uuid.uuid4()),
+                "timestamp": (now - timedelta(days=40)).isoformat(),
+            }
+            for n in range(PEOPLE)
+        ]
         ingest.ingest_batch(db.session, keys.ProjectRef(busy.id, ()), {"batch": messages, "sentAt": None}, now)
         result = plain.write_key, busy.write_key
     app.extensions["gapwise.db"].engine.dispose()
@@ -72,8 +81,18 @@ def seed(url: str) -> tuple[str, str]:
 
 
 def start_hello(port: int, workers: int, log) -> subprocess.Popen:
-    command = [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers",
-               str(workers), "--worker-class", "sync", "--chdir", os.path.join(ROOT, "bench"), "hello_wsgi:app"]
+    command = [
+        os.path.join(ROOT, ".venv", "bin", "gunicorn"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--chdir",
+        os.path.join(ROOT, "bench"),
+        "hello_wsgi:app",
+    ]
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -113,8 +132,13 @@ def load(port: int, paths: list[str], clients: int, seconds: float) -> dict:
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
-    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "errors": errors[0],
-            "p50_ms": percentile(latencies, 0.5) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000}
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "errors": errors[0],
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+    }
 
 
 def main(argv=None) -> int:
@@ -123,20 +147,30 @@ def main(argv=None) -> int:
         raise SystemExit("the scratch database's name must contain 'bench' (it is dropped)")
     recreate_database(args.database_url)
     servers = []
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115  (the servers write to it until the finally below)
     try:
         plain_key, busy_key = seed(args.database_url)
         app_port, hello_port = free_port(), free_port()
-        servers = [start_server(args.database_url, app_port, args.workers, log),
-                   start_hello(hello_port, args.workers, log)]
+        servers = [
+            start_server(args.database_url, app_port, args.workers, log),
+            start_hello(hello_port, args.workers, log),
+        ]
         wait_healthy(servers[0], app_port)
         time.sleep(1.0)  # the hello server starts faster; give both a moment
         runs = {
             "hello": load(hello_port, ["/hello"], args.clients, args.seconds),
-            "config": load(app_port, [f"/v1/config?writeKey={plain_key}&anonymousId=a{n}" for n in range(PEOPLE)],
-                           args.clients, args.seconds),
-            "surveys": load(app_port, [f"/v1/config?writeKey={busy_key}&anonymousId=person-{n}&locale=en"
-                                       for n in range(PEOPLE)], args.clients, args.seconds),
+            "config": load(
+                app_port,
+                [f"/v1/config?writeKey={plain_key}&anonymousId=a{n}" for n in range(PEOPLE)],
+                args.clients,
+                args.seconds,
+            ),
+            "surveys": load(
+                app_port,
+                [f"/v1/config?writeKey={busy_key}&anonymousId=person-{n}&locale=en" for n in range(PEOPLE)],
+                args.clients,
+                args.seconds,
+            ),
         }
     finally:
         for server in servers:
@@ -146,8 +180,10 @@ def main(argv=None) -> int:
     hello = runs["hello"]["rps"]
     for name, r in runs.items():
         share = "" if name == "hello" else f"   {r['rps'] / hello:.2f} of hello-world"
-        print(f"{name:8s} {r['rps']:7.0f} req/s  p50 {r['p50_ms']:5.1f} ms  p99 {r['p99_ms']:5.1f} ms  "
-              f"errors {r['errors']}{share}")
+        print(
+            f"{name:8s} {r['rps']:7.0f} req/s  p50 {r['p50_ms']:5.1f} ms  p99 {r['p99_ms']:5.1f} ms  "
+            f"errors {r['errors']}{share}"
+        )
     return 1 if any(r["errors"] for r in runs.values()) else 0
 
 

@@ -15,6 +15,7 @@ Goal: ≥ 100k rows/s for CSV and NDJSON.
 The database (default `gw_export_bench`; its name must contain "bench") is created when missing and
 kept, so later runs only measure.
 """
+
 import argparse
 import json
 import os
@@ -49,6 +50,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 # --- fixture ------------------------------------------------------------------------------------
+
 
 def prepare(url: str, events: int, people: int) -> tuple[int, str, int]:
     """The bench project (created and loaded when missing), a fresh secret key for it, and its event count."""
@@ -96,13 +98,17 @@ def split_months(url: str) -> None:
 
 def load(conn, project_id: int, events: int, people: int) -> None:
     """People (two in three identified) and browser-like events, generated inside PostgreSQL."""
-    conn.execute("""
+    conn.execute(
+        """
         INSERT INTO people (project_id, user_id, traits, first_seen, last_seen, stage)
         SELECT %(p)s, CASE WHEN g %% 3 = 0 THEN NULL ELSE 'user-' || g END,
                jsonb_build_object('plan', (ARRAY['free', 'pro', 'team'])[1 + g %% 3]),
                timestamptz '2026-09-01', timestamptz '2026-11-23', 'trial'
-        FROM generate_series(1, %(n)s) g""", {"p": project_id, "n": people})
-    conn.execute("""
+        FROM generate_series(1, %(n)s) g""",
+        {"p": project_id, "n": people},
+    )
+    conn.execute(
+        """
         INSERT INTO events (project_id, message_id, person_id, type, name, properties, context, timestamp,
                             received_at)
         SELECT %(p)s, gen_random_uuid()::text, first.id + g %% %(people)s,
@@ -116,12 +122,14 @@ def load(conn, project_id: int, events: int, people: int) -> None:
                timestamptz '2026-09-01' + g * interval '5 seconds' + interval '1.5 seconds'
         FROM generate_series(1, %(n)s) g,
              (SELECT min(id) AS id FROM people WHERE project_id = %(p)s) first""",
-                 {"p": project_id, "n": events, "people": people, "context": CONTEXT})
+        {"p": project_id, "n": events, "people": people, "context": CONTEXT},
+    )
     conn.execute("VACUUM ANALYZE events")
     conn.execute("VACUUM ANALYZE people")
 
 
 # --- one measurement, in its own process ----------------------------------------------------------
+
 
 def child(url: str, what: str, limit: int, project_id: int, secret: str) -> dict:
     """Run one export (or the COPY) and return rows, bytes and seconds; the parent reads our max RSS."""
@@ -139,14 +147,17 @@ def child(url: str, what: str, limit: int, project_id: int, secret: str) -> dict
             sql = str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
         body = _copied(url, sql)
     else:
-        response = app.test_client().get(f"/api/v1/export/events?format={what}&limit={limit}", buffered=False,
-                                         headers={"Authorization": f"Bearer {secret}"})
+        response = app.test_client().get(
+            f"/api/v1/export/events?format={what}&limit={limit}",
+            buffered=False,
+            headers={"Authorization": f"Bearer {secret}"},
+        )
         assert response.status_code == 200, (response.status_code, response.get_data(as_text=True))
         body = response.response
     for chunk in body:
         size += len(chunk)
         if what == "parquet":
-            tail = (tail + chunk)[-(1 << 20):]
+            tail = (tail + chunk)[-(1 << 20) :]
         else:
             lines += chunk.count(b"\n")
     seconds = time.perf_counter() - started
@@ -193,8 +204,10 @@ def main(argv=None) -> int:
     small = min(args.small, total)
     idle = measure(args.database_url, "idle", 0, project_id, secret)["rss_mb"]
     print(f"idle:     a child with the app loaded and nothing exported peaks at {idle:.0f} MB")
-    print(f"{'':10}{'rows':>11}{'seconds':>9}{'rows/s':>11}{'MB out':>8}{'peak RSS':>10}"
-          f"{'at ' + format(small, ','):>14}{'vs COPY':>9}")
+    print(
+        f"{'':10}{'rows':>11}{'seconds':>9}{'rows/s':>11}{'MB out':>8}{'peak RSS':>10}"
+        f"{'at ' + format(small, ','):>14}{'vs COPY':>9}"
+    )
     results, failed = {}, 0
     for what in ("copy", *FORMATS):
         runs = [measure(args.database_url, what, total, project_id, secret) for _ in range(args.runs)]
@@ -206,8 +219,10 @@ def main(argv=None) -> int:
         rate = full["rows"] / full["seconds"]
         results[what] = rate
         ratio = f"{rate / results['copy']:.2f}" if what != "copy" else "1.00"
-        print(f"{what + ':':<10}{full['rows']:>11,}{full['seconds']:>9.2f}{rate:>11,.0f}{full['bytes'] / 1e6:>8.0f}"
-              f"{full['rss_mb']:>7.0f} MB{part['rss_mb']:>11.0f} MB{ratio:>9}")
+        print(
+            f"{what + ':':<10}{full['rows']:>11,}{full['seconds']:>9.2f}{rate:>11,.0f}{full['bytes'] / 1e6:>8.0f}"
+            f"{full['rss_mb']:>7.0f} MB{part['rss_mb']:>11.0f} MB{ratio:>9}"
+        )
     for what in ("csv", "ndjson"):
         ok = results[what] >= GOAL
         failed += not ok

@@ -17,6 +17,7 @@ Afterwards each run prints events sent, stored, duplicated (stored more than onc
     .venv/bin/python bench/faults.py                          # all three runs, 20,000 events each
     .venv/bin/python bench/faults.py --runs server-kill --events 5000
 """
+
 import argparse
 import http.client
 import os
@@ -61,6 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 # --- the client -------------------------------------------------------------------------------
+
 
 class Sender(threading.Thread):
     """One browser tab's transport: posts its batches in order, keeping each until the server takes it."""
@@ -115,7 +117,7 @@ class Sender(threading.Thread):
         """As sdk_js/src/backoff.js (Retry-After, else doubling with equal jitter), capped at max_delay."""
         if retry_after and retry_after.isdigit():
             return min(float(retry_after), self.max_delay)
-        delay = min(self.base_delay * 2 ** attempt, self.max_delay)
+        delay = min(self.base_delay * 2**attempt, self.max_delay)
         return delay / 2 + random.random() * delay / 2
 
 
@@ -142,6 +144,7 @@ def run_senders(senders: list[Sender], fault=None, at: float = 1 / 3) -> float:
 
 # --- processes --------------------------------------------------------------------------------
 
+
 class Server:
     """`gapwise serve` in its own process group, which can be killed outright and started again on its port."""
 
@@ -151,10 +154,21 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self, limit: float = 30) -> "Server":
-        command = [sys.executable, "-m", "gapwise", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                   "--workers", str(self.workers)]
-        self.process = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        command = [
+            sys.executable,
+            "-m",
+            "gapwise",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
+        self.process = subprocess.Popen(
+            command, env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self._wait_healthy(limit)
         return self
 
@@ -192,8 +206,12 @@ class Server:
 
 def pg_ctl(action: str) -> None:
     cluster = sorted(os.listdir("/etc/postgresql"))[-1]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", action], check=True,
-                   timeout=120, capture_output=True)
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", action],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
 
 
 def wait_postgres(url: str, limit: float = 60) -> None:
@@ -231,14 +249,21 @@ def table_lock(url: str, tables=("people", "events")):
 
 # --- one run ----------------------------------------------------------------------------------
 
+
 def stored_once(url: str, project_id: int, sent_ids: set[str]) -> dict:
     """Sent, stored, duplicated (rows beyond the first per messageId) and missing events of a project."""
     with pg_connect(url) as conn:
-        total, distinct = conn.execute("SELECT count(*), count(DISTINCT message_id) FROM events "
-                                       "WHERE project_id = %s", (project_id,)).fetchone()
+        total, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT message_id) FROM events WHERE project_id = %s", (project_id,)
+        ).fetchone()
         ids = {r[0] for r in conn.execute("SELECT message_id FROM events WHERE project_id = %s", (project_id,))}
-    return {"sent": len(sent_ids), "stored": total, "duplicated": total - distinct, "missing": len(sent_ids - ids),
-            "unexpected": len(ids - sent_ids)}
+    return {
+        "sent": len(sent_ids),
+        "stored": total,
+        "duplicated": total - distinct,
+        "missing": len(sent_ids - ids),
+        "unexpected": len(ids - sent_ids),
+    }
 
 
 def fault_run(name: str, args, deadline: float, log) -> dict:
@@ -247,8 +272,9 @@ def fault_run(name: str, args, deadline: float, log) -> dict:
     url = args.database_url
     recreate_database(url)
     (project_id, write_key), _ = prepare_database(url)
-    built = [build_bodies(write_key, c, n, args.batch_size, 3) for c, n in enumerate(split_events(args.events,
-                                                                                                 args.clients))]
+    built = [
+        build_bodies(write_key, c, n, args.batch_size, 3) for c, n in enumerate(split_events(args.events, args.clients))
+    ]
     sent_ids = {i for _, ids in built for i in ids}
     env = {"GAPWISE_DB_TIMEOUT_MS": str(args.db_timeout_ms)} if name == "slow-db" else {}
     server = Server(url, free_port(), args.workers, env, log).start()
@@ -279,16 +305,27 @@ def fault_run(name: str, args, deadline: float, log) -> dict:
         elapsed = run_senders(senders, fault)
     finally:
         server.stop()
-    result = {"run": name, "elapsed_s": elapsed, "down_s": outage.get("seconds", 0.0),
-              **stored_once(url, project_id, sent_ids),
-              "server_duplicates": sum(s.duplicates for s in senders), "dropped": sum(s.dropped for s in senders),
-              "unsent": sum(s.unsent for s in senders), "retries": sum((s.retries for s in senders), Counter())}
+    result = {
+        "run": name,
+        "elapsed_s": elapsed,
+        "down_s": outage.get("seconds", 0.0),
+        **stored_once(url, project_id, sent_ids),
+        "server_duplicates": sum(s.duplicates for s in senders),
+        "dropped": sum(s.dropped for s in senders),
+        "unsent": sum(s.unsent for s in senders),
+        "retries": sum((s.retries for s in senders), Counter()),
+    }
     if name == "slow-db":
         # Responses to requests made while the lock was held (per sender, by index into its latencies).
-        during = [lat for s in senders for lat in s.latencies[outage["locked_from"][s]:outage["locked_to"][s]]]
+        during = [lat for s in senders for lat in s.latencies[outage["locked_from"][s] : outage["locked_to"][s]]]
         slow = [seconds for status, seconds in during if status == 503]
-        result.update(timeout_ms=args.db_timeout_ms, answered_503=len(slow), other_during=len(during) - len(slow),
-                      max_503_s=max(slow, default=float("nan")), p50_503_s=percentile(slow, 0.5))
+        result.update(
+            timeout_ms=args.db_timeout_ms,
+            answered_503=len(slow),
+            other_during=len(during) - len(slow),
+            max_503_s=max(slow, default=float("nan")),
+            p50_503_s=percentile(slow, 0.5),
+        )
     return result
 
 
@@ -299,13 +336,17 @@ def latency_counts(senders: list[Sender]) -> dict:
 
 def report(r: dict) -> None:
     retries = ", ".join(f"{n} after {cause}" for cause, n in sorted(r["retries"].items())) or "none"
-    print(f"{r['run']:12s} sent {r['sent']}, stored {r['stored']}, duplicated {r['duplicated']}, "
-          f"missing {r['missing']}; {r['elapsed_s']:.1f} s, fault {r['down_s']:.1f} s; retries: {retries}; "
-          f"server-absorbed duplicates {r['server_duplicates']}, dropped {r['dropped']}, unsent {r['unsent']}")
+    print(
+        f"{r['run']:12s} sent {r['sent']}, stored {r['stored']}, duplicated {r['duplicated']}, "
+        f"missing {r['missing']}; {r['elapsed_s']:.1f} s, fault {r['down_s']:.1f} s; retries: {retries}; "
+        f"server-absorbed duplicates {r['server_duplicates']}, dropped {r['dropped']}, unsent {r['unsent']}"
+    )
     if r["run"] == "slow-db":
-        print(f"{'':12s} while locked: {r['answered_503']} answers 503, max {r['max_503_s'] * 1000:.0f} ms, "
-              f"p50 {r['p50_503_s'] * 1000:.0f} ms (DB timeout {r['timeout_ms']} ms); "
-              f"{r['other_during']} other answers")
+        print(
+            f"{'':12s} while locked: {r['answered_503']} answers 503, max {r['max_503_s'] * 1000:.0f} ms, "
+            f"p50 {r['p50_503_s'] * 1000:.0f} ms (DB timeout {r['timeout_ms']} ms); "
+            f"{r['other_during']} other answers"
+        )
 
 
 def ok(r: dict) -> bool:
@@ -326,10 +367,12 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGALRM, on_alarm)
     signal.alarm(int(args.timeout))
     deadline = time.monotonic() + args.timeout - 30
-    print(f"settings: {args.events} events per run, {args.clients} clients, batches of {args.batch_size}, "
-          f"{args.workers} gunicorn workers, outage {args.outage:.0f} s, "
-          f"database {make_url(args.database_url).database}")
-    results, log = [], tempfile.TemporaryFile(mode="w+")
+    print(
+        f"settings: {args.events} events per run, {args.clients} clients, batches of {args.batch_size}, "
+        f"{args.workers} gunicorn workers, outage {args.outage:.0f} s, "
+        f"database {make_url(args.database_url).database}"
+    )
+    results, log = [], tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  (closed in the finally below)
     try:
         for name in args.runs:
             results.append(fault_run(name, args, deadline, log))

@@ -14,6 +14,7 @@ The database (default `gw_bench`; its name must contain "bench") is created if m
 second run reuses the loaded events unless --fresh drops and reloads them. Loading stops after
 --timeout seconds; what was loaded by then is measured.
 """
+
 import argparse
 import importlib
 import os
@@ -57,18 +58,24 @@ def load(session, project, args, deadline: float) -> tuple[int, float]:
     ref, now = keys.ProjectRef(project.project_id, ()), utcnow()
     accepted, started, next_report = 0, time.perf_counter(), 0.1
     for first in range(0, args.people, SLICE):
-        messages = simulation.generate(min(SLICE, args.people - first), args.days, args.seed, now,
-                                      survey_ids=project.survey_ids, first=first)
+        messages = simulation.generate(
+            min(SLICE, args.people - first), args.days, args.seed, now, survey_ids=project.survey_ids, first=first
+        )
         for offset in range(0, len(messages), BATCH):
-            answer = ingest.ingest_batch(session, ref, {"batch": messages[offset:offset + BATCH], "sentAt": None}, now)
+            answer = ingest.ingest_batch(
+                session, ref, {"batch": messages[offset : offset + BATCH], "sentAt": None}, now
+            )
             if answer["rejected"]:
                 raise SystemExit(f"rejected: {answer['rejected'][:3]}")
             accepted += answer["accepted"]
         done = (first + SLICE) / args.people
         if done >= next_report or done >= 1:
             elapsed = time.perf_counter() - started
-            print(f"  loaded {min(first + SLICE, args.people):>6,} people, {accepted:>9,} events, "
-                  f"{elapsed:6.1f} s, {accepted / elapsed:,.0f} events/s", flush=True)
+            print(
+                f"  loaded {min(first + SLICE, args.people):>6,} people, {accepted:>9,} events, "
+                f"{elapsed:6.1f} s, {accepted / elapsed:,.0f} events/s",
+                flush=True,
+            )
             next_report += 0.1
         if time.monotonic() > deadline:
             print(f"  time limit reached after {first + SLICE:,} people: measuring what is loaded")
@@ -109,26 +116,32 @@ def main(argv=None) -> int:
         session = db.session
         project = demo.configure(session)
         if project.events:
-            print(f"load:     reusing {project.events:,} events already in {make_url(args.database_url).database} "
-                  "(--fresh to reload)")
+            print(
+                f"load:     reusing {project.events:,} events already in {make_url(args.database_url).database} "
+                "(--fresh to reload)"
+            )
         else:
-            print(f"load:     {args.people:,} people over {args.days} days (seed {args.seed}) through ingest_batch, "
-                  f"batches of {BATCH}")
+            print(
+                f"load:     {args.people:,} people over {args.days} days (seed {args.seed}) through ingest_batch, "
+                f"batches of {BATCH}"
+            )
             accepted, seconds = load(session, project, args, time.monotonic() + args.timeout)
             print(f"load:     {accepted:,} events in {seconds:.1f} s, {accepted / seconds:,.0f} events/s")
             # As the daily pass of `gapwise serve` would: past months out of the default partition.
             made = partitions.ensure(session, datetime.now(UTC))
             if made:
-                print("load:     months split out of events_default: "
-                      + ", ".join(f"{p.name} ({p.rows:,})" for p in made))
+                print(
+                    "load:     months split out of events_default: " + ", ".join(f"{p.name} ({p.rows:,})" for p in made)
+                )
         events = demo.configure(session).events
-        people = session.scalar(select(func.count()).select_from(Person).where(
-            Person.project_id == project.project_id))
+        people = session.scalar(select(func.count()).select_from(Person).where(Person.project_id == project.project_id))
         session.rollback()
         print(f"data:     {events:,} events, {people:,} people")
-        for module, function, size in (("gaps.report", "report", lambda r: f"{sum(g.get('flagged', True) for g in r['gaps'])} flags"),
-                                       ("journey.funnel", "funnel", lambda r: f"{len(r['stages'])} stages"),
-                                       ("surveys.scores", "scores", lambda r: f"NPS n={r['nps']['n']}")):
+        for module, function, size in (
+            ("gaps.report", "report", lambda r: f"{sum(g.get('flagged', True) for g in r['gaps'])} flags"),
+            ("journey.funnel", "funnel", lambda r: f"{len(r['stages'])} stages"),
+            ("surveys.scores", "scores", lambda r: f"NPS n={r['nps']['n']}"),
+        ):
             durations, result = timed(session, module, function, project.project_id, args.runs)
             name = f"{module}.{function}"
             if durations is None:
@@ -137,8 +150,10 @@ def main(argv=None) -> int:
             median = statistics.median(durations)
             failed += median > GOAL_S
             runs = " ".join(f"{d:.2f}" for d in durations)
-            print(f"{module + ':':<9} {name} {median:.2f} s median of {args.runs} ({runs}), {size(result)}, "
-                  f"{'within' if median <= GOAL_S else 'OVER'} the {GOAL_S:.0f} s goal")
+            print(
+                f"{module + ':':<9} {name} {median:.2f} s median of {args.runs} ({runs}), {size(result)}, "
+                f"{'within' if median <= GOAL_S else 'OVER'} the {GOAL_S:.0f} s goal"
+            )
     app.extensions["gapwise.db"].engine.dispose()
     return 1 if failed else 0
 

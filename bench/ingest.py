@@ -18,6 +18,7 @@ The scratch database (default `gapwise_bench`; its name must contain "bench") is
 recreated at the start and dropped at the end unless --keep. Everything stops within --timeout
 seconds; all traffic stays on 127.0.0.1.
 """
+
 import argparse
 import http.client
 import os
@@ -48,28 +49,55 @@ from common import (  # noqa: E402
 )
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/gapwise_bench"
-COLUMNS = ("project_id", "message_id", "person_id", "type", "name", "properties", "context", "timestamp",
-           "received_at")
+COLUMNS = ("project_id", "message_id", "person_id", "type", "name", "properties", "context", "timestamp", "received_at")
 PAGES = [("/reports", "Reports"), ("/dashboard", "Dashboard"), ("/settings", "Settings"), ("/billing", "Billing")]
-FEATURES = [{"key": "export", "name": "Export", "selector": "#export", "event": "Report Exported", "core": True,
-             "aha": True, "promised": False, "goals": [], "effort": 3},
-            {"key": "filters", "name": "Filters", "selector": "#filters", "event": "Filter Applied", "core": True,
-             "aha": False, "promised": False, "goals": [], "effort": 3}]
-TRACKS = [("Report Exported", {"format": "pdf"}), ("feature_used", {"feature": "export"}),
-          ("feature_seen", {"feature": "filters"}), ("Filter Applied", {"field": "date", "op": "between"})]
+FEATURES = [
+    {
+        "key": "export",
+        "name": "Export",
+        "selector": "#export",
+        "event": "Report Exported",
+        "core": True,
+        "aha": True,
+        "promised": False,
+        "goals": [],
+        "effort": 3,
+    },
+    {
+        "key": "filters",
+        "name": "Filters",
+        "selector": "#filters",
+        "event": "Filter Applied",
+        "core": True,
+        "aha": False,
+        "promised": False,
+        "goals": [],
+        "effort": 3,
+    },
+]
+TRACKS = [
+    ("Report Exported", {"format": "pdf"}),
+    ("feature_used", {"feature": "export"}),
+    ("feature_seen", {"feature": "filters"}),
+    ("Filter Applied", {"field": "date", "op": "between"}),
+]
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("GAPWISE_BENCH_DATABASE_URL", DEFAULT_URL),
-                        help="scratch PostgreSQL database (dropped and recreated)")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("GAPWISE_BENCH_DATABASE_URL", DEFAULT_URL),
+        help="scratch PostgreSQL database (dropped and recreated)",
+    )
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--people", type=int, default=3, help="distinct people (anonymousIds) per client")
-    parser.add_argument("--warmup", type=int, default=2,
-                        help="untimed batches per client first, sent to a separate project")
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="untimed batches per client first, sent to a separate project"
+    )
     parser.add_argument("--timeout", type=float, default=300, help="global time limit in seconds")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -77,6 +105,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 # --- scratch database -------------------------------------------------------------------------
+
 
 def prepare_database(url: str, names=("Bench", "Warm-up")) -> list[tuple[int, str]]:
     """Migrate the scratch database and create the projects with tagged features (so ingest keeps usage
@@ -100,6 +129,7 @@ def prepare_database(url: str, names=("Bench", "Warm-up")) -> list[tuple[int, st
 
 # --- request bodies ---------------------------------------------------------------------------
 
+
 def build_bodies(write_key: str, client: int, events: int, batch_size: int, people: int):
     """The batches one browser-like client sends, ready to post (mostly track and page, a few identify),
     and their message ids."""
@@ -110,13 +140,20 @@ def build_bodies(write_key: str, client: int, events: int, batch_size: int, peop
     for i in range(events):
         anon = anon_ids[i % people]
         ts = start + timedelta(milliseconds=250 * i)
-        m = {"messageId": str(uuid.uuid4()), "anonymousId": anon, "timestamp": _iso(ts),
-             "context": {"locale": "en-GB", "library": {"name": "gapwise.js", "version": "0.1.0"}}}
+        m = {
+            "messageId": str(uuid.uuid4()),
+            "anonymousId": anon,
+            "timestamp": _iso(ts),
+            "context": {"locale": "en-GB", "library": {"name": "gapwise.js", "version": "0.1.0"}},
+        }
         roll = i % 20
         if roll == 7 and anon not in identified:
             identified[anon] = f"user-{client}-{len(identified)}"
-            m.update(type="identify", userId=identified[anon], traits={"email": f"{identified[anon]}@example.com",
-                                                                        "plan": "trial"})
+            m.update(
+                type="identify",
+                userId=identified[anon],
+                traits={"email": f"{identified[anon]}@example.com", "plan": "trial"},
+            )
         elif roll % 2:
             path, title = PAGES[(i // 2) % len(PAGES)]
             m.update(type="page", properties={"url": f"https://app.example.com{path}", "path": path, "title": title})
@@ -146,6 +183,7 @@ def split_events(total: int, clients: int) -> list[int]:
 
 # --- CPU accounting (Linux /proc) -------------------------------------------------------------
 
+
 def cpu_snapshot(server_pid: int) -> dict[str, float]:
     """CPU seconds so far of: this process (clients), the server (master and workers), all postgres
     processes, and the whole machine."""
@@ -160,7 +198,7 @@ def cpu_snapshot(server_pid: int) -> dict[str, float]:
         except OSError:
             continue
         comm_end = stat.rindex(")")
-        comm, rest = stat[stat.index("(") + 1:comm_end], stat[comm_end + 2:].split()
+        comm, rest = stat[stat.index("(") + 1 : comm_end], stat[comm_end + 2 :].split()
         procs[int(entry)] = (comm, int(rest[1]), (int(rest[11]) + int(rest[12])) / tick)  # ppid, utime+stime
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
     totals["machine_busy"] = (sum(fields) - fields[3] - fields[4]) / tick  # all but idle and iowait
@@ -176,6 +214,7 @@ def cpu_snapshot(server_pid: int) -> dict[str, float]:
 
 # --- clients ----------------------------------------------------------------------------------
 
+
 class Client(threading.Thread):
     """One browser-like sender: posts its batches in order over one persistent connection."""
 
@@ -189,7 +228,7 @@ class Client(threading.Thread):
     def run(self) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Content-Type": "application/json", "Origin": "https://app.example.com"}
-        for index, (body, size) in enumerate(zip(self.bodies, self.batch_sizes)):
+        for index, (body, size) in enumerate(zip(self.bodies, self.batch_sizes, strict=False)):
             if time.monotonic() > self.deadline:
                 self.errors.append(f"batch {index}: not sent, time limit reached")
                 continue
@@ -217,7 +256,7 @@ class Client(threading.Thread):
 
 def run_clients(port: int, all_bodies: list[list[bytes]], batch_size: int, counts: list[int], deadline: float):
     clients = []
-    for bodies, count in zip(all_bodies, counts):
+    for bodies, count in zip(all_bodies, counts, strict=False):
         sizes = [batch_size] * (count // batch_size) + ([count % batch_size] if count % batch_size else [])
         clients.append(Client(port, bodies, sizes, deadline))
     started = time.perf_counter()
@@ -231,6 +270,7 @@ def run_clients(port: int, all_bodies: list[list[bytes]], batch_size: int, count
 
 # --- verification and COPY baseline -----------------------------------------------------------
 
+
 def stored_message_ids(url: str, project_id: int) -> list[str]:
     with pg_connect(url) as conn:
         return [r[0] for r in conn.execute("SELECT message_id FROM events WHERE project_id = %s", (project_id,))]
@@ -242,11 +282,15 @@ def copy_baseline(url: str, project_id: int) -> tuple[int, float]:
     with pg_connect(url) as conn:
         rows = conn.execute(
             "SELECT project_id, message_id, person_id, type, name, properties::text, context::text, "
-            "timestamp, received_at FROM events WHERE project_id = %s ORDER BY id", (project_id,)).fetchall()
+            "timestamp, received_at FROM events WHERE project_id = %s ORDER BY id",
+            (project_id,),
+        ).fetchall()
         conn.execute("DROP TABLE IF EXISTS bench_copy")
         conn.execute("CREATE TABLE bench_copy (LIKE events INCLUDING ALL)")
-        conn.execute("ALTER TABLE bench_copy ADD FOREIGN KEY (person_id) REFERENCES people (id) ON DELETE CASCADE, "
-                     "ADD FOREIGN KEY (project_id) REFERENCES projects (id) ON DELETE CASCADE")
+        conn.execute(
+            "ALTER TABLE bench_copy ADD FOREIGN KEY (person_id) REFERENCES people (id) ON DELETE CASCADE, "
+            "ADD FOREIGN KEY (project_id) REFERENCES projects (id) ON DELETE CASCADE"
+        )
         conn.commit()
         started = time.perf_counter()
         with conn.cursor() as cur, cur.copy(f"COPY bench_copy ({cols}) FROM STDIN") as copy:
@@ -262,21 +306,37 @@ def copy_baseline(url: str, project_id: int) -> tuple[int, float]:
 
 # --- main -------------------------------------------------------------------------------------
 
+
 def summarise(args, clients, elapsed, cpu, sent_ids, stored, copied, copy_s) -> dict:
     """The figures of one run, as printed (or dumped with --json)."""
     latencies = [lat for c in clients for lat in c.latencies]
     errors = [e for c in clients for e in c.errors]
     ingest_rate, copy_rate = len(stored) / elapsed, copied / copy_s
     return {
-        "workers": args.workers, "clients": args.clients, "batch_size": args.batch_size,
-        "people_per_client": args.people, "database": make_url(args.database_url).render_as_string(True),
-        "planned": args.events, "sent": sum(c.sent for c in clients), "accepted": sum(c.accepted for c in clients), "stored": len(stored),
-        "missing": len(sent_ids - set(stored)), "duplicates": len(stored) - len(set(stored)),
-        "server_duplicates": sum(c.duplicates for c in clients), "errors": len(errors),
-        "elapsed_s": round(elapsed, 3), "ingest_events_per_s": round(ingest_rate, 1), "requests": len(latencies),
-        "p50_ms": round(percentile(latencies, 0.5) * 1000, 2), "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
-        "cpu_s": cpu, "copy_rows": copied, "copy_s": round(copy_s, 3), "copy_rows_per_s": round(copy_rate, 1),
-        "ratio": round(ingest_rate / copy_rate, 4), "error_samples": errors[:10],
+        "workers": args.workers,
+        "clients": args.clients,
+        "batch_size": args.batch_size,
+        "people_per_client": args.people,
+        "database": make_url(args.database_url).render_as_string(True),
+        "planned": args.events,
+        "sent": sum(c.sent for c in clients),
+        "accepted": sum(c.accepted for c in clients),
+        "stored": len(stored),
+        "missing": len(sent_ids - set(stored)),
+        "duplicates": len(stored) - len(set(stored)),
+        "server_duplicates": sum(c.duplicates for c in clients),
+        "errors": len(errors),
+        "elapsed_s": round(elapsed, 3),
+        "ingest_events_per_s": round(ingest_rate, 1),
+        "requests": len(latencies),
+        "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "cpu_s": cpu,
+        "copy_rows": copied,
+        "copy_s": round(copy_s, 3),
+        "copy_rows_per_s": round(copy_rate, 1),
+        "ratio": round(ingest_rate / copy_rate, 4),
+        "error_samples": errors[:10],
     }
 
 
@@ -293,17 +353,25 @@ def report(args, result: dict) -> None:
         print(orjson.dumps(result).decode())
         return
     r = result
-    print(f"settings: {r['workers']} gunicorn sync workers, {r['clients']} clients, batch size {r['batch_size']}, "
-          f"{r['people_per_client']} people per client, database {r['database']}")
-    print(f"events:   planned {r['planned']}, sent {r['sent']}, accepted {r['accepted']}, stored {r['stored']}, missing {r['missing']}, "
-          f"duplicates {r['duplicates']}, errors {r['errors']}")
-    print(f"ingest:   {r['elapsed_s']:.2f} s, {r['ingest_events_per_s']:.0f} events/s, "
-          f"{r['requests']} requests, latency p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms")
+    print(
+        f"settings: {r['workers']} gunicorn sync workers, {r['clients']} clients, batch size {r['batch_size']}, "
+        f"{r['people_per_client']} people per client, database {r['database']}"
+    )
+    print(
+        f"events:   planned {r['planned']}, sent {r['sent']}, accepted {r['accepted']}, stored {r['stored']}, "
+        f"missing {r['missing']}, duplicates {r['duplicates']}, errors {r['errors']}"
+    )
+    print(
+        f"ingest:   {r['elapsed_s']:.2f} s, {r['ingest_events_per_s']:.0f} events/s, "
+        f"{r['requests']} requests, latency p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms"
+    )
     cpu = r["cpu_s"]
     other = cpu["machine_busy"] - cpu["clients"] - cpu["server"] - cpu["postgres"]
-    print(f"cpu:      server {cpu['server']:.1f} s, postgres {cpu['postgres']:.1f} s, clients {cpu['clients']:.1f} s, "
-          f"other {max(other, 0):.1f} s; machine busy {cpu['machine_busy']:.1f} s of "
-          f"{r['elapsed_s'] * os.cpu_count():.1f} s ({os.cpu_count()} cores)")
+    print(
+        f"cpu:      server {cpu['server']:.1f} s, postgres {cpu['postgres']:.1f} s, clients {cpu['clients']:.1f} s, "
+        f"other {max(other, 0):.1f} s; machine busy {cpu['machine_busy']:.1f} s of "
+        f"{r['elapsed_s'] * os.cpu_count():.1f} s ({os.cpu_count()} cores)"
+    )
     print(f"copy:     {r['copy_rows']} rows in {r['copy_s']:.2f} s, {r['copy_rows_per_s']:.0f} rows/s")
     verdict = "meets" if r["ratio"] >= 0.15 else "below"
     print(f"ratio:    ingest / COPY = {r['ratio']:.3f} ({verdict} the 0.15 goal)")
@@ -324,7 +392,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGALRM, on_alarm)
     signal.alarm(int(args.timeout))
     deadline = time.monotonic() + max(args.timeout - 20, args.timeout / 2)  # leave time to verify and clean up
-    server, log = None, tempfile.TemporaryFile(mode="w+")
+    server, log = None, tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  (closed in the finally below)
     try:
         recreate_database(args.database_url)
         (project_id, write_key), (_, warmup_key) = prepare_database(args.database_url)
@@ -335,10 +403,13 @@ def main(argv=None) -> int:
         server = start_server(args.database_url, port, args.workers, log)
         wait_healthy(server, port)
         if args.warmup:
-            warmup = [build_bodies(warmup_key, c, args.warmup * args.batch_size, args.batch_size, args.people)[0]
-                      for c in range(args.clients)]
-            warmed, _ = run_clients(port, warmup, args.batch_size, [args.warmup * args.batch_size] * args.clients,
-                                    deadline)
+            warmup = [
+                build_bodies(warmup_key, c, args.warmup * args.batch_size, args.batch_size, args.people)[0]
+                for c in range(args.clients)
+            ]
+            warmed, _ = run_clients(
+                port, warmup, args.batch_size, [args.warmup * args.batch_size] * args.clients, deadline
+            )
             if any(c.errors for c in warmed):
                 raise RuntimeError(f"warm-up failed: {[c.errors[:3] for c in warmed]}")
 

@@ -15,6 +15,7 @@ With --limit-per-second N, each write key may make N requests a second to each e
 Redis by every process together; the run then also prints how many requests each endpoint was
 allowed against the most the shared limit permits (N × the one-second windows the run touched).
 """
+
 import argparse
 import http.client
 import sys
@@ -46,8 +47,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--ingest-clients", type=int, default=4)
     parser.add_argument("--config-clients", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=20)
-    parser.add_argument("--limit-per-second", type=int, default=0,
-                        help="GAPWISE_RATE_LIMIT_INGEST as N/second (default: the server's own limit)")
+    parser.add_argument(
+        "--limit-per-second",
+        type=int,
+        default=0,
+        help="GAPWISE_RATE_LIMIT_INGEST as N/second (default: the server's own limit)",
+    )
     return parser.parse_args(argv)
 
 
@@ -89,9 +94,17 @@ class Client(threading.Thread):
 
     def _batch(self) -> bytes:
         now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-        batch = [{"type": "track", "messageId": str(uuid.uuid4()), "anonymousId": self.anon, "timestamp": now,
-                  "event": "Report Exported", "properties": {"format": "pdf", "n": i}}
-                 for i in range(self.batch_size)]
+        batch = [
+            {
+                "type": "track",
+                "messageId": str(uuid.uuid4()),
+                "anonymousId": self.anon,
+                "timestamp": now,
+                "event": "Report Exported",
+                "properties": {"format": "pdf", "n": i},
+            }
+            for i in range(self.batch_size)
+        ]
         return orjson.dumps({"writeKey": self.write_key, "sentAt": now, "batch": batch})
 
 
@@ -111,8 +124,10 @@ def one_run(args, processes: int, log) -> dict:
         deadline = time.monotonic() + args.seconds
         first_window = int(time.time())
         kinds = ["ingest"] * args.ingest_clients + ["config"] * args.config_clients
-        clients = [Client(kind, servers[n % processes].port, write_key, n, deadline, args.batch_size)
-                   for n, kind in enumerate(kinds)]
+        clients = [
+            Client(kind, servers[n % processes].port, write_key, n, deadline, args.batch_size)
+            for n, kind in enumerate(kinds)
+        ]
         started = time.perf_counter()
         for c in clients:
             c.start()
@@ -129,31 +144,41 @@ def one_run(args, processes: int, log) -> dict:
     for kind in ("ingest", "config"):
         mine = [c for c in clients if c.kind == kind]
         latencies = [lat for c in mine for lat in c.latencies]
-        result[kind] = {"requests": len(latencies), "per_s": len(latencies) / elapsed,
-                        "events": sum(c.events for c in mine), "p50_ms": percentile(latencies, 0.5) * 1000,
-                        "p99_ms": percentile(latencies, 0.99) * 1000,
-                        "statuses": sum((c.statuses for c in mine), Counter())}
+        result[kind] = {
+            "requests": len(latencies),
+            "per_s": len(latencies) / elapsed,
+            "events": sum(c.events for c in mine),
+            "p50_ms": percentile(latencies, 0.5) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000,
+            "statuses": sum((c.statuses for c in mine), Counter()),
+        }
     return result
 
 
 def report(args, r: dict) -> None:
-    print(f"processes {r['processes']} ({args.workers} gunicorn workers each, rate limits in {args.redis_url}), "
-          f"{r['elapsed_s']:.1f} s, {args.ingest_clients} ingest + {args.config_clients} config clients")
+    print(
+        f"processes {r['processes']} ({args.workers} gunicorn workers each, rate limits in {args.redis_url}), "
+        f"{r['elapsed_s']:.1f} s, {args.ingest_clients} ingest + {args.config_clients} config clients"
+    )
     for kind in ("ingest", "config"):
         k = r[kind]
         statuses = ", ".join(f"{s}: {n}" for s, n in sorted(k["statuses"].items(), key=str))
         extra = f", {k['events'] / r['elapsed_s']:.0f} events/s" if kind == "ingest" else ""
-        print(f"  {kind:7s} {k['requests']} requests, {k['per_s']:.0f} req/s{extra}, p50 {k['p50_ms']:.1f} ms, "
-              f"p99 {k['p99_ms']:.1f} ms; {statuses}")
+        print(
+            f"  {kind:7s} {k['requests']} requests, {k['per_s']:.0f} req/s{extra}, p50 {k['p50_ms']:.1f} ms, "
+            f"p99 {k['p99_ms']:.1f} ms; {statuses}"
+        )
     limited = r["ingest"]["statuses"][429] + r["config"]["statuses"][429]
     print(f"  429s: {limited or 'none'}; events stored {r['stored']} of {r['ingest']['events']} accepted")
     if args.limit_per_second:
         most = args.limit_per_second * r["windows"]
         for kind in ("ingest", "config"):
             allowed = r[kind]["requests"] - r[kind]["statuses"][429]
-            print(f"  {kind} allowed {allowed} of {r[kind]['requests']}: the shared limit permits at most {most} "
-                  f"({args.limit_per_second}/s × {r['windows']} windows), {r['processes']} × that if each process "
-                  f"counted alone; {'within' if allowed <= most else 'OVER'} the shared limit")
+            print(
+                f"  {kind} allowed {allowed} of {r[kind]['requests']}: the shared limit permits at most {most} "
+                f"({args.limit_per_second}/s × {r['windows']} windows), {r['processes']} × that if each process "
+                f"counted alone; {'within' if allowed <= most else 'OVER'} the shared limit"
+            )
 
 
 def main(argv=None) -> int:
@@ -166,8 +191,9 @@ def main(argv=None) -> int:
             for processes in args.processes:
                 r = one_run(args, processes, log)
                 report(args, r)
-                errors = sum(n for k in ("ingest", "config") for s, n in r[k]["statuses"].items()
-                             if s not in (200, 304, 429))
+                errors = sum(
+                    n for k in ("ingest", "config") for s, n in r[k]["statuses"].items() if s not in (200, 304, 429)
+                )
                 failed |= bool(errors) or r["stored"] != r["ingest"]["events"]
         finally:
             try:

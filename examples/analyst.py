@@ -16,6 +16,7 @@ NPS counts completed answers to NPS surveys that have a score: promoters answere
 0–6; NPS = %promoters − %detractors, with its 95% margin of error (from two answers on). Each answer
 counts in the stage the person was in when the survey was shown (the `stage` column).
 """
+
 import argparse
 import json
 import math
@@ -43,23 +44,33 @@ def load(path: Path) -> duckdb.DuckDBPyConnection:
     if path.suffix == ".parquet":
         con.read_parquet(str(path)).create_view("responses")
     else:  # CSV: an empty field is a null; the types are said rather than guessed from a sample
-        con.read_csv(str(path), header=True, dtype={"score": "DOUBLE", "completed": "BOOLEAN", "stage": "VARCHAR",
-                                                    "kind": "VARCHAR"}).create_view("responses")
+        con.read_csv(
+            str(path),
+            header=True,
+            dtype={"score": "DOUBLE", "completed": "BOOLEAN", "stage": "VARCHAR", "kind": "VARCHAR"},
+        ).create_view("responses")
     return con
 
 
 def nps(n: int, promoters: int, detractors: int) -> dict:
     """NPS and its margin of error from the counts, as services.scores computes them."""
     p, d = (promoters / n, detractors / n) if n else (0.0, 0.0)
-    return {"score": (p - d) * 100 if n else None, "n": n, "promoters": promoters,
-            "passives": n - promoters - detractors, "detractors": detractors,
-            "marginOfError": 1.96 * math.sqrt((p + d - (p - d) ** 2) / n) * 100 if n >= 2 else None}
+    return {
+        "score": (p - d) * 100 if n else None,
+        "n": n,
+        "promoters": promoters,
+        "passives": n - promoters - detractors,
+        "detractors": detractors,
+        "marginOfError": 1.96 * math.sqrt((p + d - (p - d) ** 2) / n) * 100 if n >= 2 else None,
+    }
 
 
 def nps_by_stage(path: Path) -> dict[str, dict]:
     """{stage: NPS figures} for the four stages (in journey order) and any other stage found in the export."""
-    counts = {stage: (n, promoters, detractors) for stage, n, promoters, detractors in
-              load(path).execute(NPS_BY_STAGE).fetchall()}
+    counts = {
+        stage: (n, promoters, detractors)
+        for stage, n, promoters, detractors in load(path).execute(NPS_BY_STAGE).fetchall()
+    }
     stages = [*STAGES, *sorted(set(counts) - set(STAGES))]
     return {stage: nps(*counts.get(stage, (0, 0, 0))) for stage in stages}
 

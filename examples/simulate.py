@@ -9,6 +9,7 @@ messages go through /v1/batch of an in-process app on GAPWISE_DATABASE_URL, into
 project (created if missing). With --url they go over HTTP to the project of the secret key, whose
 features, segments and surveys are first set up through the admin API.
 """
+
 import argparse
 import urllib.error
 import urllib.request
@@ -27,7 +28,7 @@ def load(app, write_key: str, messages: list[dict], batch: int = BATCH) -> dict:
     client = app.test_client()
     totals = {"accepted": 0, "duplicates": 0}
     for offset in range(0, len(messages), batch):
-        body = orjson.dumps({"writeKey": write_key, "batch": messages[offset:offset + batch]})
+        body = orjson.dumps({"writeKey": write_key, "batch": messages[offset : offset + batch]})
         response = client.post("/v1/batch", data=body, content_type="application/json")
         answer = response.get_json()
         assert response.status_code == 200, (response.status_code, answer)
@@ -76,7 +77,7 @@ def load_over_http(url: str, secret_key: str, write_key: str | None, people: int
     messages = generate(people, days, seed, survey_ids=ids)
     totals = {"accepted": 0, "duplicates": 0}
     for offset in range(0, len(messages), BATCH):
-        answer = _call("POST", f"{base}/v1/batch", {"writeKey": write_key, "batch": messages[offset:offset + BATCH]})
+        answer = _call("POST", f"{base}/v1/batch", {"writeKey": write_key, "batch": messages[offset : offset + BATCH]})
         if answer["rejected"]:
             raise SystemExit(f"rejected: {answer['rejected'][:3]}")
         for name in totals:
@@ -88,8 +89,7 @@ def load_over_http(url: str, secret_key: str, write_key: str | None, people: int
 def _call(method: str, url: str, body: dict | None = None, headers: dict | None = None) -> dict:
     """One JSON request; an error status ends the program with the server's answer."""
     data = orjson.dumps(body) if body is not None else None
-    request = urllib.request.Request(url, data, {"Content-Type": "application/json", **(headers or {})},
-                                     method=method)
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json", **(headers or {})}, method=method)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return orjson.loads(response.read())

@@ -1,4 +1,5 @@
 """Gapwise: create_app() builds the Flask app."""
+
 import os
 
 from flask import Flask
@@ -18,8 +19,9 @@ __all__ = ["__version__", "create_app"]
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: defaults, then GAPWISE_* environment variables, then the given overrides."""
-    app = Flask(__name__, instance_relative_config=True, static_folder="dashboard/static",
-                template_folder="dashboard/templates")
+    app = Flask(
+        __name__, instance_relative_config=True, static_folder="dashboard/static", template_folder="dashboard/templates"
+    )
     app.json = OrjsonProvider(app)
     app.config.from_object(Config)
     app.config.from_prefixed_env("GAPWISE")

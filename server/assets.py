@@ -3,11 +3,15 @@
 In a wheel they are files under gapwise/browser/; in a source checkout browser/ links to sdk_js/dist and
 widgets/dist, so both read through importlib.resources alike.
 """
+
 from importlib.resources import files
 
 # Public name -> (folder under browser/, file name).
-BROWSER_FILES = {"gapwise.js": ("sdk_js", "gapwise.min.js"), "snippet.js": ("sdk_js", "snippet.min.js"),
-                 "widgets.js": ("widgets", "widgets.min.js")}
+BROWSER_FILES = {
+    "gapwise.js": ("sdk_js", "gapwise.min.js"),
+    "snippet.js": ("sdk_js", "snippet.min.js"),
+    "widgets.js": ("widgets", "widgets.min.js"),
+}
 
 
 class AssetMissing(LookupError):

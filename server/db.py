@@ -1,4 +1,5 @@
 """The database extension: one engine and session factory per app, portable column types."""
+
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -40,16 +41,28 @@ def _json_dumps(value) -> str:
 def make_engine(url: str, timeout_ms: int = 10_000) -> Engine:
     """Create an engine with the settings Gapwise relies on for each backend."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, json_serializer=_json_dumps, json_deserializer=orjson.loads,
-                               hide_parameters=True, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+            hide_parameters=True,
+            connect_args={"check_same_thread": False},
+        )
         _tune_sqlite(engine, timeout_ms)
         return engine
     # A slow or locked database answers within timeout_ms instead of holding the request.
     options = f"-c statement_timeout={int(timeout_ms)} -c lock_timeout={int(timeout_ms)}"
     # hide_parameters: errors are logged; the people's data in a batch must not be.
-    return create_engine(url, json_serializer=_json_dumps, json_deserializer=orjson.loads, hide_parameters=True,
-                         pool_size=5, max_overflow=5, pool_timeout=max(1, timeout_ms // 1000),
-                         connect_args={"connect_timeout": 5, "options": options})
+    return create_engine(
+        url,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+        hide_parameters=True,
+        pool_size=5,
+        max_overflow=5,
+        pool_timeout=max(1, timeout_ms // 1000),
+        connect_args={"connect_timeout": 5, "options": options},
+    )
 
 
 def _tune_sqlite(engine: Engine, timeout_ms: int) -> None:

@@ -1,4 +1,5 @@
 """One error shape for the whole app: {code, status, message, errors?}."""
+
 import logging
 
 from flask import Flask, jsonify, make_response, render_template, request

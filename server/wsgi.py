@@ -1,4 +1,5 @@
 """Running the app under gunicorn, from `gapwise serve` or `gunicorn 'server.wsgi:app'`."""
+
 from gunicorn.app.base import BaseApplication
 
 
@@ -20,9 +21,17 @@ class _Gunicorn(BaseApplication):
 
 def serve_with_gunicorn(app, host: str, port: int, workers: int) -> None:
     """Serve `app` with gunicorn's sync workers; the app is built before the fork, engines after it."""
-    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "sync", "timeout": 30,
-               "graceful_timeout": 10, "keepalive": 5, "accesslog": None, "errorlog": "-",
-               "post_fork": _after_fork}
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "accesslog": None,
+        "errorlog": "-",
+        "post_fork": _after_fork,
+    }
     _Gunicorn(app, options).run()
 
 
@@ -46,5 +55,6 @@ def _dispose_engine(server, worker):
 def __getattr__(name):
     if name == "app":
         from gapwise import create_app
+
         return create_app()
     raise AttributeError(name)

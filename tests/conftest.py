@@ -6,6 +6,7 @@ second client in the same test (a signed-in dashboard user, say) would share its
 a streamed export would hold its context open. Browser fixtures live in tests/browser/conftest.py,
 so a run without browser tests never imports Playwright. Helpers shared by test modules are in helpers.py.
 """
+
 import os
 import subprocess
 import sys
@@ -87,7 +88,9 @@ def gapwise(app):
     from gapwise.cli.main import main
 
     def run(*args):
-        return CliRunner().invoke(main, [str(a) for a in args], env={"GAPWISE_DATABASE_URL": app.config["DATABASE_URL"]})
+        return CliRunner().invoke(
+            main, [str(a) for a in args], env={"GAPWISE_DATABASE_URL": app.config["DATABASE_URL"]}
+        )
 
     return run
 
@@ -112,10 +115,19 @@ def gunicorn_server(app):
     """`gapwise serve` in its own process (gunicorn, 2 workers) on the test database; yields its base URL."""
     port = free_port()
     # Plain HTTP on 127.0.0.1: dashboard cookies cannot be Secure there.
-    env = {**os.environ, "GAPWISE_DATABASE_URL": app.config["DATABASE_URL"], "GAPWISE_SECRET_KEY": "test",
-           "GAPWISE_SESSION_COOKIE_SECURE": "false", "GAPWISE_REMEMBER_COOKIE_SECURE": "false"}
-    process = subprocess.Popen([sys.executable, "-m", "gapwise", "serve", "--port", str(port), "--workers", "2"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "GAPWISE_DATABASE_URL": app.config["DATABASE_URL"],
+        "GAPWISE_SECRET_KEY": "test",
+        "GAPWISE_SESSION_COOKIE_SECURE": "false",
+        "GAPWISE_REMEMBER_COOKIE_SECURE": "false",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gapwise", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
@@ -137,5 +149,3 @@ def gunicorn_server(app):
             process.kill()
             process.wait()
         process.stdout.close()
-
-

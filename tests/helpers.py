@@ -1,5 +1,6 @@
 """What tests share: the databases to run on, a project with its keys, valid messages, and small clients for
 /v1/batch and /api/v1. Test modules import these; conftest.py holds only fixtures."""
+
 import gzip
 import os
 import shutil
@@ -68,13 +69,19 @@ class ProjectKeys:
 
 def message(kind="track", **fields) -> dict:
     """A valid message of the given type, with a fresh messageId."""
-    base = {"type": kind, "messageId": str(uuid.uuid4()), "anonymousId": "anon-1",
-            "timestamp": "2026-11-23T10:00:00.000Z"}
-    extra = {"track": {"event": "Report Exported", "properties": {"format": "pdf"}},
-             "identify": {"userId": "u1", "traits": {"email": "a@example.com"}},
-             "group": {"userId": "u1", "groupId": "acme", "traits": {"name": "Acme", "mrr": 1200}},
-             "page": {"properties": {"url": "https://app.example.com/reports", "path": "/reports", "title": "R"}},
-             "survey": {"surveyId": "s1", "action": "answered", "answers": {"score": 9}}}.get(kind, {})
+    base = {
+        "type": kind,
+        "messageId": str(uuid.uuid4()),
+        "anonymousId": "anon-1",
+        "timestamp": "2026-11-23T10:00:00.000Z",
+    }
+    extra = {
+        "track": {"event": "Report Exported", "properties": {"format": "pdf"}},
+        "identify": {"userId": "u1", "traits": {"email": "a@example.com"}},
+        "group": {"userId": "u1", "groupId": "acme", "traits": {"name": "Acme", "mrr": 1200}},
+        "page": {"properties": {"url": "https://app.example.com/reports", "path": "/reports", "title": "R"}},
+        "survey": {"surveyId": "s1", "action": "answered", "answers": {"score": 9}},
+    }.get(kind, {})
     return {**base, **extra, **fields}
 
 
@@ -90,8 +97,16 @@ class Batches:
             body["sentAt"] = sent_at
         return body
 
-    def post(self, messages, write_key=None, content_type="application/json", gzipped=False, headers=None,
-             sent_at="2026-11-23T10:00:00.000Z", **body_fields):
+    def post(
+        self,
+        messages,
+        write_key=None,
+        content_type="application/json",
+        gzipped=False,
+        headers=None,
+        sent_at="2026-11-23T10:00:00.000Z",
+        **body_fields,
+    ):
         data = orjson.dumps({**self.body(messages, write_key, sent_at), **body_fields})
         return self.post_raw(data, content_type=content_type, gzipped=gzipped, headers=headers)
 
@@ -124,6 +139,7 @@ class AdminApi:
     def __getattr__(self, method):
         def call(path="", **kwargs):
             return getattr(self.client, method)(f"/api/v1/{self.resource}{path}", headers=self.headers, **kwargs)
+
         return call
 
 

@@ -1,4 +1,5 @@
 """A product's history told through /v1/batch: people signing up and using features on given days."""
+
 import uuid
 from datetime import datetime, timedelta
 
@@ -15,15 +16,27 @@ class Story:
         return self.start + timedelta(days=day, hours=hours)
 
     def _add(self, kind: str, user: str, when: datetime, **fields) -> None:
-        self.messages.append({"type": kind, "messageId": str(uuid.uuid4()), "userId": user,
-                              "timestamp": when.isoformat(), **fields})
+        self.messages.append(
+            {"type": kind, "messageId": str(uuid.uuid4()), "userId": user, "timestamp": when.isoformat(), **fields}
+        )
 
-    def person(self, user: str, day: float = 0, traits: dict | None = None, account: str | None = None,
-               mrr: float | None = None) -> str:
+    def person(
+        self,
+        user: str,
+        day: float = 0,
+        traits: dict | None = None,
+        account: str | None = None,
+        mrr: float | None = None,
+    ) -> str:
         self._add("identify", user, self.at(day), traits=traits or {})
         if account:
-            self._add("group", user, self.at(day, 0.01), groupId=account,
-                      traits={"name": account, **({"mrr": mrr} if mrr is not None else {})})
+            self._add(
+                "group",
+                user,
+                self.at(day, 0.01),
+                groupId=account,
+                traits={"name": account, **({"mrr": mrr} if mrr is not None else {})},
+            )
         return user
 
     def see(self, user: str, feature: str, day: float, hours: float = 1) -> None:
@@ -39,13 +52,21 @@ class Story:
     def page(self, user: str, day: float, hours: float = 1) -> None:
         self._add("page", user, self.at(day, hours), properties={"path": "/"})
 
-    def answer(self, user: str, survey_id: int, answers: dict, day: float, hours: float = 2,
-               completed: bool = True) -> str:
+    def answer(
+        self, user: str, survey_id: int, answers: dict, day: float, hours: float = 2, completed: bool = True
+    ) -> str:
         display = str(uuid.uuid4())
         common = {"surveyId": str(survey_id), "displayId": display}
         self._add("survey", user, self.at(day, hours), action="shown", **common)
-        self._add("survey", user, self.at(day, hours + 0.01), action="answered", answers=answers,
-                  completed=completed, **common)
+        self._add(
+            "survey",
+            user,
+            self.at(day, hours + 0.01),
+            action="answered",
+            answers=answers,
+            completed=completed,
+            **common,
+        )
         return display
 
     def dismiss(self, user: str, survey_id: int, day: float, hours: float = 2) -> None:
@@ -57,7 +78,7 @@ class Story:
         """Post everything queued, in time order; every message must be accepted."""
         messages, self.messages = sorted(self.messages, key=lambda m: m["timestamp"]), []
         for offset in range(0, len(messages), size):
-            response = self.batches.post(messages[offset:offset + size], sent_at=None)
+            response = self.batches.post(messages[offset : offset + size], sent_at=None)
             assert response.status_code == 200, response.get_json()
             assert response.get_json()["rejected"] == [], response.get_json()["rejected"][:3]
         return len(messages)

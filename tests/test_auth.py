@@ -1,4 +1,5 @@
 """The secret-key guard in front of /api/v1."""
+
 import pytest
 from sqlalchemy import select
 
@@ -20,17 +21,30 @@ def test_a_secret_key_resolves_its_own_project(client, project, other_project):
     assert theirs.get_json()["id"] == other_project.id
 
 
-@pytest.mark.parametrize("authorization", [
-    None, "", "Bearer", "Bearer ", "Bearer sk_wrong", "Basic c2tfd3Jvbmc6", "sk_no_scheme", "Bearer pk_public",
-    "Bearer " + "sk_" + "x" * 500,
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Bearer sk_wrong",
+        "Basic c2tfd3Jvbmc6",
+        "sk_no_scheme",
+        "Bearer pk_public",
+        "Bearer " + "sk_" + "x" * 500,
+    ],
+)
 def test_without_a_valid_key_the_answer_is_401_with_no_hint(client, project, authorization):
     if authorization == "Bearer pk_public":
         authorization = f"Bearer {project.write_key}"
     response = get_project(client, authorization)
     assert response.status_code == 401
-    assert response.get_json() == {"code": "unauthorized", "status": 401,
-                                   "message": "A valid secret key is required: Authorization: Bearer sk_…"}
+    assert response.get_json() == {
+        "code": "unauthorized",
+        "status": 401,
+        "message": "A valid secret key is required: Authorization: Bearer sk_…",
+    }
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 

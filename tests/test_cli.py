@@ -1,4 +1,5 @@
 """The gapwise command line, run as a user would (environment variables, no app fixture)."""
+
 import re
 
 import pytest
@@ -35,24 +36,31 @@ def test_project_create_prints_keys_that_work(cli, client):
     assert result.exit_code == 0, result.output
     write_key = re.search(r"write key: (pk_\S+)", result.output).group(1)
     secret_key = re.search(r"secret key: (sk_\S+)", result.output).group(1)
-    assert client.get("/api/v1/project", headers={"Authorization": f"Bearer {secret_key}"}).get_json()["name"] == \
-        "Acme App"
-    batch = {"writeKey": write_key, "batch": [{"type": "track", "messageId": "m1", "anonymousId": "a",
-                                               "event": "Signed Up"}]}
+    assert (
+        client.get("/api/v1/project", headers={"Authorization": f"Bearer {secret_key}"}).get_json()["name"]
+        == "Acme App"
+    )
+    batch = {
+        "writeKey": write_key,
+        "batch": [{"type": "track", "messageId": "m1", "anonymousId": "a", "event": "Signed Up"}],
+    }
     assert client.post("/v1/batch", json=batch).get_json()["accepted"] == 1
     listed = cli("project", "list")
     assert f"Acme App\t{write_key}" in listed.output
     assert secret_key not in listed.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["project", "create", "   "], "a project name needs 1 to 200 characters"),
-    (["project", "create", "x" * 201], "a project name needs 1 to 200 characters"),
-    (["project", "create"], "Missing argument 'NAME'"),
-    (["serve", "--port", "0"], "0 is not in the range 1<=x<=65535"),
-    (["serve", "--workers", "many"], "'many' is not a valid integer"),
-    (["frobnicate"], "No such command 'frobnicate'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["project", "create", "   "], "a project name needs 1 to 200 characters"),
+        (["project", "create", "x" * 201], "a project name needs 1 to 200 characters"),
+        (["project", "create"], "Missing argument 'NAME'"),
+        (["serve", "--port", "0"], "0 is not in the range 1<=x<=65535"),
+        (["serve", "--workers", "many"], "'many' is not a valid integer"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+    ],
+)
 def test_bad_arguments_get_a_clear_error_and_no_traceback(cli, args, message):
     result = cli(*args)
     assert result.exit_code == 2

@@ -1,4 +1,5 @@
 """GET /v1/config: features and settings for the tracker, cached per project, with ETags."""
+
 import pytest
 
 from tests.test_features import EXPORT, Api
@@ -18,9 +19,14 @@ def test_config_lists_the_projects_features(client, project, api):
     api.post(json={"key": "alerts", "name": "Alerts", "event": "Alert Created"})
     response = get_config(client, project)
     assert response.status_code == 200
-    assert response.get_json() == {"features": [
-        {"key": "alerts", "selector": None, "event": "Alert Created"},
-        {"key": "export", "selector": "#export-btn", "event": "Report Exported"}], "surveys": [], "settings": {}}
+    assert response.get_json() == {
+        "features": [
+            {"key": "alerts", "selector": None, "event": "Alert Created"},
+            {"key": "export", "selector": "#export-btn", "event": "Report Exported"},
+        ],
+        "surveys": [],
+        "settings": {},
+    }
     assert response.headers["Cache-Control"] == "private, no-cache"
 
 
@@ -40,8 +46,9 @@ def test_config_is_per_project(client, project, other_project, api):
     assert get_config(client, other_project).get_json()["features"] == []
 
 
-@pytest.mark.parametrize("query, status", [
-    ("", 422), ("writeKey=pk_unknown", 401), ("writeKey=PK&anonymousId=" + "x" * 300, 422)])
+@pytest.mark.parametrize(
+    "query, status", [("", 422), ("writeKey=pk_unknown", 401), ("writeKey=PK&anonymousId=" + "x" * 300, 422)]
+)
 def test_bad_config_requests(client, project, query, status):
     response = client.get(f"/v1/config?{query.replace('PK', project.write_key)}")
     assert response.status_code == status and response.get_json()["status"] == status

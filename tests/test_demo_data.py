@@ -1,4 +1,5 @@
 """The demo data (gapwise.demo, examples/simulate.py): deterministic, accepted whole, and meaningful."""
+
 import importlib.util
 import sys
 from collections import Counter

@@ -1,4 +1,5 @@
 """Exports: the same rows in CSV, NDJSON and Parquet, filters, resuming by id, isolation, the CLI, flat memory."""
+
 import csv
 import io
 import json
@@ -23,8 +24,14 @@ from tests.story import Story
 ROOT = Path(__file__).resolve().parent.parent
 FORMATS = ("csv", "ndjson", "parquet")
 COLUMNS = {"events": EVENT_COLUMNS, "responses": RESPONSE_COLUMNS}
-NPS = {"name": "NPS", "kind": "nps", "questions": [{"id": "score", "type": "nps", "text": "Recommend us?"},
-                                                    {"id": "why", "type": "text", "text": "Why?"}]}
+NPS = {
+    "name": "NPS",
+    "kind": "nps",
+    "questions": [
+        {"id": "score", "type": "nps", "text": "Recommend us?"},
+        {"id": "why", "type": "text", "text": "Why?"},
+    ],
+}
 CSAT = {"name": "CSAT", "kind": "csat", "questions": [{"id": "csat", "type": "rating", "scale": 5, "text": "Happy?"}]}
 AWKWARD = {"note": 'commas, "quotes",\nnewlines and ünïcödé', "n": 1.5, "nested": {"list": [1, None]}}
 
@@ -49,8 +56,19 @@ def history(client, project, batches):
         story.answer(user, nps, {"score": score, "why": f"because, {user}"}, day=day, hours=3)
     story.answer("ann", csat, {"csat": 4}, day=6)
     story.send()
-    batches.post([message("track", anonymousId="anon-z", event="Signed Up", properties=AWKWARD,
-                          context={"locale": "fr-FR"}, timestamp="2026-11-08T12:00:00.123456Z")], sent_at=None)
+    batches.post(
+        [
+            message(
+                "track",
+                anonymousId="anon-z",
+                event="Signed Up",
+                properties=AWKWARD,
+                context={"locale": "fr-FR"},
+                timestamp="2026-11-08T12:00:00.123456Z",
+            )
+        ],
+        sent_at=None,
+    )
     return {"nps": nps, "csat": csat}
 
 
@@ -99,8 +117,14 @@ def test_csv_ndjson_and_parquet_hold_the_same_rows_in_the_documented_columns(api
     assert [r["id"] for r in read["csv"]] == sorted(r["id"] for r in read["csv"]) and len(read["csv"]) > 5
 
 
-_ARROW = {"int": "int64", "text": "string", "float": "double", "bool": "bool", "time": "timestamp[us, tz=UTC]",
-          "json": "string"}
+_ARROW = {
+    "int": "int64",
+    "text": "string",
+    "float": "double",
+    "bool": "bool",
+    "time": "timestamp[us, tz=UTC]",
+    "json": "string",
+}
 
 
 def test_values_keep_their_types_timestamps_in_utc_and_json_as_json(api, history):
@@ -110,25 +134,43 @@ def test_values_keep_their_types_timestamps_in_utc_and_json_as_json(api, history
     assert event["timestamp"] == "2026-11-08T12:00:00.123456Z" and event["user_id"] is None
     [answer] = rows(export(api, "responses", "csv", person="bob"), "csv", "responses")
     assert answer | {"id": 0, "survey_id": 0, "person_id": 0, "created_at": 0, "updated_at": 0} == {
-        "id": 0, "survey_id": 0, "survey_name": "NPS", "kind": "nps", "person_id": 0, "user_id": "bob",
-        "display_id": answer["display_id"], "stage": "trial", "score": 3.0, "completed": True, "locale": None,
-        "answers": {"score": 3, "why": "because, bob"}, "created_at": 0, "updated_at": 0}
+        "id": 0,
+        "survey_id": 0,
+        "survey_name": "NPS",
+        "kind": "nps",
+        "person_id": 0,
+        "user_id": "bob",
+        "display_id": answer["display_id"],
+        "stage": "trial",
+        "score": 3.0,
+        "completed": True,
+        "locale": None,
+        "answers": {"score": 3, "why": "because, bob"},
+        "created_at": 0,
+        "updated_at": 0,
+    }
     assert answer["created_at"] == utc(2026, 11, 2, 3, 0, 36)  # day 1, 3 h + 0.01 h
 
 
-@pytest.mark.parametrize("dataset, query, expected", [
-    ("events", {"since": "2026-11-03T00:00:00Z"}, lambda r: r["timestamp"] >= utc(2026, 11, 3)),
-    ("events", {"until": "2026-11-03T00:00:00+01:00"}, lambda r: r["timestamp"] < utc(2026, 11, 2, 23)),
-    ("events", {"event": "Report Exported"}, lambda r: r["name"] == "Report Exported"),
-    ("events", {"person": "cat"}, lambda r: r["user_id"] == "cat"),
-    ("events", {"person": "anon-z"}, lambda r: r["name"] == "Signed Up"),
-    ("events", {"person": "nobody"}, lambda r: False),
-    ("events", {"event": "Report Exported", "since": "2026-11-02T00:00:00Z", "until": "2026-11-04T00:00:00Z"},
-     lambda r: r["name"] == "Report Exported" and utc(2026, 11, 2) <= r["timestamp"] < utc(2026, 11, 4)),
-    ("responses", {"survey": "csat"}, lambda r: r["kind"] == "csat"),
-    ("responses", {"person": "ann", "survey": "nps"}, lambda r: r["user_id"] == "ann" and r["kind"] == "nps"),
-    ("responses", {"since": "2026-11-03T00:00:00Z"}, lambda r: r["created_at"] >= utc(2026, 11, 3)),
-])
+@pytest.mark.parametrize(
+    "dataset, query, expected",
+    [
+        ("events", {"since": "2026-11-03T00:00:00Z"}, lambda r: r["timestamp"] >= utc(2026, 11, 3)),
+        ("events", {"until": "2026-11-03T00:00:00+01:00"}, lambda r: r["timestamp"] < utc(2026, 11, 2, 23)),
+        ("events", {"event": "Report Exported"}, lambda r: r["name"] == "Report Exported"),
+        ("events", {"person": "cat"}, lambda r: r["user_id"] == "cat"),
+        ("events", {"person": "anon-z"}, lambda r: r["name"] == "Signed Up"),
+        ("events", {"person": "nobody"}, lambda r: False),
+        (
+            "events",
+            {"event": "Report Exported", "since": "2026-11-02T00:00:00Z", "until": "2026-11-04T00:00:00Z"},
+            lambda r: r["name"] == "Report Exported" and utc(2026, 11, 2) <= r["timestamp"] < utc(2026, 11, 4),
+        ),
+        ("responses", {"survey": "csat"}, lambda r: r["kind"] == "csat"),
+        ("responses", {"person": "ann", "survey": "nps"}, lambda r: r["user_id"] == "ann" and r["kind"] == "nps"),
+        ("responses", {"since": "2026-11-03T00:00:00Z"}, lambda r: r["created_at"] >= utc(2026, 11, 3)),
+    ],
+)
 def test_filters(api, history, dataset, query, expected):
     query = {k: history.get(v, v) for k, v in query.items() if v is not None}
     everything = rows(export(api, dataset), "ndjson", dataset)
@@ -151,7 +193,7 @@ def test_pages_of_limit_rows_resumed_after_the_last_id_give_every_row_once(api, 
 @pytest.mark.parametrize("fmt", ["csv", "ndjson"])
 def test_a_cut_transfer_resumes_after_the_last_complete_row(api, history, fmt):
     whole = export(api, "events", fmt)
-    cut = whole[:len(whole) // 2]  # somewhere inside a row
+    cut = whole[: len(whole) // 2]  # somewhere inside a row
     if fmt == "csv":  # the last record read may be cut short: drop it
         kept = [int(record[0]) for record in list(csv.reader(io.StringIO(cut.decode(errors="ignore"))))[1:-1]]
     else:  # a line is complete when its newline came
@@ -159,7 +201,7 @@ def test_a_cut_transfer_resumes_after_the_last_complete_row(api, history, fmt):
     rest = rows(export(api, "events", fmt, after=kept[-1]), fmt, "events")
     everything = rows(whole, fmt, "events")
     assert kept + [r["id"] for r in rest] == [r["id"] for r in everything]
-    assert rest == everything[len(kept):]
+    assert rest == everything[len(kept) :]
 
 
 def test_another_projects_key_exports_nothing_of_this_project(client, history, other_project):
@@ -170,18 +212,21 @@ def test_another_projects_key_exports_nothing_of_this_project(client, history, o
     assert client.get("/api/v1/export/events").status_code == 401
 
 
-@pytest.mark.parametrize("dataset, query, field", [
-    ("events", "format=xml", "format"),
-    ("events", "since=yesterday", "since"),
-    ("events", "since=2026-11-05T00:00:00Z&until=2026-11-01T00:00:00Z", "until"),
-    ("events", "after=-1", "after"),
-    ("events", "limit=0", "limit"),
-    ("events", "limit=ten", "limit"),
-    ("events", "survey=1", "survey"),  # a filter of the other dataset is refused, not ignored
-    ("responses", "event=x", "event"),
-    ("responses", "survey=abc", "survey"),
-    ("events", "evnt=Signed+Up", "evnt"),
-])
+@pytest.mark.parametrize(
+    "dataset, query, field",
+    [
+        ("events", "format=xml", "format"),
+        ("events", "since=yesterday", "since"),
+        ("events", "since=2026-11-05T00:00:00Z&until=2026-11-01T00:00:00Z", "until"),
+        ("events", "after=-1", "after"),
+        ("events", "limit=0", "limit"),
+        ("events", "limit=ten", "limit"),
+        ("events", "survey=1", "survey"),  # a filter of the other dataset is refused, not ignored
+        ("responses", "event=x", "event"),
+        ("responses", "survey=abc", "survey"),
+        ("events", "evnt=Signed+Up", "evnt"),
+    ],
+)
 def test_bad_arguments_get_422_naming_the_argument(api, dataset, query, field):
     response = api.get(f"/{dataset}?{query}")
     assert response.status_code == 422
@@ -211,12 +256,15 @@ def test_headers_name_the_file_and_its_type(api):
 def test_the_cli_writes_the_same_file_atomically(api, gapwise, history, project, tmp_path):
     (tmp_path / "out").mkdir()
     out = tmp_path / "out" / "events.parquet"
-    result = gapwise("export", "events", "--project", project.id, "--format", "parquet", "--out", out,
-                     "--event", "Report Exported")
+    result = gapwise(
+        "export", "events", "--project", project.id, "--format", "parquet", "--out", out, "--event", "Report Exported"
+    )
     assert result.exit_code == 0, result.output
     assert "5 events written to" in result.output
-    assert pq.read_table(out).to_pylist() == pq.read_table(io.BytesIO(
-        export(api, "events", "parquet", event="Report Exported"))).to_pylist()
+    assert (
+        pq.read_table(out).to_pylist()
+        == pq.read_table(io.BytesIO(export(api, "events", "parquet", event="Report Exported"))).to_pylist()
+    )
     assert [p.name for p in out.parent.iterdir()] == ["events.parquet"]
 
 
@@ -235,11 +283,14 @@ def test_a_failed_cli_export_leaves_the_previous_file_alone(gapwise, history, pr
     assert out.read_text() == "yesterday's export" and [p.name for p in out.parent.iterdir()] == ["events.csv"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["events", "--project", "1", "--out", "x.csv", "--since", "soon"], "since: Not an ISO 8601 timestamp."),
-    (["responses", "--project", "1", "--out", "x.csv", "--format", "xls"], "'xls' is not one of"),
-    (["responses", "--project", "999", "--out", "x.csv"], "no project with id 999"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["events", "--project", "1", "--out", "x.csv", "--since", "soon"], "since: Not an ISO 8601 timestamp."),
+        (["responses", "--project", "1", "--out", "x.csv", "--format", "xls"], "'xls' is not one of"),
+        (["responses", "--project", "999", "--out", "x.csv"], "no project with id 999"),
+    ],
+)
 def test_cli_bad_arguments_are_one_clear_line(gapwise, args, message, project):
     result = gapwise("export", *args)
     assert result.exit_code == 2 and message in result.output
@@ -251,8 +302,9 @@ def test_the_analyst_example_reproduces_the_nps_by_stage_of_the_scores_api(clien
     for fmt in ("parquet", "csv"):
         path = tmp_path / f"responses.{fmt}"
         path.write_bytes(export(api, "responses", fmt))
-        done = subprocess.run([sys.executable, str(ROOT / "examples" / "analyst.py"), str(path), "--json"],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "examples" / "analyst.py"), str(path), "--json"], capture_output=True, text=True
+        )
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout) == {stage: s["nps"] for stage, s in by_stage.items()}
 
@@ -264,10 +316,23 @@ def test_memory_does_not_grow_with_the_rows_exported(app, api, batches):
         person = db.session.scalar(select(Person.id).where(Person.user_id == "bulk"))
         project_id = db.session.scalar(select(Person.project_id).where(Person.id == person))
         at = utc(2026, 11, 23)
-        db.session.execute(insert(Event.__table__), [
-            {"project_id": project_id, "message_id": f"bulk-{i}", "person_id": person, "type": "track",
-             "name": "Bulk", "properties": {"i": i, "format": "pdf"}, "context": {"locale": "en-GB"},
-             "timestamp": at, "received_at": at} for i in range(100_000)])
+        db.session.execute(
+            insert(Event.__table__),
+            [
+                {
+                    "project_id": project_id,
+                    "message_id": f"bulk-{i}",
+                    "person_id": person,
+                    "type": "track",
+                    "name": "Bulk",
+                    "properties": {"i": i, "format": "pdf"},
+                    "context": {"locale": "en-GB"},
+                    "timestamp": at,
+                    "received_at": at,
+                }
+                for i in range(100_000)
+            ],
+        )
         db.session.commit()
     for fmt in FORMATS:
         small, large = (_peak(api, fmt, limit) for limit in (10_000, 100_000))

@@ -2,6 +2,7 @@
 
 A reduced bench/faults.py; the PostgreSQL stop and start is bench-only (the suite shares the server).
 """
+
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -36,9 +37,16 @@ def start_server(app):
 
 def bodies(write_key: str, client: int, batches: int, size: int) -> list[bytes]:
     """One browser tab's batches, each message with its own messageId."""
-    return [orjson.dumps({"writeKey": write_key, "sentAt": "2026-11-23T10:00:00.000Z",
-                          "batch": [message(anonymousId=f"anon-{client}", properties={"n": b * size + i})
-                                    for i in range(size)]}) for b in range(batches)]
+    return [
+        orjson.dumps(
+            {
+                "writeKey": write_key,
+                "sentAt": "2026-11-23T10:00:00.000Z",
+                "batch": [message(anonymousId=f"anon-{client}", properties={"n": b * size + i}) for i in range(size)],
+            }
+        )
+        for b in range(batches)
+    ]
 
 
 def sent_ids(all_bodies) -> list[str]:
@@ -87,7 +95,8 @@ def write_lock(url: str):
 
 
 def test_a_locked_database_answers_503_within_the_timeout_and_the_retry_stores_once(
-        start_server, app, project, batches):
+    start_server, app, project, batches
+):
     server = start_server(GAPWISE_DB_TIMEOUT_MS="500")
     url = f"http://127.0.0.1:{server.port}/v1/batch"
     body = orjson.dumps(batches.body([message() for _ in range(10)]))

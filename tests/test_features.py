@@ -1,4 +1,5 @@
 """/api/v1/features and `gapwise feature`: tagged features, scoped to the key's project."""
+
 from functools import partial
 
 import pytest
@@ -7,8 +8,17 @@ from click.testing import CliRunner
 from gapwise.cli.main import main
 from tests.helpers import AdminApi
 
-EXPORT = {"key": "export", "name": "Export reports", "selector": "#export-btn", "event": "Report Exported",
-          "core": True, "aha": True, "promised": False, "goals": ["reporting"], "effort": 2}
+EXPORT = {
+    "key": "export",
+    "name": "Export reports",
+    "selector": "#export-btn",
+    "event": "Report Exported",
+    "core": True,
+    "aha": True,
+    "promised": False,
+    "goals": ["reporting"],
+    "effort": 2,
+}
 
 
 Api = partial(AdminApi, resource="features")
@@ -37,18 +47,21 @@ def test_defaults_for_a_minimal_feature(api):
     assert (body["core"], body["aha"], body["promised"], body["goals"], body["effort"]) == (False, False, False, [], 3)
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"key": "Has Spaces"}, "key"),
-    ({"key": ""}, "key"),
-    ({"name": ""}, "name"),
-    ({"effort": 0}, "effort"),
-    ({"effort": 6}, "effort"),
-    ({"goals": "reporting"}, "goals"),
-    ({"goals": ["x"] * 21}, "goals"),
-    ({"selector": "a{color:red}"}, "selector"),
-    ({"selector": None, "event": None}, "selector"),
-    ({"core": "maybe"}, "core"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"key": "Has Spaces"}, "key"),
+        ({"key": ""}, "key"),
+        ({"name": ""}, "name"),
+        ({"effort": 0}, "effort"),
+        ({"effort": 6}, "effort"),
+        ({"goals": "reporting"}, "goals"),
+        ({"goals": ["x"] * 21}, "goals"),
+        ({"selector": "a{color:red}"}, "selector"),
+        ({"selector": None, "event": None}, "selector"),
+        ({"core": "maybe"}, "core"),
+    ],
+)
 def test_invalid_features_are_refused_with_the_field_named(api, change, field):
     response = api.post(json={**EXPORT, **change})
     assert response.status_code == 422
@@ -93,11 +106,27 @@ def test_no_key_no_features(client):
 def test_the_cli_adds_lists_and_removes(app, project, api):
     env = {"GAPWISE_DATABASE_URL": app.config["DATABASE_URL"]}
     run = lambda *args: CliRunner().invoke(main, list(args), env=env)  # noqa: E731
-    added = run("feature", "add", "--project", str(project.id), "export", "--selector", "#export-btn", "--core",
-                "--goal", "reporting", "--goal", "sharing", "--effort", "4")
+    added = run(
+        "feature",
+        "add",
+        "--project",
+        str(project.id),
+        "export",
+        "--selector",
+        "#export-btn",
+        "--core",
+        "--goal",
+        "reporting",
+        "--goal",
+        "sharing",
+        "--effort",
+        "4",
+    )
     assert added.exit_code == 0, added.output
     assert api.get("/export").get_json()["goals"] == ["reporting", "sharing"]
-    assert "export\texport\t#export-btn\t-\tcore\teffort 4" in run("feature", "list", "--project", str(project.id)).output
+    assert (
+        "export\texport\t#export-btn\t-\tcore\teffort 4" in run("feature", "list", "--project", str(project.id)).output
+    )
     bad = run("feature", "add", "--project", str(project.id), "x", "--effort", "9")
     assert bad.exit_code == 2 and "effort: Must be greater than or equal to 1" in bad.output
     assert run("feature", "remove", "--project", str(project.id), "export").exit_code == 0

@@ -1,4 +1,5 @@
 """The journey funnel: reached and current counts, conversions, median times, signup-week cohorts, filters."""
+
 from datetime import timedelta
 
 import pytest
@@ -14,9 +15,13 @@ def funnel_api(client, batches, project):
     features = AdminApi(client, project.secret_key, "features")
     for key in ("export", "share", "alerts"):
         features.post(json={"key": key, "name": key, "selector": f"#{key}", "core": True, "aha": key == "export"})
-    AdminApi(client, project.secret_key, "segments").post(json={
-        "key": "pros", "name": "Pros", "rules": {"match": "all", "conditions": [
-            {"field": "trait", "key": "plan", "op": "eq", "value": "pro"}]}})
+    AdminApi(client, project.secret_key, "segments").post(
+        json={
+            "key": "pros",
+            "name": "Pros",
+            "rules": {"match": "all", "conditions": [{"field": "trait", "key": "plan", "op": "eq", "value": "pro"}]},
+        }
+    )
     s = Story(batches, MONDAY)
     # Week 1: four people; a reaches aha after 2 h, b after 10 h, c activates, d does nothing.
     for user in "abcd":
@@ -63,9 +68,15 @@ def test_cohorts_by_signup_week_and_filters(funnel_api):
     assert [s["reached"] for s in pros["stages"]] == [2, 2, 0, 0]
 
 
-@pytest.mark.parametrize("args, status", [({"segment": "nobody"}, 404), ({"since": "yesterday"}, 422),
-                                          ({"since": "2026-10-02", "until": "2026-10-01"}, 422),
-                                          ({"cohorts": "month"}, 422)])
+@pytest.mark.parametrize(
+    "args, status",
+    [
+        ({"segment": "nobody"}, 404),
+        ({"since": "yesterday"}, 422),
+        ({"since": "2026-10-02", "until": "2026-10-01"}, 422),
+        ({"cohorts": "month"}, 422),
+    ],
+)
 def test_bad_arguments_are_refused_clearly(funnel_api, args, status):
     answer = funnel_api.get(query_string=args)
     assert answer.status_code == status
@@ -74,5 +85,4 @@ def test_bad_arguments_are_refused_clearly(funnel_api, args, status):
 
 def test_an_empty_project_has_an_empty_funnel(client, other_project):
     body = AdminApi(client, other_project.secret_key, "funnel").get().get_json()
-    assert [(s["reached"], s.get("conversion")) for s in body["stages"]] == [(0, None), (0, None), (0, None),
-                                                                              (0, None)]
+    assert [(s["reached"], s.get("conversion")) for s in body["stages"]] == [(0, None), (0, None), (0, None), (0, None)]

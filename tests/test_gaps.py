@@ -6,6 +6,7 @@ activation (a stall after aha); people who came from ads never reach aha (a stal
 only); most want `automation`, which no core feature serves (knowledge); reliability is perceived
 below what was expected (perception).
 """
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,27 +31,80 @@ class Product:
 
     def __init__(self, client, batches, project):
         self.client, self.project = client, project
-        self.api = {name: AdminApi(client, project.secret_key, name)
-                    for name in ("features", "surveys", "segments", "gaps", "journey")}
-        for spec in ({"key": "export", "selector": "#export", "core": True, "aha": True, "goals": ["reporting"],
-                      "effort": 2},
-                     {"key": "alerts", "selector": "#alerts", "core": True, "promised": True, "effort": 4},
-                     {"key": "share", "selector": "#share", "core": True, "goals": ["collaboration"]},
-                     {"key": "integrations", "selector": "#connect", "goals": ["automation"], "effort": 5}):
+        self.api = {
+            name: AdminApi(client, project.secret_key, name)
+            for name in ("features", "surveys", "segments", "gaps", "journey")
+        }
+        for spec in (
+            {"key": "export", "selector": "#export", "core": True, "aha": True, "goals": ["reporting"], "effort": 2},
+            {"key": "alerts", "selector": "#alerts", "core": True, "promised": True, "effort": 4},
+            {"key": "share", "selector": "#share", "core": True, "goals": ["collaboration"]},
+            {"key": "integrations", "selector": "#connect", "goals": ["automation"], "effort": 5},
+        ):
             assert self.api["features"].post(json={"name": spec["key"], **spec}).status_code == 201
-        self.welcome = self._survey({"name": "Welcome", "kind": "welcome", "questions": [
-            {"id": "goals", "type": "multi_choice", "text": "What brings you here?", "choices": [
-                {"id": g, "label": g, "goals": [g]} for g in ("reporting", "collaboration", "automation")]}]})
-        self.csat = self._survey({"name": "Sharing", "kind": "csat", "questions": [
-            {"id": "csat", "type": "rating", "scale": 5, "text": "Sharing?"}],
-            "targeting": {"trigger": {"type": "feature", "feature": "share"}}})
-        self.servqual = self._survey({"name": "Reliability", "kind": "custom", "questions": [
-            {"id": "e", "type": "rating", "scale": 7, "text": "Expected", "measures": "expectation",
-             "dimension": "reliability"},
-            {"id": "p", "type": "rating", "scale": 7, "text": "Got", "measures": "perception",
-             "dimension": "reliability"}]})
-        assert self.api["segments"].post(json={"key": "ads", "name": "From ads", "rules": {"match": "all", "conditions": [
-            {"field": "trait", "key": "source", "op": "eq", "value": "ads"}]}}).status_code == 201
+        self.welcome = self._survey(
+            {
+                "name": "Welcome",
+                "kind": "welcome",
+                "questions": [
+                    {
+                        "id": "goals",
+                        "type": "multi_choice",
+                        "text": "What brings you here?",
+                        "choices": [
+                            {"id": g, "label": g, "goals": [g]} for g in ("reporting", "collaboration", "automation")
+                        ],
+                    }
+                ],
+            }
+        )
+        self.csat = self._survey(
+            {
+                "name": "Sharing",
+                "kind": "csat",
+                "questions": [{"id": "csat", "type": "rating", "scale": 5, "text": "Sharing?"}],
+                "targeting": {"trigger": {"type": "feature", "feature": "share"}},
+            }
+        )
+        self.servqual = self._survey(
+            {
+                "name": "Reliability",
+                "kind": "custom",
+                "questions": [
+                    {
+                        "id": "e",
+                        "type": "rating",
+                        "scale": 7,
+                        "text": "Expected",
+                        "measures": "expectation",
+                        "dimension": "reliability",
+                    },
+                    {
+                        "id": "p",
+                        "type": "rating",
+                        "scale": 7,
+                        "text": "Got",
+                        "measures": "perception",
+                        "dimension": "reliability",
+                    },
+                ],
+            }
+        )
+        assert (
+            self.api["segments"]
+            .post(
+                json={
+                    "key": "ads",
+                    "name": "From ads",
+                    "rules": {
+                        "match": "all",
+                        "conditions": [{"field": "trait", "key": "source", "op": "eq", "value": "ads"}],
+                    },
+                }
+            )
+            .status_code
+            == 201
+        )
         self.story = Story(batches, START)
 
     def _survey(self, spec):
@@ -62,10 +116,18 @@ class Product:
         s = self.story
         for i in range(N):
             user, day = f"p{i}", 12 + i % 5
-            s.person(user, day, traits={"source": "ads" if i in ADS else "search"}, account=account_of(i),
-                     mrr=MRR[account_of(i)])
-            goals = ["automation"] if i in ADS else ["reporting"] + (["automation"] if i % 3 else []) + (
-                ["collaboration"] if i % 4 == 0 else [])
+            s.person(
+                user,
+                day,
+                traits={"source": "ads" if i in ADS else "search"},
+                account=account_of(i),
+                mrr=MRR[account_of(i)],
+            )
+            goals = (
+                ["automation"]
+                if i in ADS
+                else ["reporting"] + (["automation"] if i % 3 else []) + (["collaboration"] if i % 4 == 0 else [])
+            )
             s.answer(user, self.welcome, {"goals": goals}, day, hours=0.5)
             if "automation" in goals:  # found and kept using: no gap of its own
                 for d in (day + 1, day + 5):
@@ -113,11 +175,15 @@ def product(client, batches, project):
 
 def test_each_planted_gap_is_flagged_with_its_cohort_and_evidence_and_the_healthy_feature_is_not(product):
     flags = product.flags()
-    assert set(flags) == {("communication", "alerts", "all"), ("delivery", "share", "all"),
-                          ("stall", "trial", "segment:ads"), ("knowledge", "goal:automation", "all"),
-                          ("perception", "reliability", "all"),
-                          # Hidden alerts and one-shot sharing keep almost everyone from three core features:
-                          ("stall", "aha", "all")}
+    assert set(flags) == {
+        ("communication", "alerts", "all"),
+        ("delivery", "share", "all"),
+        ("stall", "trial", "segment:ads"),
+        ("knowledge", "goal:automation", "all"),
+        ("perception", "reliability", "all"),
+        # Hidden alerts and one-shot sharing keep almost everyone from three core features:
+        ("stall", "aha", "all"),
+    }
     assert not [k for k in flags if k[1] == "export"]
 
     comm = flags["communication", "alerts", "all"]
@@ -182,9 +248,10 @@ def test_gaps_close_in_the_next_window_when_usage_recovers_and_trends_compare_wi
 
 def test_a_resolved_gap_still_measured_open_in_the_next_window_is_reopened(product):
     gap = product.flags()["communication", "alerts", "all"]
-    changed = product.api["gaps"].patch(f"/{gap['id']}", json={"status": "resolved", "owner": "Maya",
-                                                               "note": "Moved alerts to the top bar",
-                                                               "dueDate": "2026-12-01"})
+    changed = product.api["gaps"].patch(
+        f"/{gap['id']}",
+        json={"status": "resolved", "owner": "Maya", "note": "Moved alerts to the top bar", "dueDate": "2026-12-01"},
+    )
     assert changed.status_code == 200
     assert changed.get_json()["remediation"]["status"] == "resolved"
     # The fix did not work: a window measured wholly after the resolution still shows the gap.

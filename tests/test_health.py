@@ -1,4 +1,5 @@
 """Account health: usage trend, latest NPS and CSAT, open gaps; at-risk accounts first, with reasons."""
+
 from datetime import timedelta
 
 from tests.helpers import AdminApi
@@ -13,9 +14,18 @@ def health(client, secret_key, at):
 
 
 def test_falling_usage_and_a_detractor_put_an_account_at_risk_with_reasons(client, batches, project):
-    nps = AdminApi(client, project.secret_key, "surveys").post(json={
-        "name": "NPS", "kind": "nps", "status": "active",
-        "questions": [{"id": "score", "type": "nps", "text": "Recommend?"}]}).get_json()["id"]
+    nps = (
+        AdminApi(client, project.secret_key, "surveys")
+        .post(
+            json={
+                "name": "NPS",
+                "kind": "nps",
+                "status": "active",
+                "questions": [{"id": "score", "type": "nps", "text": "Recommend?"}],
+            }
+        )
+        .get_json()["id"]
+    )
     start = AT - timedelta(days=40)
     s = Story(batches, start)
     s.person("happy", 0, account="thriving", mrr=900)

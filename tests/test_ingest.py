@@ -1,4 +1,5 @@
 """POST /v1/batch: the public ingestion contract."""
+
 import gzip
 import sqlite3
 import threading
@@ -23,13 +24,16 @@ def assert_error(response, status):
     return body
 
 
-@pytest.mark.parametrize("kind, name, properties", [
-    ("track", "Report Exported", {"format": "pdf"}),
-    ("identify", None, {"email": "a@example.com"}),
-    ("group", "acme", {"name": "Acme", "mrr": 1200}),
-    ("page", "/reports", {"url": "https://app.example.com/reports", "path": "/reports", "title": "R"}),
-    ("survey", "answered", {"surveyId": "s1", "answers": {"score": 9}, "completed": True}),
-])
+@pytest.mark.parametrize(
+    "kind, name, properties",
+    [
+        ("track", "Report Exported", {"format": "pdf"}),
+        ("identify", None, {"email": "a@example.com"}),
+        ("group", "acme", {"name": "Acme", "mrr": 1200}),
+        ("page", "/reports", {"url": "https://app.example.com/reports", "path": "/reports", "title": "R"}),
+        ("survey", "answered", {"surveyId": "s1", "answers": {"score": 9}, "completed": True}),
+    ],
+)
 def test_every_message_type_round_trips(batches, project, kind, name, properties):
     sent = message(kind, context={"userAgent": "test"})
     response = batches.post([sent])
@@ -78,8 +82,10 @@ def test_a_message_repeated_inside_one_batch_is_stored_once(batches):
     assert batches.count(Event) == 1
 
 
-@pytest.mark.parametrize("content_type, gzipped", [
-    ("text/plain", False), ("text/plain;charset=UTF-8", False), ("application/json", True), ("text/plain", True)])
+@pytest.mark.parametrize(
+    "content_type, gzipped",
+    [("text/plain", False), ("text/plain;charset=UTF-8", False), ("application/json", True), ("text/plain", True)],
+)
 def test_text_plain_and_gzip_bodies_are_accepted(batches, content_type, gzipped):
     response = batches.post([message()], content_type=content_type, gzipped=gzipped)
     assert response.get_json()["accepted"] == 1
@@ -134,17 +140,20 @@ def test_500_messages_fit_in_one_batch(batches):
     assert batches.post([message() for _ in range(500)]).get_json()["accepted"] == 500
 
 
-@pytest.mark.parametrize("raw, status", [
-    (b"{not json", 400),
-    (b"", 400),
-    (b"[1, 2]", 400),
-    (b'"a string"', 400),
-    (b"42", 400),
-    (b"null", 400),
-    (b'{"batch": []}', 401),
-    (b'{"writeKey": "pk_nope", "batch": []}', 401),
-    (b'{"writeKey": 7, "batch": []}', 401),
-])
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        (b"{not json", 400),
+        (b"", 400),
+        (b"[1, 2]", 400),
+        (b'"a string"', 400),
+        (b"42", 400),
+        (b"null", 400),
+        (b'{"batch": []}', 401),
+        (b'{"writeKey": "pk_nope", "batch": []}', 401),
+        (b'{"writeKey": 7, "batch": []}', 401),
+    ],
+)
 def test_malformed_bodies_and_bad_keys_get_their_documented_status(batches, raw, status):
     assert_error(batches.post_raw(raw), status)
 
@@ -192,8 +201,10 @@ def test_a_message_without_timestamp_gets_the_receipt_time(batches):
 
 def test_a_key_from_another_project_writes_nothing_into_this_one(batches, project, other_project):
     batches.post([message(anonymousId="shared-anon")])
-    response = batches.post([message(anonymousId="shared-anon"), message("identify", anonymousId="shared-anon")],
-                            write_key=other_project.write_key)
+    response = batches.post(
+        [message(anonymousId="shared-anon"), message("identify", anonymousId="shared-anon")],
+        write_key=other_project.write_key,
+    )
     assert response.get_json()["accepted"] == 2
     assert batches.count(Event, Event.project_id == project.id) == 1
     assert batches.count(Event, Event.project_id == other_project.id) == 2
@@ -203,6 +214,7 @@ def test_a_key_from_another_project_writes_nothing_into_this_one(batches, projec
 
 def test_a_rotated_write_key_is_refused(app, batches, project):
     from gapwise.core.projects.keys import rotate_write_key
+
     assert batches.post([message()]).status_code == 200
     with app.app_context():
         new_key = rotate_write_key(db.session, project.id)
@@ -211,9 +223,14 @@ def test_a_rotated_write_key_is_refused(app, batches, project):
 
 
 def test_preflight_is_answered_for_any_origin(client):
-    response = client.options("/v1/batch", headers={
-        "Origin": "https://app.example.com", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"})
+    response = client.options(
+        "/v1/batch",
+        headers={
+            "Origin": "https://app.example.com",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
@@ -222,6 +239,7 @@ def test_preflight_is_answered_for_any_origin(client):
 
 def test_any_origin_may_send_until_the_project_lists_origins(app, batches, project):
     from gapwise.models import Project
+
     origin = {"Origin": "https://evil.example"}
     response = batches.post([message()], headers=origin)
     assert response.headers["Access-Control-Allow-Origin"] == "https://evil.example"
@@ -276,8 +294,9 @@ def test_concurrent_first_batches_of_one_person_make_one_person(app, backend, ba
 
     def send(n):
         with app.test_client() as c:
-            body = batches.body([message(anonymousId="tab-visitor"), message("identify", anonymousId="tab-visitor",
-                                                                               userId="u-tabs")])
+            body = batches.body(
+                [message(anonymousId="tab-visitor"), message("identify", anonymousId="tab-visitor", userId="u-tabs")]
+            )
             results.append(c.post("/v1/batch", data=orjson.dumps(body), content_type="text/plain").status_code)
 
     threads = [threading.Thread(target=send, args=(n,)) for n in range(4)]

@@ -1,4 +1,5 @@
 """Property-based: no body, however odd, makes /v1/batch answer 5xx; every message is accounted for."""
+
 import os
 
 import orjson
@@ -9,8 +10,12 @@ from hypothesis import strategies as st
 from tests.helpers import message
 
 # A longer run: GAPWISE_FUZZ_EXAMPLES=10000 .venv/bin/python -m pytest tests/test_ingest_fuzz.py
-FUZZ = settings(max_examples=int(os.environ.get("GAPWISE_FUZZ_EXAMPLES", "120")), deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=int(os.environ.get("GAPWISE_FUZZ_EXAMPLES", "120")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+
 
 @pytest.fixture(autouse=True)
 def unlimited(app):
@@ -18,18 +23,43 @@ def unlimited(app):
     app.extensions["gapwise.ratelimit"].limits["ingest"] = None
 
 
-scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False,
-                                                                                   allow_infinity=False) | st.text()
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner,
-                                                                                               max_size=4),
-                           max_leaves=20)
-odd_values = json_values | st.sampled_from(["", "x" * 201, "nul\x00", {"k": ["\x00"]}, "2026-13-45T99:00:00Z", "2026-11-23T10:00:00Z", 0, -1])
-field_names = st.sampled_from(["type", "messageId", "anonymousId", "userId", "timestamp", "event", "properties",
-                               "traits", "groupId", "surveyId", "action", "answers", "context", "name"])
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+json_values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4), max_leaves=20
+)
+odd_values = json_values | st.sampled_from(
+    ["", "x" * 201, "nul\x00", {"k": ["\x00"]}, "2026-13-45T99:00:00Z", "2026-11-23T10:00:00Z", 0, -1]
+)
+field_names = st.sampled_from(
+    [
+        "type",
+        "messageId",
+        "anonymousId",
+        "userId",
+        "timestamp",
+        "event",
+        "properties",
+        "traits",
+        "groupId",
+        "surveyId",
+        "action",
+        "answers",
+        "context",
+        "name",
+    ]
+)
 messages = st.one_of(
-    st.builds(lambda kind, changes: {**message(kind), **changes},
-              st.sampled_from(["track", "identify", "group", "page", "survey", "other"]),
-              st.dictionaries(field_names, odd_values, max_size=4)),
+    st.builds(
+        lambda kind, changes: {**message(kind), **changes},
+        st.sampled_from(["track", "identify", "group", "page", "survey", "other"]),
+        st.dictionaries(field_names, odd_values, max_size=4),
+    ),
     json_values,
 )
 

@@ -3,6 +3,7 @@
 On PostgreSQL both batches run up to the held lock and then race; on SQLite they wait for the write lock
 and run one after the other. Either way both must succeed with the right people and accounts.
 """
+
 import sqlite3
 import threading
 import time
@@ -68,27 +69,42 @@ def race(app, backend, batches, postgres_sql, *batch_list):
 
 def test_two_users_identifying_on_one_kiosk_at_once_stay_two_people(patient_app, backend, batches):
     batches.post([message("page", anonymousId="kiosk")])
-    race(patient_app, backend, batches, "SELECT 1 FROM person_aliases WHERE anonymous_id = 'kiosk' FOR UPDATE",
-         [message("identify", anonymousId="kiosk", userId="alice")],
-         [message("identify", anonymousId="kiosk", userId="bob")])
+    race(
+        patient_app,
+        backend,
+        batches,
+        "SELECT 1 FROM person_aliases WHERE anonymous_id = 'kiosk' FOR UPDATE",
+        [message("identify", anonymousId="kiosk", userId="alice")],
+        [message("identify", anonymousId="kiosk", userId="bob")],
+    )
     assert sorted(p.user_id for p in batches.all(Person)) == ["alice", "bob"]
     assert batches.count(Event) == 3
 
 
 def test_a_server_side_event_and_a_browser_sign_up_for_one_new_user(patient_app, backend, batches):
     batches.post([message("page", anonymousId="browser-1")])
-    race(patient_app, backend, batches, "LOCK TABLE events IN SHARE MODE",
-         [message(anonymousId=None, userId="u1")],
-         [message("identify", anonymousId="browser-1", userId="u1")])
+    race(
+        patient_app,
+        backend,
+        batches,
+        "LOCK TABLE events IN SHARE MODE",
+        [message(anonymousId=None, userId="u1")],
+        [message("identify", anonymousId="browser-1", userId="u1")],
+    )
     [person] = batches.all(Person)
     assert person.user_id == "u1"
     assert {e.person_id for e in batches.all(Event)} == {person.id}
 
 
 def test_two_batches_creating_one_account_make_one_with_both_traits(patient_app, backend, batches):
-    race(patient_app, backend, batches, "LOCK TABLE events IN SHARE MODE",
-         [message("group", anonymousId=None, userId="u1", groupId="acme", traits={"plan": "pro"})],
-         [message("group", anonymousId=None, userId="u2", groupId="acme", traits={"name": "Acme"})])
+    race(
+        patient_app,
+        backend,
+        batches,
+        "LOCK TABLE events IN SHARE MODE",
+        [message("group", anonymousId=None, userId="u1", groupId="acme", traits={"plan": "pro"})],
+        [message("group", anonymousId=None, userId="u2", groupId="acme", traits={"name": "Acme"})],
+    )
     [account] = batches.all(Account)
     assert (account.name, account.plan) == ("Acme", "pro")
     assert account.traits == {"plan": "pro", "name": "Acme"}
@@ -99,12 +115,18 @@ def test_many_overlapping_batches_all_land(patient_app, backend, batches):
     """Browsers and servers sending about the same few people at once: no 5xx, nothing lost."""
     results, threads = {}, []
     for n in range(8):
-        sent = [message(anonymousId=f"a{(n + k) % 3}", userId=f"u{(n * k) % 2}" if k % 2 else None)
-                for k in range(6)]
+        sent = [message(anonymousId=f"a{(n + k) % 3}", userId=f"u{(n * k) % 2}" if k % 2 else None) for k in range(6)]
         sent.append(message("group", anonymousId=None, userId=f"u{n % 2}", groupId="acme", traits={"seats": n}))
-        threads.append(threading.Thread(target=lambda s=sent, n=n: results.__setitem__(
-            n, patient_app.test_client().post("/v1/batch", data=orjson.dumps(batches.body(s)),
-                                              content_type="text/plain").status_code)))
+        threads.append(
+            threading.Thread(
+                target=lambda s=sent, n=n: results.__setitem__(
+                    n,
+                    patient_app.test_client()
+                    .post("/v1/batch", data=orjson.dumps(batches.body(s)), content_type="text/plain")
+                    .status_code,
+                )
+            )
+        )
     for t in threads:
         t.start()
     for t in threads:

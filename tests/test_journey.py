@@ -1,4 +1,5 @@
 """Journey stages: the rules at their boundaries (properties), and stages kept current through /v1/batch."""
+
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,7 @@ CORE = ("export", "share", "alerts")
 
 
 # --- the rules as a pure function ---------------------------------------------------------------------
+
 
 def test_no_aha_signal_keeps_a_person_in_trial_whatever_they_use():
     uses = [(f, T0 + timedelta(hours=i)) for i, f in enumerate((1, 2, 3))]
@@ -40,9 +42,13 @@ def test_activation_waits_for_aha_when_core_features_came_first():
 
 def test_adoption_is_reached_at_the_first_use_that_makes_three_of_four_calendar_weeks():
     week = timedelta(days=7)
-    uses = [(1, T0), (2, T0 + timedelta(hours=1)), (3, T0 + timedelta(hours=2)),  # week 0: activation
-            (1, T0 + week + timedelta(days=6, hours=14)),  # Sunday of week 1
-            (1, T0 + 2 * week + timedelta(hours=5))]  # Monday of week 2: third week with core use
+    uses = [
+        (1, T0),
+        (2, T0 + timedelta(hours=1)),
+        (3, T0 + timedelta(hours=2)),  # week 0: activation
+        (1, T0 + week + timedelta(days=6, hours=14)),  # Sunday of week 1
+        (1, T0 + 2 * week + timedelta(hours=5)),
+    ]  # Monday of week 2: third week with core use
     result = milestones(RULES, T0, T0, uses)
     assert result.activated_at == T0 + timedelta(hours=2)
     assert result.adopted_at == T0 + 2 * week + timedelta(hours=5)
@@ -65,8 +71,13 @@ uses_strategy = st.lists(st.tuples(st.integers(1, 5), st.integers(0, 60 * 24 * 6
 @settings(max_examples=300, deadline=None)
 # Core use later in activation's own week, after activation, completes adoption at that use.
 @example(uses=[(1, 0), (1, 19620), (1, 49861)], aha_minutes=49860, k=1, days=1, weeks=2)
-@given(uses=uses_strategy, aha_minutes=st.one_of(st.none(), st.integers(0, 60 * 24 * 60)),
-       k=st.integers(1, 4), days=st.integers(1, 30), weeks=st.integers(1, 4))
+@given(
+    uses=uses_strategy,
+    aha_minutes=st.one_of(st.none(), st.integers(0, 60 * 24 * 60)),
+    k=st.integers(1, 4),
+    days=st.integers(1, 30),
+    weeks=st.integers(1, 4),
+)
 def test_stages_follow_the_rules_at_every_boundary(uses, aha_minutes, k, days, weeks):
     rules = {"ahaEvents": [], "activation": {"coreFeatures": k, "withinDays": days}, "adoption": {"weeks": weeks}}
     core = [(f, T0 + timedelta(minutes=m)) for f, m in uses]
@@ -87,12 +98,17 @@ def test_stages_follow_the_rules_at_every_boundary(uses, aha_minutes, k, days, w
 
 # --- kept current through /v1/batch --------------------------------------------------------------
 
+
 @pytest.fixture
 def journey_features(client, project):
     api = AdminApi(client, project.secret_key, "features")
     for key in CORE:
-        assert api.post(json={"key": key, "name": key, "selector": f"#{key}", "core": True,
-                              "aha": key == "export"}).status_code == 201
+        assert (
+            api.post(
+                json={"key": key, "name": key, "selector": f"#{key}", "core": True, "aha": key == "export"}
+            ).status_code
+            == 201
+        )
     api.post(json={"key": "help", "name": "Help", "selector": "#help"})
     return api
 
@@ -102,10 +118,20 @@ def person(batches, user):
 
 
 def test_stages_advance_as_events_arrive_and_survey_answers_carry_the_stage_of_their_moment(
-        app, batches, project, journey_features):
-    survey = AdminApi(batches.client, project.secret_key, "surveys").post(json={
-        "name": "NPS", "kind": "nps", "status": "active",
-        "questions": [{"id": "score", "type": "nps", "text": "Recommend?"}]}).get_json()["id"]
+    app, batches, project, journey_features
+):
+    survey = (
+        AdminApi(batches.client, project.secret_key, "surveys")
+        .post(
+            json={
+                "name": "NPS",
+                "kind": "nps",
+                "status": "active",
+                "questions": [{"id": "score", "type": "nps", "text": "Recommend?"}],
+            }
+        )
+        .get_json()["id"]
+    )
     story = Story(batches, T0)
     story.person("ada")
     story.answer("ada", survey, {"score": 5}, day=0, hours=0.5)
@@ -163,11 +189,27 @@ def test_an_anonymous_visitor_who_signs_in_keeps_their_aha(app, batches, project
     story = Story(batches, T0)
     story.person("dee")
     story.send()
-    anonymous = [{"type": "track", "messageId": f"anon-{i}", "anonymousId": "browser-1",
-                  "timestamp": story.at(1, i).isoformat(), "event": "feature_used",
-                  "properties": {"feature": "export"}} for i in range(2)]
-    anonymous.append({"type": "identify", "messageId": "sign-in", "anonymousId": "browser-1", "userId": "dee",
-                      "timestamp": story.at(1, 3).isoformat(), "traits": {}})
+    anonymous = [
+        {
+            "type": "track",
+            "messageId": f"anon-{i}",
+            "anonymousId": "browser-1",
+            "timestamp": story.at(1, i).isoformat(),
+            "event": "feature_used",
+            "properties": {"feature": "export"},
+        }
+        for i in range(2)
+    ]
+    anonymous.append(
+        {
+            "type": "identify",
+            "messageId": "sign-in",
+            "anonymousId": "browser-1",
+            "userId": "dee",
+            "timestamp": story.at(1, 3).isoformat(),
+            "traits": {},
+        }
+    )
     assert batches.post(anonymous, sent_at=None).status_code == 200
     dee = person(batches, "dee")
     assert (dee.stage, dee.aha_at) == ("aha", story.at(1, 0))

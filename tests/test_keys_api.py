@@ -1,4 +1,5 @@
 """/api/v1/keys: secret keys listed without their secret, created (shown once), revoked, with their last use."""
+
 from datetime import timedelta
 
 import pytest
@@ -41,8 +42,10 @@ def test_a_new_key_is_shown_once_and_works(client, keys):
     assert key["key"] not in keys.get().get_data(as_text=True)
 
 
-@pytest.mark.parametrize("body, status", [({}, 422), ({"name": ""}, 422), ({"name": "   "}, 422),
-                                          ({"name": "x" * 201}, 422), ({"name": 7}, 422), ([], 400)])
+@pytest.mark.parametrize(
+    "body, status",
+    [({}, 422), ({"name": ""}, 422), ({"name": "   "}, 422), ({"name": "x" * 201}, 422), ({"name": 7}, 422), ([], 400)],
+)
 def test_a_key_needs_a_name(keys, body, status):
     answer = keys.post(json=body)
     assert answer.status_code == status and answer.get_json()["code"]

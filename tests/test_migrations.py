@@ -1,4 +1,5 @@
 """Migrations build, on an empty database of each kind, exactly the schema the models describe."""
+
 import uuid
 
 import pytest
@@ -33,8 +34,9 @@ def test_migrating_an_empty_database_matches_the_models(empty_database):
     migrate.upgrade(empty_database)
     engine = make_engine(empty_database)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True,
-                                                       "include_object": migrate.include_object})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True, "include_object": migrate.include_object}
+        )
         assert compare_metadata(context, Base.metadata) == []
         assert set(inspect(conn).get_table_names()) >= {t.name for t in Base.metadata.sorted_tables}
     engine.dispose()
@@ -78,8 +80,12 @@ def test_events_stored_before_partitioning_are_kept_with_their_ids(empty_databas
 
     migrate.upgrade(empty_database, "0006")
     engine = make_engine(empty_database)
-    stamps = [datetime(2024, 1, 15, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC), datetime(2012, 5, 1, tzinfo=UTC),
-              datetime.now(UTC)]
+    stamps = [
+        datetime(2024, 1, 15, tzinfo=UTC),
+        datetime(2024, 3, 1, tzinfo=UTC),
+        datetime(2012, 5, 1, tzinfo=UTC),
+        datetime.now(UTC),
+    ]
     with Session(engine) as session:
         project = Project(name="p", write_key="wk_" + uuid.uuid4().hex, allowed_origins=[])
         session.add(project)
@@ -87,9 +93,22 @@ def test_events_stored_before_partitioning_are_kept_with_their_ids(empty_databas
         person = Person(project_id=project.id, first_seen=stamps[2], last_seen=stamps[3])
         session.add(person)
         session.flush()
-        session.execute(insert(Event), [
-            {"project_id": project.id, "message_id": f"m{i}", "person_id": person.id, "type": "track", "name": "e",
-             "properties": {"i": i}, "timestamp": ts, "received_at": stamps[3]} for i, ts in enumerate(stamps)])
+        session.execute(
+            insert(Event),
+            [
+                {
+                    "project_id": project.id,
+                    "message_id": f"m{i}",
+                    "person_id": person.id,
+                    "type": "track",
+                    "name": "e",
+                    "properties": {"i": i},
+                    "timestamp": ts,
+                    "received_at": stamps[3],
+                }
+                for i, ts in enumerate(stamps)
+            ],
+        )
         session.commit()
         before = session.execute(select(Event.id, Event.message_id, Event.timestamp).order_by(Event.id)).all()
     made = migrate.upgrade(empty_database)
@@ -101,16 +120,23 @@ def test_events_stored_before_partitioning_are_kept_with_their_ids(empty_databas
             where = dict(conn.execute(text("SELECT message_id, tableoid::regclass::text FROM events")).all())
             now = partitions.name_of(partitions.month_of(stamps[3]))
             assert where == {"m0": "events_2024_01", "m1": "events_2024_03", "m2": "events_default", "m3": now}
-            assert [p.name for p in made] == [partitions.name_of(partitions.add_months(partitions.month_of(
-                stamps[3]), n)) for n in (1, 2, 3)]
-            fresh = conn.execute(text("INSERT INTO events (project_id, message_id, person_id, type, properties, "
-                                      "timestamp, received_at) SELECT project_id, 'm9', person_id, type, properties, "
-                                      "timestamp, received_at FROM events WHERE message_id = 'm0' RETURNING id"))
+            assert [p.name for p in made] == [
+                partitions.name_of(partitions.add_months(partitions.month_of(stamps[3]), n)) for n in (1, 2, 3)
+            ]
+            fresh = conn.execute(
+                text(
+                    "INSERT INTO events (project_id, message_id, person_id, type, properties, "
+                    "timestamp, received_at) SELECT project_id, 'm9', person_id, type, properties, "
+                    "timestamp, received_at FROM events WHERE message_id = 'm0' RETURNING id"
+                )
+            )
             assert fresh.scalar() == before[-1].id + 1  # the id sequence carried over
             conn.rollback()
     migrate.downgrade(empty_database, "0006")
     with engine.connect() as conn:
         assert conn.execute(select(Event.id, Event.message_id, Event.timestamp).order_by(Event.id)).all() == before
         assert "event_ids" not in inspect(conn).get_table_names()
-        assert any(u["column_names"] == ["project_id", "message_id"] for u in inspect(conn).get_unique_constraints("events"))
+        assert any(
+            u["column_names"] == ["project_id", "message_id"] for u in inspect(conn).get_unique_constraints("events")
+        )
     engine.dispose()

@@ -3,6 +3,7 @@
 The fuzzing runs in-process over WSGI against a seeded project, once per database, with a bounded number of
 examples per operation: positive cases (some on the seeded rows' own ids and keys) and negative ones.
 """
+
 import re
 from collections import Counter
 
@@ -55,8 +56,11 @@ def operations_of(document):
 
 def test_the_document_is_openapi_3_1_with_the_bearer_scheme_and_the_error_shape(document):
     assert document["openapi"] == "3.1.0" and document["info"]["title"] and document["info"]["version"]
-    assert document["components"]["securitySchemes"]["secretKey"] == {**document["components"]["securitySchemes"][
-        "secretKey"], "type": "http", "scheme": "bearer"}
+    assert document["components"]["securitySchemes"]["secretKey"] == {
+        **document["components"]["securitySchemes"]["secretKey"],
+        "type": "http",
+        "scheme": "bearer",
+    }
     assert document["security"] == [{"secretKey": []}]
     error = document["components"]["schemas"]["Error"]
     assert set(error["properties"]) == {"code", "status", "message", "errors"}
@@ -125,6 +129,7 @@ def test_the_docs_page_escapes_what_it_shows(bare_app):
 
 # --- schemathesis -------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def fuzzed(request, tmp_path_factory):
     """One seeded project per database for every operation of this module, and its schemathesis schema."""
@@ -143,15 +148,22 @@ def test_schemathesis_finds_no_server_error_and_no_broken_promise(fuzzed, method
     schema, project, seeded = fuzzed
     operation = schema[path][method]
     headers = {"Authorization": f"Bearer {project.secret_key}"}
-    strategies = [operation.as_strategy(headers=headers),
-                  operation.as_strategy(headers=headers, path_parameters=path_values(path, seeded))]
+    strategies = [
+        operation.as_strategy(headers=headers),
+        operation.as_strategy(headers=headers, path_parameters=path_values(path, seeded)),
+    ]
     if operation.path_parameters or operation.query or operation.body:
         strategies.append(operation.as_strategy(headers=headers, generation_mode=GenerationMode.NEGATIVE))
     statuses = Counter()
 
-    @settings(max_examples=POSITIVE_EXAMPLES * 2 + NEGATIVE_EXAMPLES, deadline=None, database=None,
-              derandomize=True, phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+    @settings(
+        max_examples=POSITIVE_EXAMPLES * 2 + NEGATIVE_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    )
     @given(case=st.one_of(strategies))
     def exercise(case):
         response = case.call(headers=headers)

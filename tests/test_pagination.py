@@ -1,4 +1,5 @@
 """The admin API's lists (accounts, responses, keys): cursor pages that never skip nor repeat a row, and filters."""
+
 import base64
 import uuid
 
@@ -9,14 +10,24 @@ from tests.helpers import AdminApi, utc
 from tests.story import Story
 
 T0 = utc(2026, 10, 5, 9)
-NPS = {"name": "NPS", "kind": "nps", "status": "active",
-       "questions": [{"id": "score", "type": "nps", "text": "Recommend us?"}]}
+NPS = {
+    "name": "NPS",
+    "kind": "nps",
+    "status": "active",
+    "questions": [{"id": "score", "type": "nps", "text": "Recommend us?"}],
+}
 MANY = 1234
 
 
 def group(user: str, account: str, day: int = 0, **traits) -> dict:
-    return {"type": "group", "messageId": str(uuid.uuid4()), "userId": user, "groupId": account,
-            "timestamp": T0.replace(day=T0.day + day).isoformat(), "traits": traits}
+    return {
+        "type": "group",
+        "messageId": str(uuid.uuid4()),
+        "userId": user,
+        "groupId": account,
+        "timestamp": T0.replace(day=T0.day + day).isoformat(),
+        "traits": traits,
+    }
 
 
 @pytest.fixture
@@ -86,11 +97,20 @@ def test_responses_are_filtered(responses, survey):
 
 
 def test_accounts_walk_and_filters(client, batches, project):
-    messages = [group(f"u{i}", f"acct-{i:04d}", name=f"Company {i}", plan="pro" if i % 2 else "free",
-                      tier="gold" if i % 5 == 0 else None, mrr=i) for i in range(321)]
+    messages = [
+        group(
+            f"u{i}",
+            f"acct-{i:04d}",
+            name=f"Company {i}",
+            plan="pro" if i % 2 else "free",
+            tier="gold" if i % 5 == 0 else None,
+            mrr=i,
+        )
+        for i in range(321)
+    ]
     messages += [group("u1000", "acct-1000", name="Stark Industries"), group("u1001", "acct-0001", 1)]
     for start in range(0, len(messages), 500):
-        assert batches.post(messages[start:start + 500], sent_at=None).status_code == 200
+        assert batches.post(messages[start : start + 500], sent_at=None).status_code == 200
     accounts = AdminApi(client, project.secret_key, "accounts")
     every = walk(accounts, 40)
     assert [a["id"] for a in every] == sorted({a["id"] for a in every}) and len(every) == 322
@@ -107,8 +127,19 @@ def forged(value) -> str:
 
 
 @pytest.mark.parametrize("resource", ["accounts", "responses", "keys"])
-@pytest.mark.parametrize("cursor", ["not-a-cursor", "e30", forged({"after": -1}), forged({"after": "12"}),
-                                    forged([1]), forged({"after": True}), "x" * 201, "%%%"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-a-cursor",
+        "e30",
+        forged({"after": -1}),
+        forged({"after": "12"}),
+        forged([1]),
+        forged({"after": True}),
+        "x" * 201,
+        "%%%",
+    ],
+)
 def test_a_cursor_not_made_by_the_api_is_refused(client, project, resource, cursor):
     answer = AdminApi(client, project.secret_key, resource).get(query_string={"cursor": cursor})
     assert answer.status_code == 422
@@ -122,8 +153,16 @@ def test_a_limit_outside_1_to_500_is_refused(client, project, resource, limit):
     assert answer.status_code == 422 and "limit" in answer.get_json()["errors"]
 
 
-@pytest.mark.parametrize("args", [{"stage": "bored"}, {"completed": "maybe"}, {"survey": 0},
-                                  {"since": "yesterday"}, {"since": "2026-10-09", "until": "2026-10-01"}])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"stage": "bored"},
+        {"completed": "maybe"},
+        {"survey": 0},
+        {"since": "yesterday"},
+        {"since": "2026-10-09", "until": "2026-10-01"},
+    ],
+)
 def test_bad_response_filters_are_refused(client, project, args):
     answer = AdminApi(client, project.secret_key, "responses").get(query_string=args)
     assert answer.status_code == 422 and answer.get_json()["errors"]

@@ -1,4 +1,5 @@
 """Monthly partitions of events (PostgreSQL) and the event_ids that keep ingest idempotent (both databases)."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,7 +20,10 @@ ANCIENT = "2012-05-01T10:00:00.000Z"  # more than HISTORY_MONTHS ago: stays in t
 
 def post(batches, stamps, write_key=None, sent_at=None, ids=None) -> list[dict]:
     """Post one message per timestamp (uncorrected without sentAt); return the messages sent."""
-    sent = [message(timestamp=t, **({"messageId": i} if i else {})) for t, i in zip(stamps, ids or [None] * len(stamps))]
+    sent = [
+        message(timestamp=t, **({"messageId": i} if i else {}))
+        for t, i in zip(stamps, ids or [None] * len(stamps), strict=True)
+    ]
     batches.post(sent, write_key=write_key, sent_at=sent_at)
     return sent
 
@@ -28,8 +32,9 @@ def partition_of(app, project_id) -> dict[str, str]:
     """Where each of the project's events is stored: messageId → partition table (SQLite: `events`)."""
     with app.app_context():
         table = "tableoid::regclass::text" if db.engine.dialect.name == "postgresql" else "'events'"
-        rows = db.session.execute(text(f"SELECT message_id, {table} FROM events WHERE project_id = :p"),
-                                  {"p": project_id})
+        rows = db.session.execute(
+            text(f"SELECT message_id, {table} FROM events WHERE project_id = :p"), {"p": project_id}
+        )
         return dict(rows.all())
 
 
@@ -48,8 +53,9 @@ def ids_name_the_events(app) -> bool:
 @pytest.mark.parametrize("backend", POSTGRES)
 def test_events_land_in_their_month_and_rows_parked_in_the_default_move_out(app, batches, project):
     # 00:30 at +01:00 on 1 March is 23:30 UTC on 29 February: months are UTC months.
-    recent, old, ancient, edge, far = post(batches, [RECENT, OLD[0], ANCIENT, "2024-03-01T00:30:00+01:00",
-                                                     "2031-06-01T10:00:00.000Z"])
+    recent, old, ancient, edge, far = post(
+        batches, [RECENT, OLD[0], ANCIENT, "2024-03-01T00:30:00+01:00", "2031-06-01T10:00:00.000Z"]
+    )
     month_now = partitions.name_of(partitions.month_of(NOW - timedelta(days=1)))
     parked = {m["messageId"]: "events_default" for m in (old, ancient, edge, far)}
     assert partition_of(app, project.id) == {recent["messageId"]: month_now, **parked}
@@ -57,9 +63,13 @@ def test_events_land_in_their_month_and_rows_parked_in_the_default_move_out(app,
         made = partitions.ensure(db.session, NOW)
     assert [(p.name, p.rows) for p in made] == [("events_2024_01", 1), ("events_2024_02", 1)]
     # Months more than HISTORY_MONTHS back or AHEAD months on stay parked: no partition per broken clock.
-    assert partition_of(app, project.id) == {recent["messageId"]: month_now, old["messageId"]: "events_2024_01",
-                                             edge["messageId"]: "events_2024_02",
-                                             ancient["messageId"]: "events_default", far["messageId"]: "events_default"}
+    assert partition_of(app, project.id) == {
+        recent["messageId"]: month_now,
+        old["messageId"]: "events_2024_01",
+        edge["messageId"]: "events_2024_02",
+        ancient["messageId"]: "events_default",
+        far["messageId"]: "events_default",
+    }
     # A retry after the move, with a new sentAt and so a new corrected timestamp, is still a duplicate.
     retry = batches.post([old], sent_at="2026-11-23T10:00:05.000Z").get_json()
     assert (retry["accepted"], retry["duplicates"]) == (0, 1)
@@ -152,10 +162,14 @@ def test_a_split_does_not_deadlock_with_a_batch_that_has_written_people(app, pro
             splitter.start()
             time.sleep(0.5)
             started = time.monotonic()
-            batch.execute(text(
-                "INSERT INTO events (project_id, message_id, person_id, type, properties, timestamp, received_at) "
-                "SELECT project_id, 'late-1', person_id, type, properties, timestamp, received_at FROM events "
-                "WHERE project_id = :p LIMIT 1"), {"p": project.id})
+            batch.execute(
+                text(
+                    "INSERT INTO events (project_id, message_id, person_id, type, properties, timestamp, received_at) "
+                    "SELECT project_id, 'late-1', person_id, type, properties, timestamp, received_at FROM events "
+                    "WHERE project_id = :p LIMIT 1"
+                ),
+                {"p": project.id},
+            )
             # The split is queued behind the batch's `people`, not holding the default in its way.
             waited = time.monotonic() - started
             batch.commit()
@@ -198,14 +212,17 @@ def test_retention_drops_whole_months_with_their_ids(app, batches, project, othe
         dry = retention.purge(db.session, utc(2025, 1, 1), dry_run=True)
     assert "events_2024_01" in names(app) and len(partition_of(app, project.id)) == 4
     assert [(r.project_id, r.month, r.events, r.partition) for r in dry] == [
-        (project.id, utc(2024, 1, 1), 1, "events_2024_01"), (project.id, utc(2024, 2, 1), 2, "events_2024_02"),
-        (other_project.id, utc(2024, 1, 1), 1, "events_2024_01")]
+        (project.id, utc(2024, 1, 1), 1, "events_2024_01"),
+        (project.id, utc(2024, 2, 1), 2, "events_2024_02"),
+        (other_project.id, utc(2024, 1, 1), 1, "events_2024_01"),
+    ]
     with app.app_context():
         removed = retention.purge(db.session, utc(2025, 1, 1))
     assert removed == dry
     assert not {"events_2024_01", "events_2024_02"} & set(names(app))
-    assert list(partition_of(app, project.id).values()) == [partitions.name_of(partitions.month_of(
-        NOW - timedelta(days=1)))]
+    assert list(partition_of(app, project.id).values()) == [
+        partitions.name_of(partitions.month_of(NOW - timedelta(days=1)))
+    ]
     assert partition_of(app, other_project.id) == {}
     assert ids_name_the_events(app)
 

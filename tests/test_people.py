@@ -1,4 +1,5 @@
 """Who sent what: identify, anonymous ids becoming users, group and accounts."""
+
 from decimal import Decimal
 
 from gapwise.models import Account, Event, Person, PersonAlias
@@ -18,8 +19,12 @@ def test_identify_merges_traits_and_a_null_removes_one(batches):
 
 
 def test_traits_apply_in_message_order_within_a_batch(batches):
-    batches.post([message("identify", userId="u1", traits={"plan": "trial"}),
-                  message("identify", userId="u1", traits={"plan": "pro"})])
+    batches.post(
+        [
+            message("identify", userId="u1", traits={"plan": "trial"}),
+            message("identify", userId="u1", traits={"plan": "pro"}),
+        ]
+    )
     assert people(batches)[0].traits == {"plan": "pro"}
 
 
@@ -45,8 +50,13 @@ def test_an_anonymous_visitor_who_signs_up_stays_one_person(batches):
 
 def test_a_second_device_of_a_known_user_is_merged_into_them(batches):
     batches.post([message("identify", anonymousId="laptop", userId="u1", traits={"role": "pm"})])
-    batches.post([message("page", anonymousId="phone", traits=None, timestamp="2026-11-01T09:00:00Z"),
-                  message(anonymousId="phone")], sent_at=None)
+    batches.post(
+        [
+            message("page", anonymousId="phone", traits=None, timestamp="2026-11-01T09:00:00Z"),
+            message(anonymousId="phone"),
+        ],
+        sent_at=None,
+    )
     assert len(people(batches)) == 2
     batches.post([message("identify", anonymousId="phone", userId="u1", traits={})])
     [person] = people(batches)
@@ -78,9 +88,17 @@ def test_numeric_user_ids_are_kept_as_text(batches):
 
 
 def test_group_creates_an_account_and_links_the_person(batches):
-    batches.post([message("identify", userId="u1"),
-                  message("group", userId="u1", groupId="acme",
-                          traits={"name": "Acme", "plan": "pro", "tier": "mid", "mrr": 1200.5, "seats": 12})])
+    batches.post(
+        [
+            message("identify", userId="u1"),
+            message(
+                "group",
+                userId="u1",
+                groupId="acme",
+                traits={"name": "Acme", "plan": "pro", "tier": "mid", "mrr": 1200.5, "seats": 12},
+            ),
+        ]
+    )
     [account] = batches.all(Account)
     assert (account.external_id, account.name, account.plan, account.tier) == ("acme", "Acme", "pro", "mid")
     assert account.mrr == Decimal("1200.50")
@@ -97,24 +115,27 @@ def test_a_later_group_call_updates_the_account(batches):
 
 
 def test_a_person_who_moves_account_is_linked_to_the_latest(batches):
-    batches.post([message("group", userId="u1", groupId="acme", traits={}),
-                  message("group", userId="u1", groupId="globex", traits={})])
+    batches.post(
+        [
+            message("group", userId="u1", groupId="acme", traits={}),
+            message("group", userId="u1", groupId="globex", traits={}),
+        ]
+    )
     accounts = {a.external_id: a.id for a in batches.all(Account)}
     assert people(batches)[0].account_id == accounts["globex"]
 
 
 def test_invalid_account_fields_reject_the_group_message(batches):
-    body = batches.post([message("group", traits={"mrr": "lots"}),
-                         message("group", traits={"mrr": -5}),
-                         message("group", groupId=None)]).get_json()
+    body = batches.post(
+        [message("group", traits={"mrr": "lots"}), message("group", traits={"mrr": -5}), message("group", groupId=None)]
+    ).get_json()
     assert body["accepted"] == 0
     assert [list(r["errors"]) for r in body["rejected"]] == [["traits"], ["traits"], ["groupId"]]
     assert batches.count(Account) == 0
 
 
 def test_first_and_last_seen_span_the_events(batches):
-    batches.post([message(timestamp="2026-11-10T12:00:00Z"), message(timestamp="2026-11-03T08:00:00Z")],
-                 sent_at=None)
+    batches.post([message(timestamp="2026-11-10T12:00:00Z"), message(timestamp="2026-11-03T08:00:00Z")], sent_at=None)
     batches.post([message(timestamp="2026-11-20T18:30:00Z")], sent_at=None)
     [person] = people(batches)
     assert (person.first_seen, person.last_seen) == (utc(2026, 11, 3, 8), utc(2026, 11, 20, 18, 30))

@@ -1,4 +1,5 @@
 """/api/v1/people: filtered, paginated lists; one person; export of everything held; erasure that leaves nothing."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -14,16 +15,22 @@ T0 = utc(2026, 10, 5, 9)
 
 @pytest.fixture
 def people(client, batches, project):
-    AdminApi(client, project.secret_key, "features").post(json={"key": "export", "name": "Export",
-                                                                "selector": "#export", "core": True, "aha": True})
+    AdminApi(client, project.secret_key, "features").post(
+        json={"key": "export", "name": "Export", "selector": "#export", "core": True, "aha": True}
+    )
     s = Story(batches, T0)
     for i in range(7):
         s.person(f"u{i}", i, traits={"plan": "pro" if i % 2 else "free"}, account="acme" if i < 3 else "globex")
         if i < 2:
             s.use(f"u{i}", "export", i)
     s.send()
-    anonymous = {"type": "page", "messageId": "anon-page", "anonymousId": "browser-9",
-                 "timestamp": s.at(3).isoformat(), "properties": {"path": "/"}}
+    anonymous = {
+        "type": "page",
+        "messageId": "anon-page",
+        "anonymousId": "browser-9",
+        "timestamp": s.at(3).isoformat(),
+        "properties": {"path": "/"},
+    }
     assert batches.post([anonymous], sent_at=None).status_code == 200
     return AdminApi(client, project.secret_key, "people")
 
@@ -43,12 +50,23 @@ def test_people_are_listed_page_by_page_and_filtered(people):
     assert ids_of(people.get(query_string={"userId": "u4"})) == ["u4"]
     anonymous = people.get(query_string={"anonymousId": "browser-9"}).get_json()["people"]
     assert [p["anonymousIds"] for p in anonymous] == [["browser-9"]]
-    assert people.get(query_string={"seenUntil": utc(2026, 10, 7, 12).isoformat()}).get_json()["people"][-1][
-        "userId"] == "u2"
+    assert (
+        people.get(query_string={"seenUntil": utc(2026, 10, 7, 12).isoformat()}).get_json()["people"][-1]["userId"]
+        == "u2"
+    )
 
 
-@pytest.mark.parametrize("args", [{"userId": "a\x00b"}, {"stage": "bored"}, {"limit": 0}, {"limit": 501}, {"cursor": "not-ours"},
-                                  {"seenSince": "2026-10-09", "seenUntil": "2026-10-01"}])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"userId": "a\x00b"},
+        {"stage": "bored"},
+        {"limit": 0},
+        {"limit": 501},
+        {"cursor": "not-ours"},
+        {"seenSince": "2026-10-09", "seenUntil": "2026-10-01"},
+    ],
+)
 def test_bad_filters_are_refused(people, args):
     answer = people.get(query_string=args)
     assert answer.status_code == 422 and answer.get_json()["code"]
@@ -68,8 +86,11 @@ def test_one_person_and_everything_held_about_them(people):
 def test_another_project_cannot_see_or_erase_a_person(people, client, other_project, app):
     person = people.get(query_string={"userId": "u1"}).get_json()["people"][0]["id"]
     other = AdminApi(client, other_project.secret_key, "people")
-    for call in (lambda: other.get(f"/{person}"), lambda: other.get(f"/{person}/export"),
-                 lambda: other.delete(f"/{person}")):
+    for call in (
+        lambda: other.get(f"/{person}"),
+        lambda: other.get(f"/{person}/export"),
+        lambda: other.delete(f"/{person}"),
+    ):
         assert call().status_code == 404
     assert other.get().get_json()["people"] == []
     assert people.get(f"/{person}").status_code == 200
@@ -78,8 +99,11 @@ def test_another_project_cannot_see_or_erase_a_person(people, client, other_proj
 def rows_of(app, person_id) -> dict[str, int]:
     """Rows that name the person, in every table with a person_id column (and the person row)."""
     with app.app_context():
-        counts = {t.name: db.session.scalar(select(func.count()).select_from(t).where(t.c.person_id == person_id))
-                  for t in Base.metadata.sorted_tables if "person_id" in t.c}
+        counts = {
+            t.name: db.session.scalar(select(func.count()).select_from(t).where(t.c.person_id == person_id))
+            for t in Base.metadata.sorted_tables
+            if "person_id" in t.c
+        }
         counts["people"] = db.session.scalar(select(func.count()).select_from(Person).where(Person.id == person_id))
         return counts
 
@@ -95,8 +119,10 @@ def test_erasing_a_person_leaves_no_row_of_theirs_and_figures_are_measured_again
     before = communication()
     assert before["evidence"]["expected"] == N
     person = api.get(query_string={"userId": "p0"}).get_json()["people"][0]["id"]
-    assert all(rows_of(app, person)[t] for t in ("events", "displays", "responses", "feature_usage", "activity",
-                                                  "person_goals", "people"))
+    assert all(
+        rows_of(app, person)[t]
+        for t in ("events", "displays", "responses", "feature_usage", "activity", "person_goals", "people")
+    )
     answer = api.delete(f"/{person}")
     assert answer.status_code == 200
     assert answer.get_json()["deleted"]["events"] > 0 and answer.get_json()["deleted"]["people"] == 1
@@ -108,11 +134,21 @@ def test_erasing_a_person_leaves_no_row_of_theirs_and_figures_are_measured_again
 
 
 def test_erasure_also_forgets_webhook_deliveries_that_carried_their_answers(app, client, batches, project):
-    AdminApi(client, project.secret_key, "webhooks").post(json={"url": "http://127.0.0.1:9/hook",
-                                                               "events": ["response.created"]})
-    survey = AdminApi(client, project.secret_key, "surveys").post(json={
-        "name": "NPS", "kind": "nps", "status": "active",
-        "questions": [{"id": "score", "type": "nps", "text": "Recommend?"}]}).get_json()["id"]
+    AdminApi(client, project.secret_key, "webhooks").post(
+        json={"url": "http://127.0.0.1:9/hook", "events": ["response.created"]}
+    )
+    survey = (
+        AdminApi(client, project.secret_key, "surveys")
+        .post(
+            json={
+                "name": "NPS",
+                "kind": "nps",
+                "status": "active",
+                "questions": [{"id": "score", "type": "nps", "text": "Recommend?"}],
+            }
+        )
+        .get_json()["id"]
+    )
     s = Story(batches, T0)
     for user in ("gone", "stays"):
         s.person(user)

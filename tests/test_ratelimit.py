@@ -1,4 +1,5 @@
 """Rate limits: per write key on /v1, per secret key on /api/v1, shared through Redis when configured."""
+
 import gzip
 import hashlib
 import logging
@@ -56,12 +57,18 @@ def get_config(client, write_key):
 def assert_rate_limited(response):
     assert response.status_code == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 60
-    assert response.get_json() == {"code": "rate_limited", "status": 429,
-                                   "message": "Too many requests for this key; retry later."}
+    assert response.get_json() == {
+        "code": "rate_limited",
+        "status": 429,
+        "message": "Too many requests for this key; retry later.",
+    }
 
 
-@pytest.mark.parametrize("send", [post_batch, get_config, lambda c, k: post_batch(c, k, gzipped=True)],
-                         ids=["batch", "config", "gzipped batch"])
+@pytest.mark.parametrize(
+    "send",
+    [post_batch, get_config, lambda c, k: post_batch(c, k, gzipped=True)],
+    ids=["batch", "config", "gzipped batch"],
+)
 def test_over_the_ingest_limit_answers_429_with_retry_after(make_app, send):
     app = make_app()
     project, client = ProjectKeys(app), app.test_client()
@@ -126,4 +133,5 @@ def test_unreachable_redis_allows_requests_and_logs_once(make_app, caplog):
     with caplog.at_level(logging.WARNING, logger="gapwise.ratelimit"):
         assert {post_batch(client, project.write_key).status_code for _ in range(5)} == {200}
     assert [r.getMessage() for r in caplog.records if r.name == "gapwise.ratelimit"] == [
-        "rate limit storage unavailable, allowing requests: StorageError"]
+        "rate limit storage unavailable, allowing requests: StorageError"
+    ]

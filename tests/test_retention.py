@@ -1,4 +1,5 @@
 """Retention deletes raw events before the cutoff, month by month, and leaves people and rollups alone."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,37 +13,46 @@ RECENT = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000
 OLD = ["2024-01-15T10:00:00.000Z", "2024-02-10T10:00:00.000Z", "2024-02-29T23:59:59.000Z"]
 
 
-@pytest.mark.parametrize("text, keep", [
-    ("13months", retention.Keep(13, "months")),
-    ("1month", retention.Keep(1, "months")),
-    ("400days", retention.Keep(400, "days")),
-    (" 7 days ", retention.Keep(7, "days")),
-])
+@pytest.mark.parametrize(
+    "text, keep",
+    [
+        ("13months", retention.Keep(13, "months")),
+        ("1month", retention.Keep(1, "months")),
+        ("400days", retention.Keep(400, "days")),
+        (" 7 days ", retention.Keep(7, "days")),
+    ],
+)
 def test_keep_reads_months_and_days(text, keep):
     assert retention.parse_keep(text) == keep
     assert str(keep) == text.replace(" ", "")
 
 
-@pytest.mark.parametrize("text, error", [
-    ("0months", "positive number"),
-    ("13", "positive number"),
-    ("13 weeks", "like 13months or 400days"),
-    ("-3days", "positive number"),
-    ("", "positive number"),
-    ("5000months", "more than a century"),
-])
+@pytest.mark.parametrize(
+    "text, error",
+    [
+        ("0months", "positive number"),
+        ("13", "positive number"),
+        ("13 weeks", "like 13months or 400days"),
+        ("-3days", "positive number"),
+        ("", "positive number"),
+        ("5000months", "more than a century"),
+    ],
+)
 def test_keep_refuses_what_it_cannot_read(text, error):
     with pytest.raises(ValueError, match=error):
         retention.parse_keep(text)
 
 
-@pytest.mark.parametrize("keep, now, first_kept", [
-    ("13months", utc(2026, 11, 24, 1), utc(2025, 11, 1)),
-    ("1month", utc(2026, 11, 24, 1), utc(2026, 11, 1)),
-    ("12months", utc(2026, 1, 1), utc(2025, 2, 1)),
-    ("1day", utc(2026, 11, 24, 1), utc(2026, 11, 24)),
-    ("400days", utc(2026, 11, 24, 1), utc(2025, 10, 21)),
-])
+@pytest.mark.parametrize(
+    "keep, now, first_kept",
+    [
+        ("13months", utc(2026, 11, 24, 1), utc(2025, 11, 1)),
+        ("1month", utc(2026, 11, 24, 1), utc(2026, 11, 1)),
+        ("12months", utc(2026, 1, 1), utc(2025, 2, 1)),
+        ("1day", utc(2026, 11, 24, 1), utc(2026, 11, 24)),
+        ("400days", utc(2026, 11, 24, 1), utc(2025, 10, 21)),
+    ],
+)
 def test_cutoff_keeps_whole_months_or_whole_days(keep, now, first_kept):
     assert retention.cutoff(retention.parse_keep(keep), now) == first_kept
 
@@ -101,12 +111,15 @@ def test_command_prints_what_it_removed(gapwise, batches, project):
     assert again.exit_code == 0 and "removed 0 events" in again.output
 
 
-@pytest.mark.parametrize("args, error", [
-    (["--keep", "13 weeks"], "like 13months or 400days"),
-    (["--keep", "0days"], "positive number"),
-    ([], "Missing option '--keep'"),
-    (["--keep", "13months", "--project", "999999"], "no project with id 999999"),
-])
+@pytest.mark.parametrize(
+    "args, error",
+    [
+        (["--keep", "13 weeks"], "like 13months or 400days"),
+        (["--keep", "0days"], "positive number"),
+        ([], "Missing option '--keep'"),
+        (["--keep", "13months", "--project", "999999"], "no project with id 999999"),
+    ],
+)
 def test_command_refuses_bad_arguments_clearly(gapwise, args, error):
     result = gapwise("retention", *args)
     assert result.exit_code == 2

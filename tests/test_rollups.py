@@ -1,4 +1,5 @@
 """Usage rollups kept at ingest equal a rebuild from raw events, whatever the order, retries and merges."""
+
 import random
 import uuid
 
@@ -18,12 +19,20 @@ FEATURES = {"export": "Report Exported", "share": None, "alerts": "Alert Created
 
 def snapshot(app, project_id):
     with app.app_context():
-        usage = db.session.execute(select(FeatureUsage.person_id, FeatureUsage.feature_id, FeatureUsage.day,
-                                          FeatureUsage.used, FeatureUsage.seen, FeatureUsage.events,
-                                          FeatureUsage.first_used_at)
-                                   .where(FeatureUsage.project_id == project_id)).all()
-        activity = db.session.execute(select(Activity.person_id, Activity.day, Activity.events)
-                                      .where(Activity.project_id == project_id)).all()
+        usage = db.session.execute(
+            select(
+                FeatureUsage.person_id,
+                FeatureUsage.feature_id,
+                FeatureUsage.day,
+                FeatureUsage.used,
+                FeatureUsage.seen,
+                FeatureUsage.events,
+                FeatureUsage.first_used_at,
+            ).where(FeatureUsage.project_id == project_id)
+        ).all()
+        activity = db.session.execute(
+            select(Activity.person_id, Activity.day, Activity.events).where(Activity.project_id == project_id)
+        ).all()
         return sorted(map(tuple, usage)), sorted(map(tuple, activity))
 
 
@@ -46,16 +55,25 @@ def random_messages(rng: random.Random, n: int) -> list[dict]:
     out = []
     for _ in range(n):
         who = rng.randrange(6)
-        base = {"messageId": str(uuid.UUID(int=rng.getrandbits(128))), "anonymousId": f"browser-{who}",
-                "timestamp": utc(2026, 10, 1 + rng.randrange(20), rng.randrange(24), rng.randrange(60)).isoformat()}
+        base = {
+            "messageId": str(uuid.UUID(int=rng.getrandbits(128))),
+            "anonymousId": f"browser-{who}",
+            "timestamp": utc(2026, 10, 1 + rng.randrange(20), rng.randrange(24), rng.randrange(60)).isoformat(),
+        }
         roll = rng.random()
         if roll < 0.45:
             name = rng.choice(["feature_used", "feature_seen"])
             key = rng.choice(["export", "share", "alerts", "nope", 7])
             out.append({**base, "type": "track", "event": name, "properties": {"feature": key}})
         elif roll < 0.7:
-            out.append({**base, "type": "track", "event": rng.choice(["Report Exported", "Alert Created", "Other"]),
-                        "properties": {}})
+            out.append(
+                {
+                    **base,
+                    "type": "track",
+                    "event": rng.choice(["Report Exported", "Alert Created", "Other"]),
+                    "properties": {},
+                }
+            )
         elif roll < 0.85:
             out.append({**base, "type": "page", "properties": {"path": "/"}})
         else:
@@ -69,7 +87,7 @@ def test_rollups_kept_at_ingest_equal_a_rebuild_from_raw_events(app, client, bat
     rng = random.Random(seed)
     messages = random_messages(rng, 400)
     for start in range(0, len(messages), 37):
-        chunk = messages[start:start + 37]
+        chunk = messages[start : start + 37]
         assert batches.post(chunk, sent_at=None).status_code == 200
         if rng.random() < 0.5:  # a client retrying a batch it did not hear back about
             assert batches.post(chunk, sent_at=None).get_json()["accepted"] == 0

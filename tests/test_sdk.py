@@ -1,4 +1,5 @@
 """/sdk/*: the built browser files, the paste-ready snippet, and the example app."""
+
 import gzip
 import re
 from pathlib import Path
@@ -48,8 +49,9 @@ def test_the_widgets_are_served_beside_the_tracker(client):
 
 def test_project_snippet_prints_the_loader_and_init(app, project):
     env = {"GAPWISE_DATABASE_URL": app.config["DATABASE_URL"]}
-    result = CliRunner().invoke(main, ["project", "snippet", str(project.id), "--host", "https://gw.example.com/"],
-                                env=env)
+    result = CliRunner().invoke(
+        main, ["project", "snippet", str(project.id), "--host", "https://gw.example.com/"], env=env
+    )
     assert result.exit_code == 0, result.output
     loader = (DIST / "snippet.min.js").read_text().strip()
     assert f"<script>{loader}</script>" in result.output

@@ -1,4 +1,5 @@
 """Keys, passwords and bodies never reach the logs, whatever fails."""
+
 import logging
 
 from tests.helpers import AdminApi, message
@@ -18,6 +19,12 @@ def test_no_key_password_or_body_is_logged_when_requests_fail(app, client, batch
     Browser(client).login("gil@example.com", "the-wrong-password-55")  # 401
     logged = "\n".join(r.getMessage() + str(getattr(r, "fields", "")) for r in caplog.records)
     assert "request failed" in logged  # the failures were logged…
-    for secret in (project.secret_key, project.secret_key[:-4] + "AAAA", project.write_key, secret_body,
-                   "the-wrong-password-55", "gil@example.com"):
+    for secret in (
+        project.secret_key,
+        project.secret_key[:-4] + "AAAA",
+        project.write_key,
+        secret_body,
+        "the-wrong-password-55",
+        "gil@example.com",
+    ):
         assert secret not in logged  # …without what they carried

@@ -1,4 +1,5 @@
 """/api/v1/surveys: surveys with one schema per question type, validated with clear 422 errors."""
+
 import copy
 from functools import partial
 
@@ -7,11 +8,20 @@ import pytest
 from tests.helpers import AdminApi
 
 NPS = {
-    "name": "NPS", "kind": "nps", "status": "active",
+    "name": "NPS",
+    "kind": "nps",
+    "status": "active",
     "questions": [
-        {"id": "score", "type": "nps", "text": {"en": "How likely are you to recommend us?", "fr": "Recommanderiez-vous ?"},
-         "lowLabel": "Not likely", "highLabel": "Very likely", "measures": "perception", "dimension": "reliability",
-         "branches": [{"min": 0, "max": 6, "goto": "detractor"}, {"min": 9, "max": 10, "goto": "promoter"}]},
+        {
+            "id": "score",
+            "type": "nps",
+            "text": {"en": "How likely are you to recommend us?", "fr": "Recommanderiez-vous ?"},
+            "lowLabel": "Not likely",
+            "highLabel": "Very likely",
+            "measures": "perception",
+            "dimension": "reliability",
+            "branches": [{"min": 0, "max": 6, "goto": "detractor"}, {"min": 9, "max": 10, "goto": "promoter"}],
+        },
         {"id": "detractor", "type": "text", "text": "What disappointed you?", "next": "end"},
         {"id": "promoter", "type": "text", "text": "What do you like most?"},
     ],
@@ -19,20 +29,41 @@ NPS = {
     "targeting": {"trigger": {"type": "event", "event": "Report Exported", "delay": 3}, "priority": 5},
 }
 WELCOME = {
-    "name": "Welcome", "kind": "welcome",
+    "name": "Welcome",
+    "kind": "welcome",
     "questions": [
-        {"id": "role", "type": "single_choice", "text": "What is your role?", "trait": "role",
-         "choices": [{"id": "pm", "label": "Product manager"}, {"id": "eng", "label": "Engineer"}]},
-        {"id": "goals", "type": "multi_choice", "text": "What do you want to do?",
-         "choices": [{"id": "reporting", "label": "Reporting", "goals": ["reporting"]},
-                     {"id": "alerts", "label": "Alerts", "goals": ["monitoring"]}]},
-        {"id": "expect", "type": "rating", "scale": 7, "text": "How fast should exports be?",
-         "measures": "expectation", "dimension": "export"},
+        {
+            "id": "role",
+            "type": "single_choice",
+            "text": "What is your role?",
+            "trait": "role",
+            "choices": [{"id": "pm", "label": "Product manager"}, {"id": "eng", "label": "Engineer"}],
+        },
+        {
+            "id": "goals",
+            "type": "multi_choice",
+            "text": "What do you want to do?",
+            "choices": [
+                {"id": "reporting", "label": "Reporting", "goals": ["reporting"]},
+                {"id": "alerts", "label": "Alerts", "goals": ["monitoring"]},
+            ],
+        },
+        {
+            "id": "expect",
+            "type": "rating",
+            "scale": 7,
+            "text": "How fast should exports be?",
+            "measures": "expectation",
+            "dimension": "export",
+        },
     ],
     "targeting": {"trigger": {"type": "immediate"}, "frequency": {"type": "once"}},
 }
-CSAT = {"name": "CSAT", "kind": "csat", "questions": [
-    {"id": "csat", "type": "rating", "scale": 5, "text": "How satisfied are you with exports?"}]}
+CSAT = {
+    "name": "CSAT",
+    "kind": "csat",
+    "questions": [{"id": "csat", "type": "rating", "scale": 5, "text": "How satisfied are you with exports?"}],
+}
 
 
 Api = partial(AdminApi, resource="surveys")
@@ -65,29 +96,39 @@ def broken(change):
     return survey
 
 
-@pytest.mark.parametrize("survey, field", [
-    (broken(lambda s: s["questions"][0].update(type="slider")), "questions"),
-    (broken(lambda s: s["questions"][0].update(text="")), "questions"),
-    (broken(lambda s: s["questions"][0].update(text={"de": "Wie?"})), "questions"),
-    (broken(lambda s: s["questions"][0]["branches"].append({"min": 0, "goto": "nowhere"})), "questions"),
-    (broken(lambda s: s["questions"][0]["branches"].append({"goto": "end"})), "questions"),
-    (broken(lambda s: s["questions"].append({"id": "score", "type": "text", "text": "dup"})), "questions"),
-    (broken(lambda s: s["questions"].insert(0, {"id": "x", "type": "text", "text": "first"})), "questions"),
-    (broken(lambda s: s["questions"][0].update(measures="mood")), "questions"),
-    (broken(lambda s: s.update(kind="poll")), "kind"),
-    (broken(lambda s: s.update(questions=[])), "questions"),
-    (broken(lambda s: s["targeting"].update(trigger={"type": "event"})), "targeting"),
-    (broken(lambda s: s["targeting"].update(trigger={"type": "feature", "feature": "nope"})), "targeting"),
-    (broken(lambda s: s["targeting"].update(url={"match": "regex", "value": "(["})), "targeting"),
-    (broken(lambda s: s["targeting"].update(sampleRate=1.5)), "targeting"),
-    (broken(lambda s: s["targeting"].update(frequency={"type": "every"})), "targeting"),
-    (broken(lambda s: s["targeting"].update(segment="no-such-segment")), "targeting"),
-    (broken(lambda s: s.update(appearance={"colors": {"accent": "red"}})), "appearance"),
-    ({**CSAT, "questions": [{"id": "csat", "type": "rating", "scale": 7, "text": "?"}]}, "questions"),
-    ({**CSAT, "questions": [{"id": "c", "type": "rating", "scale": 4, "text": "?"}]}, "questions"),
-    ({**WELCOME, "questions": [{"id": "r", "type": "single_choice", "text": "?", "choices": [{"id": "a", "label": "A"}]}]},
-     "questions"),
-])
+@pytest.mark.parametrize(
+    "survey, field",
+    [
+        (broken(lambda s: s["questions"][0].update(type="slider")), "questions"),
+        (broken(lambda s: s["questions"][0].update(text="")), "questions"),
+        (broken(lambda s: s["questions"][0].update(text={"de": "Wie?"})), "questions"),
+        (broken(lambda s: s["questions"][0]["branches"].append({"min": 0, "goto": "nowhere"})), "questions"),
+        (broken(lambda s: s["questions"][0]["branches"].append({"goto": "end"})), "questions"),
+        (broken(lambda s: s["questions"].append({"id": "score", "type": "text", "text": "dup"})), "questions"),
+        (broken(lambda s: s["questions"].insert(0, {"id": "x", "type": "text", "text": "first"})), "questions"),
+        (broken(lambda s: s["questions"][0].update(measures="mood")), "questions"),
+        (broken(lambda s: s.update(kind="poll")), "kind"),
+        (broken(lambda s: s.update(questions=[])), "questions"),
+        (broken(lambda s: s["targeting"].update(trigger={"type": "event"})), "targeting"),
+        (broken(lambda s: s["targeting"].update(trigger={"type": "feature", "feature": "nope"})), "targeting"),
+        (broken(lambda s: s["targeting"].update(url={"match": "regex", "value": "(["})), "targeting"),
+        (broken(lambda s: s["targeting"].update(sampleRate=1.5)), "targeting"),
+        (broken(lambda s: s["targeting"].update(frequency={"type": "every"})), "targeting"),
+        (broken(lambda s: s["targeting"].update(segment="no-such-segment")), "targeting"),
+        (broken(lambda s: s.update(appearance={"colors": {"accent": "red"}})), "appearance"),
+        ({**CSAT, "questions": [{"id": "csat", "type": "rating", "scale": 7, "text": "?"}]}, "questions"),
+        ({**CSAT, "questions": [{"id": "c", "type": "rating", "scale": 4, "text": "?"}]}, "questions"),
+        (
+            {
+                **WELCOME,
+                "questions": [
+                    {"id": "r", "type": "single_choice", "text": "?", "choices": [{"id": "a", "label": "A"}]}
+                ],
+            },
+            "questions",
+        ),
+    ],
+)
 def test_invalid_surveys_get_422_naming_the_field(api, survey, field):
     response = api.post(json=survey)
     assert response.status_code == 422, response.get_json()

@@ -1,4 +1,5 @@
 """Targeting: which surveys GET /v1/config offers a person, and the eligibility explanation."""
+
 import uuid
 from datetime import timedelta
 
@@ -61,8 +62,13 @@ def test_an_active_survey_is_offered_localized_with_its_browser_rules(client, pr
 
 
 def test_right_to_left_locales(client, project, surveys):
-    create(surveys, {**CSAT, "questions": [{"id": "c", "type": "rating", "scale": 5,
-                                            "text": {"en": "Happy?", "ar": "هل أنت راض؟"}}]})
+    create(
+        surveys,
+        {
+            **CSAT,
+            "questions": [{"id": "c", "type": "rating", "scale": 5, "text": {"en": "Happy?", "ar": "هل أنت راض؟"}}],
+        },
+    )
     assert due(client, project, locale="ar-EG")[0]["dir"] == "rtl"
 
 
@@ -90,16 +96,26 @@ def test_until_answered_keeps_offering_until_a_complete_answer(client, project, 
 
 def test_every_n_days(client, project, surveys, batches, no_cooldown):
     survey_id = create(surveys, CSAT, frequency={"type": "every", "days": 7}, recontactDays=0)
-    batches.post([survey_message(survey_id, "shown", anon="recent", ago=timedelta(days=6)),
-                  survey_message(survey_id, "shown", anon="old", ago=timedelta(days=8))], sent_at=None)
+    batches.post(
+        [
+            survey_message(survey_id, "shown", anon="recent", ago=timedelta(days=6)),
+            survey_message(survey_id, "shown", anon="old", ago=timedelta(days=8)),
+        ],
+        sent_at=None,
+    )
     assert due(client, project, anon="recent") == []
     assert len(due(client, project, anon="old")) == 1
 
 
 def test_a_dismissed_survey_waits_out_the_recontact_window(client, project, surveys, batches, no_cooldown):
     survey_id = create(surveys, NPS, recontactDays=30, frequency={"type": "until_answered"})
-    batches.post([survey_message(survey_id, "dismissed", anon="inside", ago=timedelta(days=29)),
-                  survey_message(survey_id, "dismissed", anon="outside", ago=timedelta(days=31))], sent_at=None)
+    batches.post(
+        [
+            survey_message(survey_id, "dismissed", anon="inside", ago=timedelta(days=29)),
+            survey_message(survey_id, "dismissed", anon="outside", ago=timedelta(days=31)),
+        ],
+        sent_at=None,
+    )
     assert due(client, project, anon="inside") == []
     assert [s["id"] for s in due(client, project, anon="outside")] == [str(survey_id)]
 
@@ -108,8 +124,13 @@ def test_the_project_cooldown_spaces_out_all_surveys(app, client, project, surve
     set_cooldown(app, project, 24)
     first = create(surveys, CSAT, recontactDays=0)
     second = create(surveys, NPS, recontactDays=0)
-    batches.post([survey_message(first, "shown", anon="recent", ago=timedelta(hours=2)),
-                  survey_message(first, "shown", anon="rested", ago=timedelta(hours=25))], sent_at=None)
+    batches.post(
+        [
+            survey_message(first, "shown", anon="recent", ago=timedelta(hours=2)),
+            survey_message(first, "shown", anon="rested", ago=timedelta(hours=25)),
+        ],
+        sent_at=None,
+    )
     assert due(client, project, anon="recent") == []
     assert [s["id"] for s in due(client, project, anon="rested")] == [str(second), str(first)]
 
@@ -176,11 +197,21 @@ def test_eligibility_needs_a_person_and_a_survey_of_this_project(client, project
 def test_answers_are_stored_with_score_stage_and_display(app, surveys, batches, project):
     survey_id = create(surveys, NPS)
     display = str(uuid.uuid4())
-    batches.post([survey_message(survey_id, "shown", displayId=display),
-                  survey_message(survey_id, "answered", displayId=display, answers={"score": 3}, completed=False,
-                                 locale="fr"),
-                  survey_message(survey_id, "answered", displayId=display,
-                                 answers={"score": 3, "detractor": "Too slow", "bogus": 1}, completed=True)])
+    batches.post(
+        [
+            survey_message(survey_id, "shown", displayId=display),
+            survey_message(
+                survey_id, "answered", displayId=display, answers={"score": 3}, completed=False, locale="fr"
+            ),
+            survey_message(
+                survey_id,
+                "answered",
+                displayId=display,
+                answers={"score": 3, "detractor": "Too slow", "bogus": 1},
+                completed=True,
+            ),
+        ]
+    )
     [response] = batches.all(Response)
     assert (response.score, response.completed, response.stage, response.locale) == (3.0, True, "trial", "fr")
     assert response.answers == {"score": 3, "detractor": "Too slow"}
@@ -205,8 +236,10 @@ def test_a_welcome_answer_writes_the_persons_trait(surveys, batches):
 def test_survey_messages_are_deduplicated_and_dismissals_recorded(surveys, batches):
     survey_id = create(surveys, CSAT)
     display = str(uuid.uuid4())
-    sent = [survey_message(survey_id, "shown", displayId=display),
-            survey_message(survey_id, "dismissed", displayId=display)]
+    sent = [
+        survey_message(survey_id, "shown", displayId=display),
+        survey_message(survey_id, "dismissed", displayId=display),
+    ]
     batches.post(sent)
     assert batches.post(sent).get_json()["duplicates"] == 2
     [shown] = batches.all(Display)
@@ -216,8 +249,9 @@ def test_survey_messages_are_deduplicated_and_dismissals_recorded(surveys, batch
 
 def test_messages_about_unknown_surveys_stay_plain_events(surveys, batches, other_project, client):
     theirs = create(Api(client, other_project.secret_key), CSAT)
-    body = batches.post([survey_message(theirs, "answered", answers={"csat": 5}),
-                         survey_message("not-a-number", "shown")]).get_json()
+    body = batches.post(
+        [survey_message(theirs, "answered", answers={"csat": 5}), survey_message("not-a-number", "shown")]
+    ).get_json()
     assert body["accepted"] == 2
     assert batches.count(Display) == 0 and batches.count(Response) == 0
 
@@ -233,13 +267,21 @@ def test_the_demo_project_offers_its_welcome_screen_first(app, client):
 
 
 def test_a_segment_targeted_survey_goes_only_to_people_who_match(client, project, surveys, batches):
-    segment = AdminApi(client, project.secret_key, "segments").post(json={
-        "key": "pro", "name": "Pro plans", "rules": {"match": "all", "conditions": [
-            {"field": "trait", "key": "plan", "op": "eq", "value": "pro"}]}})
+    segment = AdminApi(client, project.secret_key, "segments").post(
+        json={
+            "key": "pro",
+            "name": "Pro plans",
+            "rules": {"match": "all", "conditions": [{"field": "trait", "key": "plan", "op": "eq", "value": "pro"}]},
+        }
+    )
     assert segment.status_code == 201, segment.get_json()
     survey_id = create(surveys, CSAT, segment="pro")
-    batches.post([message("identify", anonymousId="pro-user", userId=None, traits={"plan": "pro"}),
-                  message("identify", anonymousId="trial-user", userId=None, traits={"plan": "trial"})])
+    batches.post(
+        [
+            message("identify", anonymousId="pro-user", userId=None, traits={"plan": "pro"}),
+            message("identify", anonymousId="trial-user", userId=None, traits={"plan": "trial"}),
+        ]
+    )
     assert [s["id"] for s in due(client, project, anon="pro-user")] == [str(survey_id)]
     assert due(client, project, anon="trial-user") == []
     assert due(client, project, anon="never-seen") == []

@@ -1,4 +1,5 @@
 """Dashboard sign-in: users from the CLI, sessions, CSRF, throttling, roles per project, security headers."""
+
 import pytest
 
 from tests.ui import PASSWORD, Browser, make_user
@@ -10,8 +11,9 @@ def browser(client):
 
 
 def test_the_cli_creates_a_user_who_signs_in_and_lands_on_their_project(app, gapwise, project, browser):
-    result = gapwise("user", "create", "Maya@Example.com", "--password", PASSWORD, "--project", project.id,
-                     "--role", "editor")
+    result = gapwise(
+        "user", "create", "Maya@Example.com", "--password", PASSWORD, "--project", project.id, "--role", "editor"
+    )
     assert result.exit_code == 0, (result.output, result.exception)
     assert f"user maya@example.com created, editor of project {project.id}" in result.output
     signed_in = browser.login("maya@example.com")
@@ -55,8 +57,10 @@ def test_a_form_without_its_csrf_token_is_refused(app, project, browser):
 def test_a_next_link_cannot_send_a_user_off_site(app, project, browser):
     make_user(app, "cy@example.com", project.id)
     token = browser.token()
-    answer = browser.client.post("/app/login?next=//evil.example/app/", data={
-        "email": "cy@example.com", "password": PASSWORD, "csrf_token": token})
+    answer = browser.client.post(
+        "/app/login?next=//evil.example/app/",
+        data={"email": "cy@example.com", "password": PASSWORD, "csrf_token": token},
+    )
     assert answer.headers["Location"] == "/app/"
 
 
@@ -84,7 +88,8 @@ def test_the_tracker_and_the_apis_do_not_vary_on_the_dashboard_session(app, proj
 def test_a_form_body_past_the_cap_is_refused_before_it_is_read(app, project, browser):
     make_user(app, "flo@example.com", project.id)
     token = browser.token()
-    huge = browser.client.post("/app/login", data={"email": "flo@example.com", "password": "x" * 300_000,
-                                                   "csrf_token": token})
+    huge = browser.client.post(
+        "/app/login", data={"email": "flo@example.com", "password": "x" * 300_000, "csrf_token": token}
+    )
     assert huge.status_code == 413
     assert browser.login("flo@example.com").status_code == 302

@@ -1,6 +1,7 @@
 """Dashboard configuration pages: settings and secret keys, segments with their live count, features with their
 usage, journey rules with the funnel. Every form saves what is right and shows again, with its reasons and the
 user's input, what is not, saving nothing."""
+
 import re
 import uuid
 from datetime import timedelta
@@ -23,11 +24,13 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 @pytest.fixture
 def as_role(app, client, project):
     """Sign the test client in as a member of `project` with the given role."""
+
     def sign_in(role: str) -> Browser:
         make_user(app, f"{role}@example.com", project.id, role)
         browser = Browser(client)
         assert browser.login(f"{role}@example.com").status_code == 302
         return browser
+
     return sign_in
 
 
@@ -56,8 +59,10 @@ def text(response) -> str:
 
 def errors(response) -> list[str]:
     """The error messages a page shows, as read on screen."""
-    return [unescape(re.sub(r"<[^>]+>", "", m)).strip()
-            for m in re.findall(r'<p class="error[^"]*">(.*?)</p>', text(response), re.S)]
+    return [
+        unescape(re.sub(r"<[^>]+>", "", m)).strip()
+        for m in re.findall(r'<p class="error[^"]*">(.*?)</p>', text(response), re.S)
+    ]
 
 
 def people(batches, *traits: dict) -> None:
@@ -68,6 +73,7 @@ def people(batches, *traits: dict) -> None:
 
 # --- settings -----------------------------------------------------------------------------------------
 
+
 def test_every_member_sees_the_snippet_and_keys_but_only_an_owner_gets_the_forms(project, as_role):
     viewer = as_role("viewer")
     page = text(viewer.client.get(url(project, "settings")))
@@ -77,11 +83,18 @@ def test_every_member_sees_the_snippet_and_keys_but_only_an_owner_gets_the_forms
     assert "sk_" in page and "active" in page and "You can look, not change" in page
 
 
-def test_an_owner_sets_origins_cooldown_and_timezone_and_ingest_applies_the_origins_at_once(app, project, owner,
-                                                                                              batches):
-    saved = owner.submit(url(project, "settings"), url(project, "settings"), {
-        "allowedOrigins": "https://App.Example.com/\n\n  http://localhost:3000 ", "surveyCooldownHours": "6",
-        "timezone": "Europe/Paris"})
+def test_an_owner_sets_origins_cooldown_and_timezone_and_ingest_applies_the_origins_at_once(
+    app, project, owner, batches
+):
+    saved = owner.submit(
+        url(project, "settings"),
+        url(project, "settings"),
+        {
+            "allowedOrigins": "https://App.Example.com/\n\n  http://localhost:3000 ",
+            "surveyCooldownHours": "6",
+            "timezone": "Europe/Paris",
+        },
+    )
     assert saved.status_code == 303
     with app.app_context():
         stored = db.session.get(Project, project.id)
@@ -92,18 +105,26 @@ def test_an_owner_sets_origins_cooldown_and_timezone_and_ingest_applies_the_orig
     assert batches.post([message()], headers={"Origin": "https://app.example.com"}).status_code == 200
 
 
-@pytest.mark.parametrize("field, value, reason", [
-    ("allowedOrigins", "https://app.example.com/reports", "no path"),
-    ("allowedOrigins", "app.example.com", "starts with http:// or https://"),
-    ("allowedOrigins", "https://user:pw@app.example.com", "no user name"),
-    ("surveyCooldownHours", "-1", "greater than or equal to 0"),
-    ("surveyCooldownHours", "soon", "Not a valid integer"),
-    ("timezone", "Mars/Olympus_Mons", "Not an IANA time zone"),
-])
-def test_bad_project_settings_are_shown_again_with_their_reason_and_nothing_is_saved(app, project, owner, field,
-                                                                                     value, reason):
-    form = {"allowedOrigins": "https://ok.example.com", "surveyCooldownHours": "12", "timezone": "Asia/Tokyo",
-            field: value}
+@pytest.mark.parametrize(
+    "field, value, reason",
+    [
+        ("allowedOrigins", "https://app.example.com/reports", "no path"),
+        ("allowedOrigins", "app.example.com", "starts with http:// or https://"),
+        ("allowedOrigins", "https://user:pw@app.example.com", "no user name"),
+        ("surveyCooldownHours", "-1", "greater than or equal to 0"),
+        ("surveyCooldownHours", "soon", "Not a valid integer"),
+        ("timezone", "Mars/Olympus_Mons", "Not an IANA time zone"),
+    ],
+)
+def test_bad_project_settings_are_shown_again_with_their_reason_and_nothing_is_saved(
+    app, project, owner, field, value, reason
+):
+    form = {
+        "allowedOrigins": "https://ok.example.com",
+        "surveyCooldownHours": "12",
+        "timezone": "Asia/Tokyo",
+        field: value,
+    }
     answer = owner.submit(url(project, "settings"), url(project, "settings"), form)
     assert answer.status_code == 422
     assert any(reason in e for e in errors(answer)), errors(answer)
@@ -119,8 +140,9 @@ def test_gap_thresholds_are_saved_or_refused_whole(app, project, owner):
     assert refused.status_code == 422 and any("less than or equal to 1" in e for e in errors(refused))
     with app.app_context():
         assert gap_thresholds(db.session, project.id)["stallDays"]["trial"] == 7
-    saved = owner.submit(page, url(project, "settings/thresholds"), {"exposure": "0.4", "stallDays.trial": "3",
-                                                                     "minPeople": ""})
+    saved = owner.submit(
+        page, url(project, "settings/thresholds"), {"exposure": "0.4", "stallDays.trial": "3", "minPeople": ""}
+    )
     assert saved.status_code == 303
     with app.app_context():
         stored = gap_thresholds(db.session, project.id)
@@ -156,8 +178,11 @@ def test_a_key_needs_a_name_and_another_projects_key_cannot_be_revoked(app, proj
 
 def test_an_editor_cannot_change_settings_or_keys(app, project, editor):
     page = url(project, "settings")
-    for action, form in [("settings", {"surveyCooldownHours": "1", "timezone": "UTC"}),
-                         ("settings/keys", {"name": "x"}), ("settings/thresholds", {"exposure": "0.1"})]:
+    for action, form in [
+        ("settings", {"surveyCooldownHours": "1", "timezone": "UTC"}),
+        ("settings/keys", {"name": "x"}),
+        ("settings/thresholds", {"exposure": "0.1"}),
+    ]:
         assert editor.submit(page, url(project, action), form).status_code == 403
     assert count(app, SecretKey) == 1 and 'name="allowedOrigins"' not in text(editor.client.get(page))
 
@@ -174,31 +199,53 @@ def create_segment(project, editor, key: str, name: str, rules: str = PRO):
 
 def test_a_segment_is_created_with_its_count_and_listed(app, project, editor, batches):
     people(batches, {"plan": "pro"}, {"plan": "pro"}, {"plan": "free"})
-    saved = editor.submit(url(project, "segments/new"), url(project, "segments/new"),
-                          {"key": "pro", "name": "Pro plans", "rules": PRO})
+    saved = editor.submit(
+        url(project, "segments/new"), url(project, "segments/new"), {"key": "pro", "name": "Pro plans", "rules": PRO}
+    )
     assert saved.status_code == 303
     listing = text(editor.client.get(saved.headers["Location"]))
     assert "Segment &#39;Pro plans&#39; saved: 2 people match now." in listing
     assert re.search(r'<td class="num">2</td>', listing)
 
 
-@pytest.mark.parametrize("form, status, reason", [
-    ({"key": "Bad Key"}, 422, "lowercase letters"),
-    ({"name": ""}, 422, "Length must be between 1 and 200"),
-    ({"rules": '{"match": "all", "conditions": ['}, 422, "Not valid JSON"),
-    ({"rules": '{"match": "some", "conditions": []}'}, 422, "Must be one of: all, any"),
-    ({"rules": '{"conditions": [{"field": "days_since_first_seen", "op": "gt", "value": "ten"}]}'}, 422,
-     "Rule 1 › value: Give a whole number"),
-    ({"rules": '{"conditions": [{"match": "any", "conditions": [{"field": "stage", "op": "eq", "value": "vip"}]}]}'},
-     422, "Rule 1.1 › value: Stages are"),
-    ({"rules": '{"conditions": [{"field": "feature_count", "feature": "nope", "op": "gte", "value": 1, '
-               '"within_days": 7}]}'}, 422, "No feature with key 'nope'"),
-    ({"key": "taken"}, 409, "already exists"),
-])
+@pytest.mark.parametrize(
+    "form, status, reason",
+    [
+        ({"key": "Bad Key"}, 422, "lowercase letters"),
+        ({"name": ""}, 422, "Length must be between 1 and 200"),
+        ({"rules": '{"match": "all", "conditions": ['}, 422, "Not valid JSON"),
+        ({"rules": '{"match": "some", "conditions": []}'}, 422, "Must be one of: all, any"),
+        (
+            {"rules": '{"conditions": [{"field": "days_since_first_seen", "op": "gt", "value": "ten"}]}'},
+            422,
+            "Rule 1 › value: Give a whole number",
+        ),
+        (
+            {
+                "rules": '{"conditions": [{"match": "any", "conditions": '
+                '[{"field": "stage", "op": "eq", "value": "vip"}]}]}'
+            },
+            422,
+            "Rule 1.1 › value: Stages are",
+        ),
+        (
+            {
+                "rules": '{"conditions": [{"field": "feature_count", "feature": "nope", "op": "gte", "value": 1, '
+                '"within_days": 7}]}'
+            },
+            422,
+            "No feature with key 'nope'",
+        ),
+        ({"key": "taken"}, 409, "already exists"),
+    ],
+)
 def test_a_bad_segment_is_shown_again_with_its_reason_and_not_saved(app, project, editor, form, status, reason):
     create_segment(project, editor, "taken", "Taken")
-    answer = editor.submit(url(project, "segments/new"), url(project, "segments/new"),
-                           {"key": "new-one", "name": "Kept name", "rules": PRO, **form})
+    answer = editor.submit(
+        url(project, "segments/new"),
+        url(project, "segments/new"),
+        {"key": "new-one", "name": "Kept name", "rules": PRO, **form},
+    )
     assert answer.status_code == status
     assert any(reason in e for e in errors(answer)), errors(answer)
     assert 'value="Kept name"' in text(answer) or form.get("name") == ""
@@ -223,8 +270,12 @@ def test_a_segment_is_edited_and_a_bad_edit_changes_nothing(app, project, editor
 def test_a_segment_a_survey_targets_cannot_be_deleted(app, client, project, editor):
     create_segment(project, editor, "pro", "Pro")
     create_segment(project, editor, "spare", "Spare")
-    survey = {"name": "Pro NPS", "kind": "nps", "targeting": {"segment": "pro"},
-              "questions": [{"id": "score", "type": "nps", "text": "How likely are you to recommend us?"}]}
+    survey = {
+        "name": "Pro NPS",
+        "kind": "nps",
+        "targeting": {"segment": "pro"},
+        "questions": [{"id": "score", "type": "nps", "text": "How likely are you to recommend us?"}],
+    }
     assert AdminApi(client, project.secret_key, "surveys").post(json=survey).status_code == 201
     refused = editor.submit(url(project, "segments"), url(project, "segments/pro/delete"), {})
     assert refused.status_code == 409
@@ -263,38 +314,73 @@ def test_segment_names_are_shown_as_text(project, editor):
 
 # --- features ------------------------------------------------------------------------------------------
 
+
 def test_a_feature_is_created_and_listed_with_its_last_30_days_of_use(app, project, editor, batches):
-    saved = editor.submit(url(project, "features/new"), url(project, "features/new"), {
-        "key": "export", "name": "Export", "selector": "#export", "event": "", "core": "1",
-        "goals": "reporting, sharing", "effort": "2"})
+    saved = editor.submit(
+        url(project, "features/new"),
+        url(project, "features/new"),
+        {
+            "key": "export",
+            "name": "Export",
+            "selector": "#export",
+            "event": "",
+            "core": "1",
+            "goals": "reporting, sharing",
+            "effort": "2",
+        },
+    )
     assert saved.status_code == 303
     with app.app_context():
         feature = db.session.scalar(select(Feature))
         assert (feature.selector, feature.event, feature.core, feature.aha, feature.goals, feature.effort) == (
-            "#export", None, True, False, ["reporting", "sharing"], 2)
+            "#export",
+            None,
+            True,
+            False,
+            ["reporting", "sharing"],
+            2,
+        )
     now = utcnow()
 
     def act(user, event, days_ago):
-        return message(event=event, userId=user, anonymousId=f"anon-{user}", properties={"feature": "export"},
-                       timestamp=(now - timedelta(days=days_ago)).isoformat(), messageId=str(uuid.uuid4()))
-    sent = [act("ann", "feature_seen", 1), act("bob", "feature_used", 1), act("bob", "feature_used", 3),
-            act("cy", "feature_used", 2), act("old", "feature_used", 45)]
+        return message(
+            event=event,
+            userId=user,
+            anonymousId=f"anon-{user}",
+            properties={"feature": "export"},
+            timestamp=(now - timedelta(days=days_ago)).isoformat(),
+            messageId=str(uuid.uuid4()),
+        )
+
+    sent = [
+        act("ann", "feature_seen", 1),
+        act("bob", "feature_used", 1),
+        act("bob", "feature_used", 3),
+        act("cy", "feature_used", 2),
+        act("old", "feature_used", 45),
+    ]
     assert batches.post(sent, sent_at=None).get_json()["accepted"] == 5
     listing = text(editor.client.get(url(project, "features")))
     assert re.search(r'<td class="num">3</td><td class="num">2</td><td class="num">1</td>', listing), listing
     assert "reporting, sharing" in listing and '<span class="tag">core</span>' in listing
 
 
-@pytest.mark.parametrize("form, reason", [
-    ({"selector": "", "event": ""}, "Give a selector, an event, or both."),
-    ({"key": "Export!"}, "lowercase letters"),
-    ({"effort": "9"}, "less than or equal to 5"),
-    ({"selector": "a { color: red }"}, "Not a CSS selector."),
-    ({"name": ""}, "Length must be between 1 and 200"),
-])
+@pytest.mark.parametrize(
+    "form, reason",
+    [
+        ({"selector": "", "event": ""}, "Give a selector, an event, or both."),
+        ({"key": "Export!"}, "lowercase letters"),
+        ({"effort": "9"}, "less than or equal to 5"),
+        ({"selector": "a { color: red }"}, "Not a CSS selector."),
+        ({"name": ""}, "Length must be between 1 and 200"),
+    ],
+)
 def test_a_bad_feature_is_shown_again_with_its_reason_and_not_saved(app, project, editor, form, reason):
-    answer = editor.submit(url(project, "features/new"), url(project, "features/new"), {
-        "key": "export", "name": "Export", "selector": "#export", "effort": "3", "goals": "kept-goal", **form})
+    answer = editor.submit(
+        url(project, "features/new"),
+        url(project, "features/new"),
+        {"key": "export", "name": "Export", "selector": "#export", "effort": "3", "goals": "kept-goal", **form},
+    )
     assert answer.status_code == 422 and any(reason in e for e in errors(answer)), errors(answer)
     assert 'value="kept-goal"' in text(answer)
     assert count(app, Feature) == 0
@@ -305,13 +391,21 @@ def test_a_feature_is_edited_deleted_and_kept_while_a_survey_is_triggered_by_it(
     editor.submit(new, new, {"key": "export", "name": "Export", "event": "Report Exported", "effort": "3"})
     edit = url(project, "features/export/edit")
     assert editor.submit(edit, edit, {"name": "Export", "selector": "", "event": ""}).status_code == 422
-    assert editor.submit(edit, edit, {"name": "Exports", "event": "Report Exported", "aha": "1",
-                                      "effort": "4"}).status_code == 303
+    assert (
+        editor.submit(
+            edit, edit, {"name": "Exports", "event": "Report Exported", "aha": "1", "effort": "4"}
+        ).status_code
+        == 303
+    )
     with app.app_context():
         feature = db.session.scalar(select(Feature))
         assert (feature.name, feature.aha, feature.core, feature.effort) == ("Exports", True, False, 4)
-    survey = {"name": "Export CSAT", "kind": "csat", "targeting": {"trigger": {"type": "feature", "feature": "export"}},
-              "questions": [{"id": "csat", "type": "rating", "scale": 5, "text": "Happy with exports?"}]}
+    survey = {
+        "name": "Export CSAT",
+        "kind": "csat",
+        "targeting": {"trigger": {"type": "feature", "feature": "export"}},
+        "questions": [{"id": "csat", "type": "rating", "scale": 5, "text": "Happy with exports?"}],
+    }
     survey_id = AdminApi(client, project.secret_key, "surveys").post(json=survey).get_json()["id"]
     refused = editor.submit(url(project, "features"), url(project, "features/export/delete"), {})
     assert refused.status_code == 409 and any("Export CSAT" in e for e in errors(refused))
@@ -325,8 +419,11 @@ def test_a_feature_is_edited_deleted_and_kept_while_a_survey_is_triggered_by_it(
 
 
 def test_feature_names_and_selectors_are_shown_as_text(project, editor):
-    editor.submit(url(project, "features/new"), url(project, "features/new"),
-                  {"key": "x", "name": XSS, "selector": 'a[title="x"] > b', "effort": "3"})
+    editor.submit(
+        url(project, "features/new"),
+        url(project, "features/new"),
+        {"key": "x", "name": XSS, "selector": 'a[title="x"] > b', "effort": "3"},
+    )
     for page in ("features", "features/x/edit"):
         shown = text(editor.client.get(url(project, page)))
         assert XSS not in shown and "&lt;img src=x onerror=alert(1)&gt;" in shown
@@ -334,6 +431,7 @@ def test_feature_names_and_selectors_are_shown_as_text(project, editor):
 
 
 # --- journey -------------------------------------------------------------------------------------------
+
 
 def test_journey_rules_are_saved_and_restage_people_and_the_funnel_is_drawn(app, project, editor, batches):
     people(batches, {"plan": "pro"}, {"plan": "free"})
@@ -343,8 +441,16 @@ def test_journey_rules_are_saved_and_restage_people_and_the_funnel_is_drawn(app,
     before = text(editor.client.get(page))
     assert 'data-chart="funnel-chart"' in before and '<script type="application/json" id="funnel-chart">' in before
     assert re.search(r'<th scope="row">Aha</th><td class="num">0</td>', before)
-    saved = editor.submit(page, page, {"ahaEvents": "Report Exported\n\nInvite Sent", "activation.coreFeatures": "2",
-                                       "activation.withinDays": "", "adoption.weeks": "4"})
+    saved = editor.submit(
+        page,
+        page,
+        {
+            "ahaEvents": "Report Exported\n\nInvite Sent",
+            "activation.coreFeatures": "2",
+            "activation.withinDays": "",
+            "adoption.weeks": "4",
+        },
+    )
     assert saved.status_code == 303
     with app.app_context():
         rules = journey_rules(db.session, project.id)
@@ -356,16 +462,24 @@ def test_journey_rules_are_saved_and_restage_people_and_the_funnel_is_drawn(app,
     assert "Journey rules saved" in after
 
 
-@pytest.mark.parametrize("field, value, reason", [
-    ("activation.coreFeatures", "0", "greater than or equal to 1"),
-    ("activation.withinDays", "many", "Not a valid integer"),
-    ("adoption.weeks", "5", "less than or equal to 4"),
-    ("ahaEvents", "x" * 201, "Length must be between 1 and 200"),
-])
+@pytest.mark.parametrize(
+    "field, value, reason",
+    [
+        ("activation.coreFeatures", "0", "greater than or equal to 1"),
+        ("activation.withinDays", "many", "Not a valid integer"),
+        ("adoption.weeks", "5", "less than or equal to 4"),
+        ("ahaEvents", "x" * 201, "Length must be between 1 and 200"),
+    ],
+)
 def test_bad_journey_rules_are_shown_again_and_nothing_changes(app, project, editor, field, value, reason):
     page = url(project, "journey")
-    form = {"ahaEvents": "Signed Up", "activation.coreFeatures": "3", "activation.withinDays": "14",
-            "adoption.weeks": "3", field: value}
+    form = {
+        "ahaEvents": "Signed Up",
+        "activation.coreFeatures": "3",
+        "activation.withinDays": "14",
+        "adoption.weeks": "3",
+        field: value,
+    }
     answer = editor.submit(page, page, form)
     assert answer.status_code == 422 and any(reason in e for e in errors(answer)), errors(answer)
     assert value in text(answer)

@@ -1,4 +1,5 @@
 """Dashboard overview, gap report and people pages: who may see and change what, escaping, and what they show."""
+
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -33,13 +34,18 @@ def signed_in(app, email: str, project_id: int, role: str) -> Browser:
 @pytest.fixture
 def shop(app, client, batches, project):
     """Four people (u0 from ads, with HTML in a trait and an answer), a segment named with HTML, one tracked gap."""
-    AdminApi(client, project.secret_key, "features").post(json={
-        "key": "export", "name": "Export", "event": "Report Exported", "core": True, "aha": True})
+    AdminApi(client, project.secret_key, "features").post(
+        json={"key": "export", "name": "Export", "event": "Report Exported", "core": True, "aha": True}
+    )
     surveys = AdminApi(client, project.secret_key, "surveys")
     survey_id = surveys.post(json={**NPS, "name": f"NPS {PAYLOAD}"}).get_json()["id"]
-    answer = AdminApi(client, project.secret_key, "segments").post(json={
-        "key": "ads", "name": f"From ads {PAYLOAD}",
-        "rules": {"match": "all", "conditions": [{"field": "trait", "key": "source", "op": "eq", "value": "ads"}]}})
+    answer = AdminApi(client, project.secret_key, "segments").post(
+        json={
+            "key": "ads",
+            "name": f"From ads {PAYLOAD}",
+            "rules": {"match": "all", "conditions": [{"field": "trait", "key": "source", "op": "eq", "value": "ads"}]},
+        }
+    )
     assert answer.status_code == 201, answer.get_json()
     s = Story(batches, T0)
     for i in range(4):
@@ -48,8 +54,13 @@ def shop(app, client, batches, project):
     s.track("u0", "Report Exported", 2)
     s.answer("u0", survey_id, {"score": 3, "detractor": PAYLOAD}, 3)
     s.send()
-    anonymous = {"type": "page", "messageId": "anon-page", "anonymousId": "browser-9",
-                 "timestamp": s.at(3).isoformat(), "properties": {"path": "/pricing"}}
+    anonymous = {
+        "type": "page",
+        "messageId": "anon-page",
+        "anonymousId": "browser-9",
+        "timestamp": s.at(3).isoformat(),
+        "properties": {"path": "/pricing"},
+    }
     assert batches.post([anonymous], sent_at=None).status_code == 200
     with app.app_context():
         people = {p.user_id: p.id for p in db.session.scalars(select(Person).where(Person.project_id == project.id))}
@@ -107,8 +118,12 @@ def test_a_viewer_cannot_change_a_remediation_and_an_editor_can(app, shop, other
     assert remediation_of(app, shop["gap"]) == before
     saved = editor.submit(gaps_page, action, form)
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"/gaps#gap-{shop['gap']}")
-    assert remediation_of(app, shop["gap"]) == ("in_progress", "Maya", "Move alerts into onboarding",
-                                                date(2026, 12, 15))
+    assert remediation_of(app, shop["gap"]) == (
+        "in_progress",
+        "Maya",
+        "Move alerts into onboarding",
+        date(2026, 12, 15),
+    )
     other_gap = f"/app/p/{shop['project']}/gaps/{shop['gap'] + 1000}/remediation"
     assert editor.submit(gaps_page, other_gap, form).status_code == 404
 
@@ -155,20 +170,31 @@ def test_a_persons_timeline_merges_events_surveys_and_stage_changes_newest_first
     viewer = signed_in(app, "viewer@example.com", shop["project"], "viewer")
     path = f"/app/p/{shop['project']}/people/{shop['people']['u0']}"
     page = viewer.client.get(path).get_data(as_text=True)
-    for fact in ("<dt>Account</dt><dd>acct-0", "<strong>trial</strong>:", "<strong>aha</strong>:",
-                 "reached <time", "<strong>activation</strong>:\n        not reached"):
+    for fact in (
+        "<dt>Account</dt><dd>acct-0",
+        "<strong>trial</strong>:",
+        "<strong>aha</strong>:",
+        "reached <time",
+        "<strong>activation</strong>:\n        not reached",
+    ):
         assert fact in page, fact
     titles = re.findall(r'<span class="title">([^<]+)</span>', page)
-    assert titles[:5] == [f"Answered NPS {ESCAPED}", f"Survey shown: NPS {ESCAPED}", "Reached stage aha",
-                          "Event Report Exported", "Viewed /"]
+    assert titles[:5] == [
+        f"Answered NPS {ESCAPED}",
+        f"Survey shown: NPS {ESCAPED}",
+        "Reached stage aha",
+        "Event Report Exported",
+        "Viewed /",
+    ]
     assert titles[-3:] == ["Joined an account", "First seen: stage trial", "Identified"]
     times = re.findall(r'<li class="kind-[^"]+">\s*<time datetime="([^"]+)"', page)
     assert times == sorted(times, reverse=True)
     monkeypatch.setattr(ui_people, "SHOWN", 3)
     capped = viewer.client.get(path).get_data(as_text=True)
     assert len(re.findall(r'<span class="title">', capped)) == 3 and "Show more (up to 12)" in capped
-    assert len(re.findall(r'<span class="title">', viewer.client.get(f"{path}?show=12").get_data(as_text=True))) \
-        == len(titles)
+    assert len(re.findall(r'<span class="title">', viewer.client.get(f"{path}?show=12").get_data(as_text=True))) == len(
+        titles
+    )
 
 
 @pytest.fixture
@@ -190,8 +216,9 @@ def test_the_gap_report_lists_the_demos_planted_gaps_by_priority_with_their_evid
     assert answer.status_code == 200 and 'id="chart-matrix-data"' in page
     shown = []
     for block in gap_blocks(page):
-        kind, subject, cohort = re.search(r'<span class="tag">(\w+)</span> <strong>([^<]+)</strong> · ([^<]+)</p>',
-                                          block).groups()
+        kind, subject, cohort = re.search(
+            r'<span class="tag">(\w+)</span> <strong>([^<]+)</strong> · ([^<]+)</p>', block
+        ).groups()
         priority = float(re.search(r"<dt>Priority</dt><dd>([\d,.]+)</dd>", block).group(1).replace(",", ""))
         assert "<h4>Evidence</h4>" in block and "threshold" in block, (kind, subject)
         assert "Edit remediation" in block and "People in this cohort" in block
@@ -201,7 +228,7 @@ def test_the_gap_report_lists_the_demos_planted_gaps_by_priority_with_their_evid
     assert {(kind, subject) for kind, subject, _ in demo_data.PLANTED_GAPS} <= found
     assert ("stall", "trial", "Segment “Trials from ads”") in {s[:3] for s in shown}
     assert "we promised it; they never found it" in page and "they find it; it doesn&#39;t deliver" in page
-    assert 'href="/app/p/%d/people?stage=trial&amp;segment=ads-trials"' % demo_project in page
+    assert f'href="/app/p/{demo_project}/people?stage=trial&amp;segment=ads-trials"' in page
     assert f'href="/app/p/{demo_project}/features#feature-alerts">Feature alerts</a>' in page
     assert re.search(r"(new this window|widening|steady|closing)</strong>", page, re.I)
     earlier = editor.client.get(f"/app/p/{demo_project}/gaps", query_string={"at": "2020-01-01"})
@@ -215,8 +242,11 @@ def test_a_rejected_remediation_is_shown_beside_its_form_with_the_input_kept(app
     gaps_page = f"/app/p/{demo_project}/gaps"
     gap_id = int(gap_blocks(editor.client.get(gaps_page).get_data(as_text=True))[0].split('"')[0])
     before = remediation_of(app, gap_id)
-    answer = editor.submit(gaps_page, f"{gaps_page}/{gap_id}/remediation",
-                           {"status": "done", "owner": f"Maya {PAYLOAD}", "note": "", "dueDate": "next week"})
+    answer = editor.submit(
+        gaps_page,
+        f"{gaps_page}/{gap_id}/remediation",
+        {"status": "done", "owner": f"Maya {PAYLOAD}", "note": "", "dueDate": "next week"},
+    )
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422 and "The remediation was not saved" in page and PAYLOAD not in page
     form = next(b for b in gap_blocks(page) if b.startswith(f'{gap_id}"'))
@@ -250,5 +280,5 @@ def test_the_overview_shows_the_funnel_scores_top_gaps_and_accounts_at_risk(app,
     assert "NPS" in page and "Response rate" in page and re.search(r"\d+ answered of \d+ shown", page)
     assert len(re.findall(r'<ol class="top-gaps">', page)) == 1 and "we promised it; they never found it" in page
     assert re.search(r"\d+ of \d+ accounts are at risk", page)
-    assert "<script>" not in page.replace('<script src=', '').replace('<script type="application/json"', '')
+    assert "<script>" not in page.replace("<script src=", "").replace('<script type="application/json"', "")
     assert viewer.client.get(f"/app/p/{demo_project}/?weeks=4").status_code == 200

@@ -1,6 +1,7 @@
 """Every dashboard route of a project, enumerated from the app's URL map (so new pages are covered as they come):
 anonymous visitors are sent to sign in, members of another project get 404, viewers read every page and change
 nothing, and a form posted without its CSRF token is refused."""
+
 import re
 
 import pytest
@@ -17,8 +18,12 @@ READ_ONLY_POSTS = {"ui_config.segment_count"}
 # Pages that are only an editing form, which their module keeps from viewers altogether (403, as for their POSTs).
 EDITOR_ONLY_PAGES = {"ui_surveys.new_survey", "ui_surveys.edit_survey"}
 SEEDED_KEY = "seeded"
-NPS = {"name": "Seeded NPS", "kind": "nps", "status": "active",
-       "questions": [{"id": "score", "type": "nps", "text": "How likely are you to recommend us?"}]}
+NPS = {
+    "name": "Seeded NPS",
+    "kind": "nps",
+    "status": "active",
+    "questions": [{"id": "score", "type": "nps", "text": "How likely are you to recommend us?"}],
+}
 
 
 def project_rules(app) -> list:
@@ -37,8 +42,11 @@ def seeded(app, client, project):
     """A feature, a segment (same key), a survey targeting it, a person, a gap: so that routes with ids resolve."""
     feature = {"key": SEEDED_KEY, "name": "Seeded", "event": "Report Exported", "core": True}
     assert AdminApi(client, project.secret_key, "features").post(json=feature).status_code == 201
-    segment = {"key": SEEDED_KEY, "name": "Seeded", "rules": {"match": "all", "conditions": [
-        {"field": "trait", "key": "plan", "op": "eq", "value": "pro"}]}}
+    segment = {
+        "key": SEEDED_KEY,
+        "name": "Seeded",
+        "rules": {"match": "all", "conditions": [{"field": "trait", "key": "plan", "op": "eq", "value": "pro"}]},
+    }
     assert AdminApi(client, project.secret_key, "segments").post(json=segment).status_code == 201
     survey = AdminApi(client, project.secret_key, "surveys").post(json={**NPS, "targeting": {"segment": SEEDED_KEY}})
     assert survey.status_code == 201
@@ -50,8 +58,13 @@ def seeded(app, client, project):
         db.session.add(gap)
         db.session.commit()
         key_id = db.session.scalar(select(SecretKey.id).where(SecretKey.project_id == project.id))
-        return {"survey_id": survey.get_json()["id"], "person_id": person_id, "gap_id": gap.id, "key": SEEDED_KEY,
-                "key_id": key_id}
+        return {
+            "survey_id": survey.get_json()["id"],
+            "person_id": person_id,
+            "gap_id": gap.id,
+            "key": SEEDED_KEY,
+            "key_id": key_id,
+        }
 
 
 def path(rule, project_id: int, seeded: dict) -> tuple[str, bool]:
@@ -115,8 +128,12 @@ def test_a_viewer_reads_every_page_and_changes_nothing(app, client, project, see
         for method in set(methods(rule)) - {"GET"}:
             before = snapshot(app)
             if rule.endpoint in READ_ONLY_POSTS:
-                answer = client.open(url, method=method, json={"rules": {"match": "all", "conditions": []}},
-                                     headers={"X-CSRFToken": token})
+                answer = client.open(
+                    url,
+                    method=method,
+                    json={"rules": {"match": "all", "conditions": []}},
+                    headers={"X-CSRFToken": token},
+                )
                 assert answer.status_code == 200, (method, url, answer.status_code)
             else:
                 answer = client.open(url, method=method, data={"csrf_token": token})

@@ -1,4 +1,5 @@
 """Survey pages of the dashboard: permissions on every route, the builder form without script, results, CSV, why."""
+
 import csv
 import io
 from datetime import UTC, datetime
@@ -120,8 +121,10 @@ class Site:
     def stored(self) -> list[tuple]:
         """Everything a form could change, to compare before and after a refused request."""
         with self.app.app_context():
-            return [(s.id, s.name, s.status, s.content, s.targeting, s.appearance)
-                    for s in db.session.scalars(select(Survey).order_by(Survey.id))]
+            return [
+                (s.id, s.name, s.status, s.content, s.targeting, s.appearance)
+                for s in db.session.scalars(select(Survey).order_by(Survey.id))
+            ]
 
 
 def editor_form(site: Site, survey_id: int | None = None) -> dict:
@@ -144,8 +147,9 @@ def test_every_page_answers_by_role(site, role):
     browser = site.as_(USERS[role])
     for path in READS + EDITOR_PAGES:
         answer = browser.client.get(site.base + path.format(id=site.survey_id))
-        expected = {"anonymous": 302, "stranger": 404, "viewer": 403 if path in EDITOR_PAGES else 200,
-                    "editor": 200}[role]
+        expected = {"anonymous": 302, "stranger": 404, "viewer": 403 if path in EDITOR_PAGES else 200, "editor": 200}[
+            role
+        ]
         assert answer.status_code == expected, (role, path)
         if role == "anonymous":
             assert "/app/login" in answer.headers["Location"]
@@ -160,8 +164,9 @@ def test_every_change_needs_an_editor(site, role):
     browser = site.as_(USERS[role])
     for path in POSTS:
         before = site.stored()
-        answer = browser.client.post(site.base + path.format(id=site.survey_id),
-                                     data={**data, "csrf_token": browser.token()})
+        answer = browser.client.post(
+            site.base + path.format(id=site.survey_id), data={**data, "csrf_token": browser.token()}
+        )
         expected = {"anonymous": 302, "stranger": 404, "viewer": 403, "editor": 302}[role]
         assert answer.status_code == expected, path
         assert (site.stored() != before) == (role == "editor"), path
@@ -181,8 +186,10 @@ def test_a_survey_named_with_html_is_shown_as_text_everywhere(site):
     browser = site.as_("ed@example.com")
     data = editor_form(site)
     data.update({"name": XSS, "q0.text.en": XSS, "q1.text.en": XSS})
-    assert browser.submit(f"{site.base}/{site.survey_id}/edit", f"{site.base}/{site.survey_id}/edit",
-                          data).status_code == 302
+    assert (
+        browser.submit(f"{site.base}/{site.survey_id}/edit", f"{site.base}/{site.survey_id}/edit", data).status_code
+        == 302
+    )
     story = site.story()
     story.answer("u3", site.survey_id, {"score": 2, "detractor": XSS}, 3)
     story.send()
@@ -197,7 +204,7 @@ def test_a_survey_named_with_html_is_shown_as_text_everywhere(site):
     assert f"{XSS} [score]" in rows[0] and XSS in rows[-1]  # data in a download, never a page
 
 
-FORMULAS = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tfoo", "\r=1"]
+FORMULAS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tfoo", "\r=1"]
 
 
 def test_csv_cells_never_start_a_formula(site):
@@ -214,14 +221,27 @@ def test_the_csv_has_the_columns_and_filters_of_the_table(answered):
     site = answered
     browser = site.as_("vi@example.com")
     table = browser.client.get(f"{site.base}/{site.survey_id}?stage=trial").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(browser.client.get(f"{site.base}/{site.survey_id}/responses.csv?stage=trial")
-                                       .get_data(as_text=True))))
-    assert rows[0] == ["Response", "Answered at (UTC)", "Person", "Stage", "Completed", "Score",
-                       "How likely are you to recommend us? [score]", "What disappointed you? [detractor]",
-                       "What do you like most? [promoter]"]
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                browser.client.get(f"{site.base}/{site.survey_id}/responses.csv?stage=trial").get_data(as_text=True)
+            )
+        )
+    )
+    assert rows[0] == [
+        "Response",
+        "Answered at (UTC)",
+        "Person",
+        "Stage",
+        "Completed",
+        "Score",
+        "How likely are you to recommend us? [score]",
+        "What disappointed you? [detractor]",
+        "What do you like most? [promoter]",
+    ]
     assert [r[2:6] for r in rows[1:]] == [["u1", "trial", "yes", "3"], ["u2", "trial", "yes", "10"]]
     for header in rows[0]:
-        assert f"<th scope=\"col\">{header}</th>" in table
+        assert f'<th scope="col">{header}</th>' in table
     empty = browser.client.get(f"{site.base}/{site.survey_id}/responses.csv?stage=adoption").get_data(as_text=True)
     assert empty.count("\n") == 1
     assert browser.client.get(f"{site.base}/{site.survey_id}/responses.csv?since=yesterday").status_code == 422
@@ -260,8 +280,8 @@ def test_why_explains_each_rule(answered):
     browser = site.as_("vi@example.com")
     page = browser.client.get(f"{site.base}/{site.survey_id}/why?person=u1").get_data(as_text=True)
     assert "No: “u1” is not eligible now" in page
-    assert 'frequency</span>: <strong>✗ failed</strong> — until answered; already answered' in page
-    assert 'segment</span>: <strong>✓ passed</strong> — no segment: everyone' in page
+    assert "frequency</span>: <strong>✗ failed</strong> — until answered; already answered" in page
+    assert "segment</span>: <strong>✓ passed</strong> — no segment: everyone" in page
     assert "when the event &#39;Report Exported&#39; is tracked, after 3 s" in page
     nobody = browser.client.get(f"{site.base}/{site.survey_id}/why?person=ghost").get_data(as_text=True)
     assert "Gapwise has not seen this person yet" in nobody
@@ -272,8 +292,11 @@ def test_why_explains_each_rule(answered):
 def test_activate_and_pause(site):
     browser = site.as_("ed@example.com")
     status = f"{site.base}/{site.survey_id}/status"
-    assert browser.submit(site.base, status, {"status": "paused", "back": "results"}).headers["Location"].endswith(
-        f"/surveys/{site.survey_id}")
+    assert (
+        browser.submit(site.base, status, {"status": "paused", "back": "results"})
+        .headers["Location"]
+        .endswith(f"/surveys/{site.survey_id}")
+    )
     assert site.stored()[0][2] == "paused"
     assert browser.submit(site.base, status, {"status": "active"}).headers["Location"].endswith("/surveys")
     assert site.stored()[0][2] == "active"
@@ -282,11 +305,18 @@ def test_activate_and_pause(site):
 
 @pytest.mark.parametrize("survey", [NPS, WELCOME, CSAT], ids=["nps", "welcome", "csat"])
 def test_a_survey_saved_unchanged_from_the_builder_stays_the_same(site, survey):
-    targeting = {**survey.get("targeting", {}), "segment": "trials", "url": {"match": "contains", "value": "/r"},
-                 "sampleRate": 0.25, "frequency": {"type": "every", "days": 7}, "responseLimit": 40}
+    targeting = {
+        **survey.get("targeting", {}),
+        "segment": "trials",
+        "url": {"match": "contains", "value": "/r"},
+        "sampleRate": 0.25,
+        "frequency": {"type": "every", "days": 7},
+        "responseLimit": 40,
+    }
     appearance = {"position": "center", "theme": "dark", "colors": {"accent": "#112233"}}
-    created = Api(site.client, site.project.secret_key).post(json={**survey, "appearance": appearance,
-                                                                   "targeting": targeting})
+    created = Api(site.client, site.project.secret_key).post(
+        json={**survey, "appearance": appearance, "targeting": targeting}
+    )
     survey_id = created.get_json()["id"]
     before = [s for s in site.stored() if s[0] == survey_id]
     browser = site.as_("ed@example.com")
@@ -298,9 +328,17 @@ def test_a_survey_saved_unchanged_from_the_builder_stays_the_same(site, survey):
 def test_a_new_survey_from_the_builder(site):
     browser = site.as_("ed@example.com")
     data = form_fields(browser.client.get(f"{site.base}/new?kind=nps").get_data(as_text=True))
-    data.update({"name": "Quarterly NPS", "locales": "fr", "q0.text.fr": "Recommanderiez-vous ?",
-                 "q0.branches": "0..6 -> why\n", "targeting.segment": "trials", "targeting.trigger": "immediate",
-                 "targeting.sample": "50"})
+    data.update(
+        {
+            "name": "Quarterly NPS",
+            "locales": "fr",
+            "q0.text.fr": "Recommanderiez-vous ?",
+            "q0.branches": "0..6 -> why\n",
+            "targeting.segment": "trials",
+            "targeting.trigger": "immediate",
+            "targeting.sample": "50",
+        }
+    )
     added = browser.submit(f"{site.base}/new", f"{site.base}/new", {**data, "action": "add:text"})
     assert added.status_code == 200 and len(site.stored()) == 1  # a row added, nothing saved
     data = form_fields(added.get_data(as_text=True))
@@ -337,23 +375,35 @@ def _broken(**changes):
     return changes
 
 
-@pytest.mark.parametrize("changes, field, message", [
-    (_broken(name=""), "name", "Length must be between 1 and 200."),
-    (_broken(**{"q0.type": "text"}), "questions", "An NPS survey starts with an nps question."),
-    (_broken(**{"q0.text.en": "", "q0.text.fr": ""}), "q0.text", "Write the en text."),
-    (_broken(locales="fr", **{"q1.text.en": "", "q1.text.fr": "Pourquoi ?"}), "q1.text",
-     "Write the en text too: it is the default locale."),
-    (_broken(**{"targeting.trigger": "event", "targeting.event": ""}), "targeting.event",
-     "An event trigger names its event."),
-    (_broken(**{"targeting.urlMatch": "regex", "targeting.urlValue": "(("}), "targeting.urlValue",
-     "Not a regular expression"),
-    (_broken(**{"targeting.sample": "lots"}), "targeting.sample", "Give a percentage from 0 to 100."),
-    (_broken(**{"targeting.recontactDays": "-1"}), "targeting.recontactDays", "Must be greater than or equal to 0"),
-    (_broken(**{"targeting.segment": "nope"}), "targeting.segment", "No segment with key &#39;nope&#39;."),
-    (_broken(**{"q0.branches": "0-6 detractor"}), "q0.branches", "Line 1: write"),
-    (_broken(**{"q0.branches": "0..6 -> nowhere"}), "questions", "goes to unknown question &#39;nowhere&#39;"),
-    (_broken(**{"appearance.accent": "red"}), "appearance.accent", "Use a colour like #4f46e5."),
-])
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        (_broken(name=""), "name", "Length must be between 1 and 200."),
+        (_broken(**{"q0.type": "text"}), "questions", "An NPS survey starts with an nps question."),
+        (_broken(**{"q0.text.en": "", "q0.text.fr": ""}), "q0.text", "Write the en text."),
+        (
+            _broken(locales="fr", **{"q1.text.en": "", "q1.text.fr": "Pourquoi ?"}),
+            "q1.text",
+            "Write the en text too: it is the default locale.",
+        ),
+        (
+            _broken(**{"targeting.trigger": "event", "targeting.event": ""}),
+            "targeting.event",
+            "An event trigger names its event.",
+        ),
+        (
+            _broken(**{"targeting.urlMatch": "regex", "targeting.urlValue": "(("}),
+            "targeting.urlValue",
+            "Not a regular expression",
+        ),
+        (_broken(**{"targeting.sample": "lots"}), "targeting.sample", "Give a percentage from 0 to 100."),
+        (_broken(**{"targeting.recontactDays": "-1"}), "targeting.recontactDays", "Must be greater than or equal to 0"),
+        (_broken(**{"targeting.segment": "nope"}), "targeting.segment", "No segment with key &#39;nope&#39;."),
+        (_broken(**{"q0.branches": "0-6 detractor"}), "q0.branches", "Line 1: write"),
+        (_broken(**{"q0.branches": "0..6 -> nowhere"}), "questions", "goes to unknown question &#39;nowhere&#39;"),
+        (_broken(**{"appearance.accent": "red"}), "appearance.accent", "Use a colour like #4f46e5."),
+    ],
+)
 def test_bad_input_is_shown_next_to_its_field_and_nothing_is_saved(site, changes, field, message):
     browser = site.as_("ed@example.com")
     edit = f"{site.base}/{site.survey_id}/edit"

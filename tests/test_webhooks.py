@@ -4,6 +4,7 @@ A real receiver (http.server on 127.0.0.1) gets the POSTs; signatures are checke
 reading of the Standard Webhooks spec, not with the server's code. Time is driven by passing `now` to
 the worker instead of sleeping.
 """
+
 import base64
 import hashlib
 import hmac
@@ -98,16 +99,20 @@ def deliver(app, at=None) -> int:
 def answer_nps(client, project, batches, score=9, completed=True, display=None) -> str:
     survey_id = create(AdminApi(client, project.secret_key, "surveys"), NPS)
     display = display or str(uuid.uuid4())
-    answered = batches.post([survey_message(survey_id, "shown", displayId=display),
-                             survey_message(survey_id, "answered", displayId=display, answers={"score": score},
-                                            completed=completed)])
+    answered = batches.post(
+        [
+            survey_message(survey_id, "shown", displayId=display),
+            survey_message(survey_id, "answered", displayId=display, answers={"score": score}, completed=completed),
+        ]
+    )
     assert answered.status_code == 200 and answered.get_json()["accepted"] == 2
     return display
 
 
 def test_signatures_match_the_published_standard_webhooks_example():
-    signed = webhook_signing.signature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek",
-                                       1614265330, b'{"test": 2432232314}')
+    signed = webhook_signing.signature(
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}'
+    )
     assert signed == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
 
@@ -125,7 +130,11 @@ def test_an_answered_survey_reaches_the_receiver_signed(app, client, project, ba
     assert (event["data"]["score"], event["data"]["answers"], event["data"]["stage"]) == (9.0, {"score": 9}, "trial")
     [logged] = hooks.get(f"/{created['id']}/deliveries").get_json()["deliveries"]
     assert (logged["status"], logged["attempts"], logged["lastStatusCode"], logged["eventType"]) == (
-        "delivered", 1, 200, "response.created")
+        "delivered",
+        1,
+        200,
+        "response.created",
+    )
     assert logged["messageId"] == headers["webhook-id"] and logged["nextAttemptAt"] is None
 
 
@@ -138,8 +147,9 @@ def test_only_a_response_completed_for_the_first_time_is_announced(app, client, 
     assert batches.count(WebhookDelivery) == 1
 
 
-def test_a_tampered_body_an_old_timestamp_or_another_secret_fail_verification(app, client, project, batches, hooks,
-                                                                              receiver):
+def test_a_tampered_body_an_old_timestamp_or_another_secret_fail_verification(
+    app, client, project, batches, hooks, receiver
+):
     secret = subscribe(hooks, receiver.url)["secret"]
     answer_nps(client, project, batches)
     deliver(app)
@@ -179,7 +189,11 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(app, hooks,
     assert len({h["webhook-timestamp"] for h, _ in receiver.requests}) == 3  # signed again for each attempt
     [done] = hooks.get(f"/{hook['id']}/deliveries").get_json()["deliveries"]
     assert (done["status"], done["attempts"], done["lastStatusCode"], done["eventType"]) == (
-        "delivered", 3, 200, "webhook.test")
+        "delivered",
+        3,
+        200,
+        "webhook.test",
+    )
     assert orjson.loads(receiver.requests[-1][1])["data"]["webhookId"] == hook["id"]
 
 
@@ -264,26 +278,30 @@ def test_gap_events_are_queued_once_per_gap_and_window(client, batches, project,
     later = product.report(AT + timedelta(days=30))
     closed = {g["key"] for g in later["gaps"] if g["trend"] == "closed"}
     assert "communication:alerts:all" in closed
-    assert {d.payload["data"]["key"] for d in batches.all(WebhookDelivery, WebhookDelivery.event_type == "gap.closed")
-            } == closed
+    assert {
+        d.payload["data"]["key"] for d in batches.all(WebhookDelivery, WebhookDelivery.event_type == "gap.closed")
+    } == closed
     count = batches.count(WebhookDelivery)
     product.report(AT + timedelta(days=30))
     assert batches.count(WebhookDelivery) == count
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"events": ["gap.flagged"]}, "url"),
-    ({"url": "ftp://example.com/hook", "events": ["gap.flagged"]}, "url"),
-    ({"url": "https://user:pw@example.com/hook", "events": ["gap.flagged"]}, "url"),
-    ({"url": "https://example.com/" + "a" * 2000, "events": ["gap.flagged"]}, "url"),
-    ({"url": "not a url", "events": ["gap.flagged"]}, "url"),
-    ({"url": "https://example.com/hook", "events": []}, "events"),
-    ({"url": "https://example.com/hook", "events": ["person.deleted"]}, "events"),
-    ({"url": "https://example.com/hook", "events": ["gap.flagged", "gap.flagged"]}, "events"),
-    ({"url": "https://example.com/hook"}, "events"),
-    ({"url": "https://example.com/hook", "events": ["gap.flagged"], "secret": "hunter2"}, "secret"),
-    ({"url": "https://example.com/hook", "events": ["gap.flagged"], "secret": "whsec_c2hvcnQ="}, "secret"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"events": ["gap.flagged"]}, "url"),
+        ({"url": "ftp://example.com/hook", "events": ["gap.flagged"]}, "url"),
+        ({"url": "https://user:pw@example.com/hook", "events": ["gap.flagged"]}, "url"),
+        ({"url": "https://example.com/" + "a" * 2000, "events": ["gap.flagged"]}, "url"),
+        ({"url": "not a url", "events": ["gap.flagged"]}, "url"),
+        ({"url": "https://example.com/hook", "events": []}, "events"),
+        ({"url": "https://example.com/hook", "events": ["person.deleted"]}, "events"),
+        ({"url": "https://example.com/hook", "events": ["gap.flagged", "gap.flagged"]}, "events"),
+        ({"url": "https://example.com/hook"}, "events"),
+        ({"url": "https://example.com/hook", "events": ["gap.flagged"], "secret": "hunter2"}, "secret"),
+        ({"url": "https://example.com/hook", "events": ["gap.flagged"], "secret": "whsec_c2hvcnQ="}, "secret"),
+    ],
+)
 def test_invalid_webhooks_are_refused_field_by_field(hooks, body, field):
     answer = hooks.post(json=body)
     assert answer.status_code == 422 and field in answer.get_json()["errors"], answer.get_json()
@@ -296,11 +314,22 @@ def test_webhooks_are_created_read_changed_and_deleted(hooks):
     [listed] = hooks.get().get_json()["webhooks"]
     assert "secret" not in listed and listed["secretPrefix"] == given[:10]
     assert "secret" not in hooks.get(f"/{hook['id']}").get_json()
-    changed = hooks.patch(f"/{hook['id']}", json={"url": "http://hooks.internal:8080/g", "events": ["gap.closed"],
-                                                  "active": False, "secret": "whsec_ignored"})
+    changed = hooks.patch(
+        f"/{hook['id']}",
+        json={
+            "url": "http://hooks.internal:8080/g",
+            "events": ["gap.closed"],
+            "active": False,
+            "secret": "whsec_ignored",
+        },
+    )
     assert changed.status_code == 200
     assert {k: changed.get_json()[k] for k in ("url", "events", "active", "secretPrefix")} == {
-        "url": "http://hooks.internal:8080/g", "events": ["gap.closed"], "active": False, "secretPrefix": given[:10]}
+        "url": "http://hooks.internal:8080/g",
+        "events": ["gap.closed"],
+        "active": False,
+        "secretPrefix": given[:10],
+    }
     assert hooks.patch(f"/{hook['id']}", json={"events": ["nope"]}).status_code == 422
     assert hooks.delete(f"/{hook['id']}").status_code == 204
     assert hooks.get(f"/{hook['id']}").status_code == 404
@@ -312,7 +341,9 @@ def test_the_delivery_log_pages_newest_first(hooks):
     made = [hooks.post(f"/{hook['id']}/test").get_json()["id"] for _ in range(5)]
     seen, cursor = [], None
     while True:
-        page = hooks.get(f"/{hook['id']}/deliveries", query_string={"limit": 2, **({"cursor": cursor} if cursor else {})})
+        page = hooks.get(
+            f"/{hook['id']}/deliveries", query_string={"limit": 2, **({"cursor": cursor} if cursor else {})}
+        )
         assert page.status_code == 200
         seen += [d["id"] for d in page.get_json()["deliveries"]]
         cursor = page.get_json()["nextCursor"]
@@ -328,8 +359,13 @@ def test_another_projects_key_sees_and_changes_nothing(app, client, project, oth
     hook = subscribe(hooks, receiver.url)
     theirs = AdminApi(client, other_project.secret_key, "webhooks")
     assert theirs.get().get_json() == {"webhooks": []}
-    for method, path, kwargs in (("get", "", {}), ("patch", "", {"json": {"url": "https://evil.example/x"}}),
-                                 ("delete", "", {}), ("get", "/deliveries", {}), ("post", "/test", {})):
+    for method, path, kwargs in (
+        ("get", "", {}),
+        ("patch", "", {"json": {"url": "https://evil.example/x"}}),
+        ("delete", "", {}),
+        ("get", "/deliveries", {}),
+        ("post", "/test", {}),
+    ):
         assert getattr(theirs, method)(f"/{hook['id']}{path}", **kwargs).status_code == 404
     mine = hooks.get(f"/{hook['id']}").get_json()
     assert (mine["url"], mine["events"], mine["active"]) == (receiver.url, ["response.created"], True)
@@ -372,9 +408,16 @@ def test_the_worker_thread_delivers_in_the_background_until_stopped(app, hooks, 
 @pytest.mark.slow
 def test_gapwise_serve_delivers_webhooks_from_its_workers(gunicorn_server, project, receiver):
     auth = {"Authorization": f"Bearer {project.secret_key}"}
-    hook = requests.post(f"{gunicorn_server}/api/v1/webhooks", json={"url": receiver.url, "events": ["gap.flagged"]},
-                         headers=auth, timeout=10).json()
-    assert requests.post(f"{gunicorn_server}/api/v1/webhooks/{hook['id']}/test", headers=auth, timeout=10).status_code == 202
+    hook = requests.post(
+        f"{gunicorn_server}/api/v1/webhooks",
+        json={"url": receiver.url, "events": ["gap.flagged"]},
+        headers=auth,
+        timeout=10,
+    ).json()
+    assert (
+        requests.post(f"{gunicorn_server}/api/v1/webhooks/{hook['id']}/test", headers=auth, timeout=10).status_code
+        == 202
+    )
     deadline = utcnow() + timedelta(seconds=20)
     while not receiver.requests and utcnow() < deadline:
         threading.Event().wait(0.1)

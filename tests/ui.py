@@ -1,4 +1,5 @@
 """Helpers for dashboard tests: users with a role, a signed-in test client with CSRF tokens, a signed-in browser."""
+
 import re
 from typing import TYPE_CHECKING
 
@@ -31,8 +32,9 @@ class Browser:
         return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
     def login(self, email: str, password: str = PASSWORD, **kwargs):
-        return self.client.post("/app/login", data={"email": email, "password": password,
-                                                    "csrf_token": self.token()}, **kwargs)
+        return self.client.post(
+            "/app/login", data={"email": email, "password": password, "csrf_token": self.token()}, **kwargs
+        )
 
     def submit(self, form_page: str, action: str, data: dict):
         """Post a form the way the browser does: with the CSRF token of the page that holds it."""

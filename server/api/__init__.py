@@ -4,6 +4,7 @@ and the body cap; each resource is a module with its own blueprint, nested here.
 Every route is scoped to the project of the secret key (`g.project_id`). The OpenAPI document and its
 page (`docs`) are registered beside it, without the key guard.
 """
+
 from flask import Blueprint, current_app, request
 
 from gapwise.api import (
@@ -36,7 +37,19 @@ def _guard() -> None:
     request.max_content_length = current_app.config["ADMIN_MAX_BODY_BYTES"]
 
 
-for child, prefix in ((project, ""), (journey, ""), (gaps, ""), (features, "/features"), (segments, "/segments"),
-                      (surveys, "/surveys"), (scores, "/scores"), (people, "/people"), (accounts, "/accounts"),
-                      (responses, "/responses"), (keys, "/keys"), (export, "/export"), (webhooks, "/webhooks")):
+for child, prefix in (
+    (project, ""),
+    (journey, ""),
+    (gaps, ""),
+    (features, "/features"),
+    (segments, "/segments"),
+    (surveys, "/surveys"),
+    (scores, "/scores"),
+    (people, "/people"),
+    (accounts, "/accounts"),
+    (responses, "/responses"),
+    (keys, "/keys"),
+    (export, "/export"),
+    (webhooks, "/webhooks"),
+):
     bp.register_blueprint(child.bp, url_prefix=prefix)

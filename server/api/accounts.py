@@ -1,4 +1,5 @@
 """/api/v1/accounts: the project's customer accounts, filtered and paged, each with its people count (secret key)."""
+
 from flask import Blueprint, g, request
 
 from gapwise.api.openapi import ID, doc, list_of

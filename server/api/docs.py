@@ -1,4 +1,5 @@
 """/api/v1/openapi.json and /api/v1/docs: the API's description, public (it holds no secrets)."""
+
 from flask import Blueprint, current_app, render_template
 
 from gapwise.api import openapi_page
@@ -19,5 +20,10 @@ def openapi_json():
 def docs_page():
     """Every endpoint, its parameters, body, answers, and every schema, from the same document as openapi.json."""
     document = cached_spec(current_app)
-    return render_template("api/docs.html", info=document["info"], openapi=document["openapi"],
-                           groups=openapi_page.operations(document), schemas=openapi_page.components(document))
+    return render_template(
+        "api/docs.html",
+        info=document["info"],
+        openapi=document["openapi"],
+        groups=openapi_page.operations(document),
+        schemas=openapi_page.components(document),
+    )

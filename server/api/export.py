@@ -1,4 +1,5 @@
 """/api/v1/export: the project's events and survey responses as streamed CSV, NDJSON or Parquet (secret key)."""
+
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, g, request, stream_with_context
@@ -35,9 +36,15 @@ def _streamed(dataset: str, args: dict) -> Response:
     body = export.stream(db.engine, dataset, fmt, export.Filters(project_id=g.project_id, **args))
     # The first chunk is read here, so a database that fails at once answers with an error, not a cut file.
     first = next(body)
-    return Response(stream_with_context(_relay(first, body)), content_type=export.media_type(fmt), headers={
-        "Content-Disposition": f'attachment; filename="{export.filename(dataset, fmt)}"',
-        "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return Response(
+        stream_with_context(_relay(first, body)),
+        content_type=export.media_type(fmt),
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename(dataset, fmt)}"',
+            "Cache-Control": "no-store",
+            "X-Accel-Buffering": "no",
+        },
+    )
 
 
 def _relay(first: bytes, body: Iterator[bytes]) -> Iterator[bytes]:

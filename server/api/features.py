@@ -1,4 +1,5 @@
 """/api/v1/features: the project's tagged features (secret key)."""
+
 from flask import Blueprint, g
 
 from gapwise.api.openapi import doc, list_of
@@ -19,8 +20,13 @@ def list_features():
 
 
 @bp.post("")
-@doc("Create a feature", body=FeatureSchema, response=FeatureOutSchema, status=201,
-     responses={409: "A feature with this key already exists."})
+@doc(
+    "Create a feature",
+    body=FeatureSchema,
+    response=FeatureOutSchema,
+    status=201,
+    responses={409: "A feature with this key already exists."},
+)
 def create_feature():
     feature = features.create_feature(db.session, g.project_id, _create.load(read_json_object()))
     return _out.dump(feature), 201

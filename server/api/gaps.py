@@ -1,4 +1,5 @@
 """/api/v1/gaps: the prioritised gap report, remediation, thresholds; /api/v1/accounts/health (secret key)."""
+
 from flask import Blueprint, g, request
 
 from gapwise.api.openapi import ID, doc

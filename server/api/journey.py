@@ -1,4 +1,5 @@
 """/api/v1/journey (the project's journey rules) and /api/v1/funnel (secret key)."""
+
 from flask import Blueprint, g, request
 
 from gapwise.api.openapi import doc
@@ -27,9 +28,15 @@ def put_rules():
 
 
 @bp.get("/funnel")
-@doc("The journey funnel", query=FunnelQuerySchema, response=FunnelSchema, tags=["journey"],
-     responses={404: "No segment with this key."})
+@doc(
+    "The journey funnel",
+    query=FunnelQuerySchema,
+    response=FunnelSchema,
+    tags=["journey"],
+    responses={404: "No segment with this key."},
+)
 def get_funnel():
     args = _funnel_args.load(request.args)
-    return funnel.funnel(db.session, g.project_id, args["since"], args["until"], args["segment"],
-                         by_cohort=args["cohorts"] == "week")
+    return funnel.funnel(
+        db.session, g.project_id, args["since"], args["until"], args["segment"], by_cohort=args["cohorts"] == "week"
+    )

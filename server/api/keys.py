@@ -1,4 +1,5 @@
 """/api/v1/keys: the project's secret keys — list, create (the key is shown once), revoke (secret key)."""
+
 from flask import Blueprint, g, request
 
 from gapwise.api.openapi import INT_ID, doc, list_of

@@ -40,6 +40,7 @@ beyond the column's type), and the document gives the parameter's range.
 under /api/v1 is in it, documented or not: an undocumented one is marked `x-undocumented: true`, which
 tests/test_openapi.py refuses.
 """
+
 import re
 from functools import cache
 
@@ -76,21 +77,46 @@ ID, INT_ID = f"int(min=1, max={2**63 - 1})", f"int(min=1, max={2**31 - 1})"
 class ErrorSchema(Schema):
     """The one error shape of the API."""
 
-    code = fields.String(required=True, metadata={
-        "description": "A stable, machine-readable name: not_found, validation_error, …"})
+    code = fields.String(
+        required=True, metadata={"description": "A stable, machine-readable name: not_found, validation_error, …"}
+    )
     status = fields.Integer(required=True, metadata={"description": "The HTTP status, repeated."})
     message = fields.String(required=True, metadata={"description": "A sentence for people."})
     errors = fields.Dict(metadata={"description": "Per-field messages, for 422 (and some 400) answers."})
 
 
-def doc(summary: str, *, query=None, body=None, response=None, status: int = 200, responses: dict | None = None,
-        tags=None, media=None, public: bool = False):
+def doc(
+    summary: str,
+    *,
+    query=None,
+    body=None,
+    response=None,
+    status: int = 200,
+    responses: dict | None = None,
+    tags=None,
+    media=None,
+    public: bool = False,
+):
     """Attach OpenAPI metadata to a view function; the function itself is returned unchanged."""
+
     def attach(view):
-        setattr(view, ATTRIBUTE, {"summary": summary, "query": query, "body": body, "response": response,
-                                  "status": status, "responses": dict(responses or {}), "tags": tags,
-                                  "media": tuple(media or ()), "public": public})
+        setattr(
+            view,
+            ATTRIBUTE,
+            {
+                "summary": summary,
+                "query": query,
+                "body": body,
+                "response": response,
+                "status": status,
+                "responses": dict(responses or {}),
+                "tags": tags,
+                "media": tuple(media or ()),
+                "public": public,
+            },
+        )
         return view
+
     return attach
 
 
@@ -101,8 +127,11 @@ def list_of(key: str, item_schema, paginated: bool = True) -> type[Schema]:
     name = f"{item.__name__.removesuffix('Schema').removesuffix('Out')}List"
     attrs = {key: fields.List(fields.Nested(item_schema), required=True)}
     if paginated:
-        attrs["nextCursor"] = fields.String(required=True, allow_none=True, metadata={
-            "description": "Pass as `cursor` to get the next page; null on the last page."})
+        attrs["nextCursor"] = fields.String(
+            required=True,
+            allow_none=True,
+            metadata={"description": "Pass as `cursor` to get the next page; null on the last page."},
+        )
     return Schema.from_dict(attrs, name=name)
 
 
@@ -142,17 +171,29 @@ def build_spec(app: Flask) -> dict:
     resolver = _name_resolver()
     plugin = MarshmallowPlugin(schema_name_resolver=resolver)
     spec = APISpec(
-        title="Gapwise admin API", version="1", openapi_version="3.1.0", plugins=[plugin],
-        info={"description": "Surveys, segments, features, journey rules, people, accounts, responses, scores, "
-                             "funnel, gaps, exports and webhooks of one project. Send the project's secret key: "
-                             "`Authorization: Bearer sk_…`. Lists page by cursor: pass `nextCursor` as `cursor`."},
-        servers=[{"url": "/"}], security=[{"secretKey": []}])
+        title="Gapwise admin API",
+        version="1",
+        openapi_version="3.1.0",
+        plugins=[plugin],
+        info={
+            "description": "Surveys, segments, features, journey rules, people, accounts, responses, scores, "
+            "funnel, gaps, exports and webhooks of one project. Send the project's secret key: "
+            "`Authorization: Bearer sk_…`. Lists page by cursor: pass `nextCursor` as `cursor`."
+        },
+        servers=[{"url": "/"}],
+        security=[{"secretKey": []}],
+    )
     plugin.map_to_openapi_type(Timestamp, "string", "date-time")
     plugin.map_to_openapi_type(Identifier, "string", None)
     plugin.map_to_openapi_type(JSONObject, "object", None)
-    spec.components.security_scheme("secretKey", {
-        "type": "http", "scheme": "bearer",
-        "description": "A secret key of the project (sk_…), from `gapwise project create` or POST /api/v1/keys."})
+    spec.components.security_scheme(
+        "secretKey",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A secret key of the project (sk_…), from `gapwise project create` or POST /api/v1/keys.",
+        },
+    )
     spec.components.schema("Error", schema=ErrorSchema)
     paths: dict[str, dict] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -204,8 +245,9 @@ def _path(rule: Rule) -> tuple[str, list[dict]]:
         if isinstance(converter, NumberConverter):
             schema = {"type": "integer" if isinstance(converter, IntegerConverter) else "number"}
             low = converter.min if converter.min is not None else (None if converter.signed else 0)
-            schema.update({key: value for key, value in (("minimum", low), ("maximum", converter.max))
-                           if value is not None})
+            schema.update(
+                {key: value for key, value in (("minimum", low), ("maximum", converter.max)) if value is not None}
+            )
         params.append({"in": "path", "name": name, "required": True, "schema": schema})
     return _ARG.sub(lambda m: "{" + m.group(1) + "}", rule.rule), params
 
@@ -220,8 +262,13 @@ def _operation(endpoint: str, method: str, view, path_params: list[dict]) -> dic
     if path_params:
         operation["parameters"] = [dict(p) for p in path_params]
     if meta is None:
-        operation.update({"summary": endpoint, "x-undocumented": True,
-                          "responses": {"default": {"description": "Not documented yet."}}})
+        operation.update(
+            {
+                "summary": endpoint,
+                "x-undocumented": True,
+                "responses": {"default": {"description": "Not documented yet."}},
+            }
+        )
         return operation
     operation["summary"] = meta["summary"]
     if meta["tags"]:
@@ -254,15 +301,20 @@ def _success(meta: dict) -> dict:
 def _shared_path_405(operations: dict) -> None:
     """A number beyond a bounded id's range fails the converter of every rule of the path; when a rule for another
     method matched first, the router answers 405 rather than 404. Say so where it can happen."""
-    bounded = any("maximum" in p["schema"] for op in operations.values() for p in op.get("parameters", [])
-                  if p.get("in") == "path")
+    bounded = any(
+        "maximum" in p["schema"]
+        for op in operations.values()
+        for p in op.get("parameters", [])
+        if p.get("in") == "path"
+    )
     if not bounded or len(operations) < 2:
         return
     for op in operations.values():
         if "x-undocumented" not in op:
             op["responses"]["405"] = {
                 "description": "The id is beyond its range (the router then may answer 405 rather than 404).",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
             op["responses"] = dict(sorted(op["responses"].items()))
 
 
@@ -278,6 +330,10 @@ def _errors(meta: dict, has_path_params: bool) -> dict:
         statuses |= {400, 413, 415}
     texts = {status: ERROR_TEXT.get(status, "An error.") for status in statuses}
     texts.update(meta["responses"])
-    return {str(status): {"description": texts[status],
-                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-            for status in sorted(texts)}
+    return {
+        str(status): {
+            "description": texts[status],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for status in sorted(texts)
+    }

@@ -1,4 +1,5 @@
 """What the /api/v1/docs page shows, read from the OpenAPI document: operations by tag, and every schema."""
+
 from dataclasses import dataclass, field
 
 _REF = "#/components/schemas/"
@@ -70,10 +71,16 @@ def describe_type(schema: dict | None) -> Type:
 
 def _notes(schema: dict, description: str | None = None) -> str:
     parts = [(description or schema.get("description") or "").rstrip(".")]
-    bounds = [("minimum", "≥ {}"), ("maximum", "≤ {}"), ("minLength", "at least {} characters"),
-              ("maxLength", "at most {} characters"), ("minItems", "at least {} items"),
-              ("maxItems", "at most {} items"),
-              ("pattern", "matches {}"), ("default", "default {}")]
+    bounds = [
+        ("minimum", "≥ {}"),
+        ("maximum", "≤ {}"),
+        ("minLength", "at least {} characters"),
+        ("maxLength", "at most {} characters"),
+        ("minItems", "at least {} items"),
+        ("maxItems", "at most {} items"),
+        ("pattern", "matches {}"),
+        ("default", "default {}"),
+    ]
     parts += [text.format(schema[key]) for key, text in bounds if key in schema and schema[key] is not None]
     if schema.get("readOnly"):
         parts.append("read-only")
@@ -85,16 +92,33 @@ def operations(document: dict) -> dict[str, list[Operation]]:
     grouped: dict[str, list[Operation]] = {}
     for path, methods in document["paths"].items():
         for method, op in methods.items():
-            params = [Row(p["name"] + (" (in path)" if p["in"] == "path" else ""), describe_type(p.get("schema")),
-                          p.get("required", False), _notes(p.get("schema") or {}, p.get("description")))
-                      for p in op.get("parameters", [])]
+            params = [
+                Row(
+                    p["name"] + (" (in path)" if p["in"] == "path" else ""),
+                    describe_type(p.get("schema")),
+                    p.get("required", False),
+                    _notes(p.get("schema") or {}, p.get("description")),
+                )
+                for p in op.get("parameters", [])
+            ]
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-            responses = [(status, answer.get("description", ""), _content_type(answer))
-                         for status, answer in op.get("responses", {}).items()]
-            grouped.setdefault((op.get("tags") or ["other"])[0], []).append(Operation(
-                method.upper(), path, op.get("operationId", f"{method}-{path}"), op.get("summary", ""),
-                op.get("description", ""), op.get("security") == [], params,
-                describe_type(body) if body else None, responses))
+            responses = [
+                (status, answer.get("description", ""), _content_type(answer))
+                for status, answer in op.get("responses", {}).items()
+            ]
+            grouped.setdefault((op.get("tags") or ["other"])[0], []).append(
+                Operation(
+                    method.upper(),
+                    path,
+                    op.get("operationId", f"{method}-{path}"),
+                    op.get("summary", ""),
+                    op.get("description", ""),
+                    op.get("security") == [],
+                    params,
+                    describe_type(body) if body else None,
+                    responses,
+                )
+            )
     return dict(sorted(grouped.items()))
 
 
@@ -112,7 +136,9 @@ def components(document: dict) -> list[Component]:
     out = []
     for name, schema in sorted(document.get("components", {}).get("schemas", {}).items()):
         required = set(schema.get("required", []))
-        rows = [Row(prop, describe_type(sub), prop in required, _notes(sub))
-                for prop, sub in schema.get("properties", {}).items()]
+        rows = [
+            Row(prop, describe_type(sub), prop in required, _notes(sub))
+            for prop, sub in schema.get("properties", {}).items()
+        ]
         out.append(Component(name, schema.get("description", ""), rows))
     return out

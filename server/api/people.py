@@ -1,4 +1,5 @@
 """/api/v1/people: the project's people — list, show, export everything held about one, erase one (secret key)."""
+
 from flask import Blueprint, g, request
 
 from gapwise.api.openapi import ID, doc
@@ -17,8 +18,7 @@ _query, _person, _page, _export = PeopleQuerySchema(), PersonOutSchema(), People
 
 
 @bp.get("")
-@doc("List people", query=PeopleQuerySchema, response=PeoplePageSchema,
-     responses={404: "No segment with this key."})
+@doc("List people", query=PeopleQuerySchema, response=PeoplePageSchema, responses={404: "No segment with this key."})
 def list_people():
     people, next_cursor = person_records.list_people(db.session, g.project_id, _query.load(request.args))
     return _page.dump({"people": people, "nextCursor": next_cursor})

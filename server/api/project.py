@@ -1,4 +1,5 @@
 """/api/v1/project: the project of the secret key."""
+
 from flask import Blueprint, g
 
 from gapwise.api.openapi import doc

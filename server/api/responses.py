@@ -1,4 +1,5 @@
 """/api/v1/responses: the project's survey responses, filtered and paged (secret key)."""
+
 from flask import Blueprint, g, request
 
 from gapwise.api.openapi import doc, list_of

@@ -1,4 +1,5 @@
 """/api/v1/scores: NPS, CSAT, response rate, P − E and value gaps, by stage and period (secret key)."""
+
 from flask import Blueprint, g, request
 
 from gapwise.api.openapi import doc
@@ -12,7 +13,11 @@ _args = ScoresQuerySchema()
 
 
 @bp.get("")
-@doc("NPS, CSAT, response rate, P − E and value gaps", query=ScoresQuerySchema, response=ScoresSchema,
-     responses={404: "No segment with this key, or no survey with this id."})
+@doc(
+    "NPS, CSAT, response rate, P − E and value gaps",
+    query=ScoresQuerySchema,
+    response=ScoresSchema,
+    responses={404: "No segment with this key, or no survey with this id."},
+)
 def get_scores():
     return scores.scores(db.session, g.project_id, **_args.load(request.args))

@@ -1,4 +1,5 @@
 """/api/v1/segments: the project's segments, each with its live count of people (secret key)."""
+
 from flask import Blueprint, g
 
 from gapwise.api.openapi import doc, list_of
@@ -24,8 +25,13 @@ def list_segments():
 
 
 @bp.post("")
-@doc("Create a segment", body=SegmentSchema, response=CountedSegmentSchema, status=201,
-     responses={409: "A segment with this key already exists."})
+@doc(
+    "Create a segment",
+    body=SegmentSchema,
+    response=CountedSegmentSchema,
+    status=201,
+    responses={409: "A segment with this key already exists."},
+)
 def create_segment():
     return _dump(segments.create_segment(db.session, g.project_id, _create.load(read_json_object()))), 201
 

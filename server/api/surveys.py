@@ -1,4 +1,5 @@
 """/api/v1/surveys: the project's surveys (secret key)."""
+
 from flask import Blueprint, g, request
 
 from gapwise.api.openapi import INT_ID, doc, list_of

@@ -1,4 +1,5 @@
 """/api/v1/webhooks: signed webhook subscriptions and their delivery log (secret key)."""
+
 from flask import Blueprint, g, request
 
 from gapwise.api.openapi import INT_ID, doc, list_of
@@ -65,8 +66,7 @@ def list_deliveries(webhook_id):
 
 
 @bp.post(f"/<{INT_ID}:webhook_id>/test")
-@doc("Send a test event", response=DeliveryOutSchema, status=202,
-     responses={409: "The webhook is disabled."})
+@doc("Send a test event", response=DeliveryOutSchema, status=202, responses={409: "The webhook is disabled."})
 def send_test(webhook_id):
     """Queue a webhook.test event for this webhook; its delivery shows in the log."""
     return _delivery.dump(webhooks.send_test(db.session, g.project_id, webhook_id)), 202

@@ -1,4 +1,5 @@
 """The `gapwise` command: `main` is the console script."""
+
 from gapwise.cli.main import main
 
 __all__ = ["main"]

@@ -1,4 +1,5 @@
 """What every `gapwise` command shares: the app, clear errors instead of tracebacks, the --project option."""
+
 import click
 from marshmallow import ValidationError
 from sqlalchemy.engine import make_url
@@ -30,7 +31,8 @@ def storage_guard(app, func):
             if isinstance(error, ProgrammingError) or "no such table" in reason:
                 reason += " (run `gapwise db upgrade` first)"
             raise click.ClickException(
-                f"cannot use the database at {safe_url(app.config['DATABASE_URL'])}: {reason}") from None
+                f"cannot use the database at {safe_url(app.config['DATABASE_URL'])}: {reason}"
+            ) from None
         except ApiError as error:
             raise click.ClickException(error.message) from None
         finally:
@@ -41,7 +43,8 @@ def storage_guard(app, func):
 def project_option(func):
     """The required --project ID option."""
     return click.option("--project", "project_id", required=True, type=int, help="Project id (see `project list`).")(
-        func)
+        func
+    )
 
 
 def existing_project(project_id: int) -> int:
@@ -56,6 +59,7 @@ def load_or_usage_error(schema, data: dict) -> dict:
     try:
         return schema.load(data)
     except ValidationError as error:
-        problems = "; ".join(f"{field}: {' '.join(map(str, msgs))}"
-                             for field, msgs in error.normalized_messages().items())
+        problems = "; ".join(
+            f"{field}: {' '.join(map(str, msgs))}" for field, msgs in error.normalized_messages().items()
+        )
         raise click.UsageError(problems) from None

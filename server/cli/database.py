@@ -1,4 +1,5 @@
 """`gapwise db upgrade`: create or migrate the schema (and make the months of events ahead)."""
+
 import click
 
 from gapwise.cli.common import make_app, safe_url, storage_guard

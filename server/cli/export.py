@@ -1,4 +1,5 @@
 """`gapwise export`: events and responses to a file, from a terminal."""
+
 import os
 import sys
 import tempfile
@@ -20,8 +21,12 @@ def _common_options(func):
     options = [
         project_option,
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True),
-        click.option("--out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
-                     help="The file to write ('-': standard output). Written to a temporary file, then renamed."),
+        click.option(
+            "--out",
+            required=True,
+            type=click.Path(dir_okay=False, allow_dash=True),
+            help="The file to write ('-': standard output). Written to a temporary file, then renamed.",
+        ),
         click.option("--since", help="ISO 8601: rows at or after this time."),
         click.option("--until", help="ISO 8601: rows before this time."),
         click.option("--person", help="A user id or an anonymous id."),
@@ -58,8 +63,10 @@ def _export(dataset: str, schema, project_id: int, fmt: str, out: str, args: dic
     def run() -> int:
         existing_project(project_id)
         written = 0
-        with click.progressbar(length=export.count_rows(db.session, dataset, filters), label=f"{dataset} ({fmt})",
-                               file=sys.stderr) as bar:
+        with click.progressbar(
+            length=export.count_rows(db.session, dataset, filters), label=f"{dataset} ({fmt})", file=sys.stderr
+        ) as bar:
+
             def progress(rows: int) -> None:
                 nonlocal written
                 written += rows
@@ -81,8 +88,9 @@ def _write(out: str, chunks) -> None:
         stdout.flush()
         return
     target = os.path.abspath(out)
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.",
-                                         suffix=".part")
+    handle, temporary = tempfile.mkstemp(
+        dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".part"
+    )
     try:
         os.chmod(temporary, 0o666 & ~_umask())  # as an ordinary new file would be, not mkstemp's 0600
         with os.fdopen(handle, "wb") as file:

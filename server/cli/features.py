@@ -1,4 +1,5 @@
 """`gapwise feature add|list|remove`: the tagged features of a project."""
+
 import click
 
 from gapwise.cli.common import existing_project, load_or_usage_error, make_app, project_option, storage_guard
@@ -25,9 +26,20 @@ def feature_group() -> None:
 @click.option("--effort", default=3, show_default=True, type=int, help="1 (easy) to 5 (hard) to improve.")
 def feature_add(project_id, key, name, selector, event, core, aha, promised, goals, effort) -> None:
     """Add a feature recognised by a selector and/or an event."""
-    data = load_or_usage_error(FeatureSchema(), {
-        "key": key, "name": name or key, "selector": selector, "event": event, "core": core, "aha": aha,
-        "promised": promised, "goals": list(goals), "effort": effort})
+    data = load_or_usage_error(
+        FeatureSchema(),
+        {
+            "key": key,
+            "name": name or key,
+            "selector": selector,
+            "event": event,
+            "core": core,
+            "aha": aha,
+            "promised": promised,
+            "goals": list(goals),
+            "effort": effort,
+        },
+    )
     app = make_app()
     created = storage_guard(app, lambda: features.create_feature(db.session, existing_project(project_id), data))
     click.echo(f"feature {created.key} added to project {project_id}")

@@ -1,4 +1,5 @@
 """`gapwise rollups`, `gapwise journey`, `gapwise gaps` and `gapwise accounts`: the gap engine from a terminal."""
+
 from datetime import UTC, timedelta
 
 import click
@@ -20,6 +21,7 @@ def rollups_group() -> None:
 @project_option
 def rollups_rebuild(project_id) -> None:
     """Recompute a project's rollups (and journey stages) from its raw events."""
+
     def run():
         db.session.connection(execution_options=write_lock_options())
         pid = existing_project(project_id)
@@ -33,9 +35,11 @@ def rollups_rebuild(project_id) -> None:
 
 
 def _at_option(func):
-    return click.option("--at", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z",
-                                                             "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S"]),
-                        help="Measure the window ending on this day (default: today, UTC).")(func)
+    return click.option(
+        "--at",
+        type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S"]),
+        help="Measure the window ending on this day (default: today, UTC).",
+    )(func)
 
 
 def _aware(at):
@@ -49,13 +53,30 @@ def gaps_command(project_id, at) -> None:
     """Print the gap report: the gaps to close, highest priority first."""
     report = storage_guard(make_app(), lambda: gaps.report(db.session, existing_project(project_id), _aware(at)))
     window = report["window"]
-    click.echo(_table(["PRIORITY", "TYPE", "SUBJECT", "COHORT", "SEVERITY", "AFFECTED", "TREND", "STATUS", "READS AS"],
-                      [[f"{g['priority']:,.0f}", g["type"], g["subject"], g["cohort"], f"{g['severity']:.2f}",
-                        _affected(g), g["trend"], g["remediation"]["status"], g["headline"]]
-                       for g in report["gaps"]]))
+    click.echo(
+        _table(
+            ["PRIORITY", "TYPE", "SUBJECT", "COHORT", "SEVERITY", "AFFECTED", "TREND", "STATUS", "READS AS"],
+            [
+                [
+                    f"{g['priority']:,.0f}",
+                    g["type"],
+                    g["subject"],
+                    g["cohort"],
+                    f"{g['severity']:.2f}",
+                    _affected(g),
+                    g["trend"],
+                    g["remediation"]["status"],
+                    g["headline"],
+                ]
+                for g in report["gaps"]
+            ],
+        )
+    )
     last_day = window["end"] - timedelta(days=1)
-    click.echo(f"\nwindow {window['start']:%Y-%m-%d} to {last_day:%Y-%m-%d} ({window['days']} days, UTC); "
-               f"{sum(g['flagged'] for g in report['gaps'])} gaps flagged")
+    click.echo(
+        f"\nwindow {window['start']:%Y-%m-%d} to {last_day:%Y-%m-%d} ({window['days']} days, UTC); "
+        f"{sum(g['flagged'] for g in report['gaps'])} gaps flagged"
+    )
 
 
 def _affected(g: dict) -> str:
@@ -72,9 +93,22 @@ def _affected(g: dict) -> str:
 def accounts_command(project_id, at) -> None:
     """Print account health, at-risk accounts first, with the reasons."""
     found = storage_guard(make_app(), lambda: health.accounts(db.session, existing_project(project_id), _aware(at)))
-    click.echo(_table(["ACCOUNT", "MRR", "PEOPLE", "SCORE", "AT RISK", "REASONS"],
-                      [[a["name"] or a["externalId"], f"{a['mrr'] or 0:,.0f}", str(a["people"]), str(a["score"]),
-                        "yes" if a["atRisk"] else "", "; ".join(a["reasons"]) or "-"] for a in found]))
+    click.echo(
+        _table(
+            ["ACCOUNT", "MRR", "PEOPLE", "SCORE", "AT RISK", "REASONS"],
+            [
+                [
+                    a["name"] or a["externalId"],
+                    f"{a['mrr'] or 0:,.0f}",
+                    str(a["people"]),
+                    str(a["score"]),
+                    "yes" if a["atRisk"] else "",
+                    "; ".join(a["reasons"]) or "-",
+                ]
+                for a in found
+            ],
+        )
+    )
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -82,4 +116,5 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     if not rows:
         return "  ".join(header) + "\n(none)"
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    return "\n".join("  ".join([*(c.ljust(w) for c, w in zip(r, widths)), r[-1]]).rstrip() for r in [header, *rows])
+    lines = ("  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]]) for r in [header, *rows])
+    return "\n".join(line.rstrip() for line in lines)

@@ -1,4 +1,5 @@
 """The `gapwise` command line: one group, with each command group defined in a module of its own."""
+
 import click
 
 from gapwise.cli import database, export, features, journey, projects, retention, serve, users, webhooks
@@ -11,8 +12,19 @@ def main() -> None:
     """Gapwise: feature usage, in-app surveys and the gaps between them."""
 
 
-for command in (database.db_group, projects.project_group, features.feature_group, serve.serve, serve.demo,
-                journey.rollups_group, journey.gaps_command, journey.accounts_command, export.export_group,
-                webhooks.webhooks_group, users.user_group, retention.retention_command,
-                retention.partitions_command):
+for command in (
+    database.db_group,
+    projects.project_group,
+    features.feature_group,
+    serve.serve,
+    serve.demo,
+    journey.rollups_group,
+    journey.gaps_command,
+    journey.accounts_command,
+    export.export_group,
+    webhooks.webhooks_group,
+    users.user_group,
+    retention.retention_command,
+    retention.partitions_command,
+):
     main.add_command(command)

@@ -1,4 +1,5 @@
 """`gapwise project create|list|snippet`: projects, their keys and the snippet to paste."""
+
 import click
 
 from gapwise.cli.common import existing_project, make_app, storage_guard

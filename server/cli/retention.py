@@ -1,4 +1,5 @@
 """`gapwise retention`: remove raw events older than the history kept; `gapwise partitions`: the months."""
+
 from datetime import UTC, datetime
 
 import click
@@ -23,8 +24,12 @@ class KeepType(click.ParamType):
 
 
 @click.command("retention")
-@click.option("--keep", required=True, type=KeepType(),
-              help="History to keep: whole months (13months: this month and the 12 before) or days (400days).")
+@click.option(
+    "--keep",
+    required=True,
+    type=KeepType(),
+    help="History to keep: whole months (13months: this month and the 12 before) or days (400days).",
+)
 @click.option("--project", "project_id", type=int, help="Only this project (default: every project).")
 @click.option("--dry-run", is_flag=True, help="Count what would be removed; remove nothing.")
 def retention_command(keep, project_id, dry_run) -> None:
@@ -43,15 +48,23 @@ def retention_command(keep, project_id, dry_run) -> None:
         click.echo(f"project {r.project_id}\t{r.month:%Y-%m}\t{verb} {r.events:,} events{how}")
     total = sum(r.events for r in removed)
     click.echo(f"keeping {keep}: events before {before:%Y-%m-%d} (UTC); {verb} {total:,} events")
-    click.echo("rollups, people, journey stages, displays and responses are kept; "
-               "`gapwise rollups rebuild` would now recount only the events kept.")
+    click.echo(
+        "rollups, people, journey stages, displays and responses are kept; "
+        "`gapwise rollups rebuild` would now recount only the events kept."
+    )
 
 
 @click.command("partitions")
-@click.option("--ahead", default=partitions.AHEAD, show_default=True, type=click.IntRange(0, 24),
-              help="Months after the current one to make now.")
+@click.option(
+    "--ahead",
+    default=partitions.AHEAD,
+    show_default=True,
+    type=click.IntRange(0, 24),
+    help="Months after the current one to make now.",
+)
 def partitions_command(ahead) -> None:
     """Make the monthly partitions of events that are due (PostgreSQL) and list them with their rows."""
+
     def run():
         made = partitions.ensure(db.session, datetime.now(UTC), ahead)
         return made, partitions.listing(db.session, count_rows=True)

@@ -1,4 +1,5 @@
 """`gapwise serve` and `gapwise demo`: run the product, seed the demo project."""
+
 import sys
 
 import click

@@ -1,4 +1,5 @@
 """`gapwise user create`: dashboard users and their role in a project."""
+
 import click
 
 from gapwise.cli.common import existing_project, make_app, storage_guard
@@ -14,12 +15,18 @@ def user_group() -> None:
 
 @user_group.command("create")
 @click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="At least 10 characters (asked for when not given).")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 10 characters (asked for when not given).",
+)
 @click.option("--project", "project_id", type=int, help="Give the user a role in this project.")
 @click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
 def user_create(email, password, project_id, role) -> None:
     """Create a dashboard user, optionally a member of a project."""
+
     def run():
         if project_id is not None:
             existing_project(project_id)

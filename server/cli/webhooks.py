@@ -1,4 +1,5 @@
 """`gapwise webhooks deliver`: send queued webhook deliveries from a process of its own."""
+
 import click
 
 from gapwise.cli.common import make_app, storage_guard

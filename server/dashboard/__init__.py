@@ -3,6 +3,7 @@
 `frame` holds what every page shares (sign-in, CSRF, roles, security headers); each area is a
 blueprint of its own, with its form models (`forms`) and presenters (`presenters`) beside it.
 """
+
 from flask import Flask
 
 from gapwise.dashboard import auth, config, overview, surveys

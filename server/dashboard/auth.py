@@ -1,4 +1,5 @@
 """Dashboard sign-in and sign-out, and the list of the user's projects (/app)."""
+
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -27,8 +28,9 @@ def login():
     throttle = current_app.extensions["gapwise.login_attempts"]
     wait = throttle.retry_after(f"ip:{request.remote_addr}", f"email:{users.normalise_email(email)}")
     if wait:
-        page = render_page("ui/login.html", email=email,
-                           error=f"Too many sign-in attempts. Try again in {wait} seconds.")
+        page = render_page(
+            "ui/login.html", email=email, error=f"Too many sign-in attempts. Try again in {wait} seconds."
+        )
         return page, 429, {"Retry-After": str(wait)}
     user = users.authenticate(db.session, email, password)
     if user is None:

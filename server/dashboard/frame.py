@@ -12,6 +12,7 @@ unsafe request and sets the security headers; views take their project with `@pr
 A project the user is not a member of is 404 (its existence is not revealed); a role too low is 403.
 Templates extend `ui/base.html`; user text is always rendered escaped (Jinja autoescape), never |safe.
 """
+
 import secrets
 import time
 from collections import defaultdict, deque
@@ -74,7 +75,8 @@ def _security_headers(response):
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; script-src 'self'; "
         f"style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; connect-src 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
@@ -84,6 +86,7 @@ def _security_headers(response):
 
 def project_page(role: str = "viewer"):
     """Let a view run only for signed-in members of the URL's project with at least `role`."""
+
     def wrap(view):
         @wraps(view)
         @login_required
@@ -95,7 +98,9 @@ def project_page(role: str = "viewer"):
                 abort(403)
             g.project, g.role = db.session.get(Project, project_id), have
             return view(*args, project_id=project_id, **kwargs)
+
         return guarded
+
     return wrap
 
 
@@ -107,8 +112,15 @@ def can(role: str) -> bool:
 def render_page(template: str, **context) -> str:
     """Render a dashboard page with what the frame needs (project, role, nonce, the user's projects)."""
     projects = users.projects_of(db.session, current_user.id) if current_user.is_authenticated else []
-    return render_template(template, project=g.get("project"), role=g.get("role"), can=can,
-                           csp_nonce=g.get("csp_nonce"), my_projects=projects, **context)
+    return render_template(
+        template,
+        project=g.get("project"),
+        role=g.get("role"),
+        can=can,
+        csp_nonce=g.get("csp_nonce"),
+        my_projects=projects,
+        **context,
+    )
 
 
 class LoginThrottle:

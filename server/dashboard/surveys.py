@@ -3,6 +3,7 @@
 Reading needs a viewer; creating, changing, activating and pausing need an editor. The builder is a plain HTML
 form (static/ui/builder.js adds question rows and the preview); its errors are shown next to their fields.
 """
+
 from flask import Response, flash, g, redirect, request, stream_with_context, url_for
 from marshmallow import ValidationError
 
@@ -32,8 +33,11 @@ _filters, _person, _status = ResponseQuerySchema(), EligibilityQuerySchema(), Su
 @project_page("viewer")
 def surveys(project_id):
     """Every survey with its status, responses, response rate and score."""
-    return render_page("ui/surveys/list.html", surveys=survey_service.list_surveys(db.session, project_id),
-                       summaries=survey_results.summaries(db.session, project_id))
+    return render_page(
+        "ui/surveys/list.html",
+        surveys=survey_service.list_surveys(db.session, project_id),
+        summaries=survey_results.summaries(db.session, project_id),
+    )
 
 
 @bp.get("/p/<int:project_id>/surveys/new")
@@ -110,13 +114,20 @@ def results(project_id, survey_id):
     if not errors:
         rows, next_cursor = survey_results.responses(db.session, project_id, survey_id, filters)
     return render_page(
-        "ui/surveys/results.html", survey=survey, rows=rows, next_cursor=next_cursor, errors=errors,
-        args={k: request.args.get(k, "") for k in FILTERS}, stages=STAGES,
+        "ui/surveys/results.html",
+        survey=survey,
+        rows=rows,
+        next_cursor=next_cursor,
+        errors=errors,
+        args={k: request.args.get(k, "") for k in FILTERS},
+        stages=STAGES,
         filter_args={k: request.args[k] for k in FILTERS if request.args.get(k)},
-        columns=survey_results.columns(survey), cells=lambda row: survey_results.cells(survey, row),
+        columns=survey_results.columns(survey),
+        cells=lambda row: survey_results.cells(survey, row),
         trend=survey_results.trend(db.session, project_id, survey),
         texts=[] if errors else survey_results.open_texts(db.session, project_id, survey, filters),
-        summary=survey_results.summaries(db.session, project_id).get(survey_id))
+        summary=survey_results.summaries(db.session, project_id).get(survey_id),
+    )
 
 
 @bp.get(f"{SURVEY}/responses.csv")
@@ -128,8 +139,11 @@ def responses_csv(project_id, survey_id):
     if errors:
         raise Unprocessable("The filters are invalid.", errors=errors)
     rows = survey_results.csv_rows(db.engine, project_id, survey, filters)
-    return Response(stream_with_context(rows), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="survey-{survey_id}-responses.csv"'})
+    return Response(
+        stream_with_context(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="survey-{survey_id}-responses.csv"'},
+    )
 
 
 @bp.get(f"{SURVEY}/why")
@@ -149,10 +163,17 @@ def why(project_id, survey_id):
 
 def _builder(form, survey=None, errors=None):
     project_id = g.project.id
-    return render_page("ui/surveys/builder.html", form=form, survey=survey, errors=errors or {},
-                       segments=segments.list_segments(db.session, project_id),
-                       features=features.list_features(db.session, project_id), options=_options,
-                       template_question=survey_form.Question("__N__"), template_choice=survey_form.Choice("__C__"))
+    return render_page(
+        "ui/surveys/builder.html",
+        form=form,
+        survey=survey,
+        errors=errors or {},
+        segments=segments.list_segments(db.session, project_id),
+        features=features.list_features(db.session, project_id),
+        options=_options,
+        template_question=survey_form.Question("__N__"),
+        template_choice=survey_form.Choice("__C__"),
+    )
 
 
 def _options(rows, current: str, none: str) -> list[tuple[str, str]]:

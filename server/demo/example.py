@@ -1,4 +1,5 @@
 """/example/: the example SaaS app from examples/app, wired to the demo project (served by `make demo`)."""
+
 import re
 from pathlib import Path
 
@@ -26,6 +27,10 @@ def example(_route=None):
     host = request.host_url.rstrip("/")
     if not _HOST.fullmatch(host):
         raise BadRequest("Unexpected Host header.")
-    html = (EXAMPLE_PAGE.read_text().replace("{{SNIPPET}}", loader_snippet())
-            .replace("{{WRITE_KEY}}", write_key).replace("{{HOST}}", host))
+    html = (
+        EXAMPLE_PAGE.read_text()
+        .replace("{{SNIPPET}}", loader_snippet())
+        .replace("{{WRITE_KEY}}", write_key)
+        .replace("{{HOST}}", host)
+    )
     return Response(html, mimetype="text/html")

@@ -3,6 +3,7 @@
 Every draw comes from the person's own seeded generator, in a fixed order, so a person's messages do
 not depend on how many other people are simulated. The rates are the planted truths of `demo_data`.
 """
+
 import math
 from datetime import timedelta
 
@@ -10,8 +11,12 @@ from gapwise.demo import plan
 
 HOST = "https://app.acme-analytics.example"
 TITLES = {"/": "Dashboard", "/reports": "Reports", "/alerts": "Alerts", "/settings": "Settings"}
-EVENTS = {"export": "Report Exported", "share": "Dashboard Shared", "alerts": "Alert Created",
-          "integrations": "Integration Connected"}
+EVENTS = {
+    "export": "Report Exported",
+    "share": "Dashboard Shared",
+    "alerts": "Alert Created",
+    "integrations": "Integration Connected",
+}
 SETTLED_DAYS = 7  # the `settled` segment: a week or more since first seen
 
 
@@ -27,16 +32,22 @@ class Person:
         self.source = "ads" if self.ads else rng.choice(["organic", "referral", "partner"])
         self.role = rng.choice(["pm", "eng", "ops"])
         draw = rng.random()
-        self.welcome = ("answered" if draw < plan.WELCOME_ANSWERED else
-                        "dismissed" if draw < plan.WELCOME_ANSWERED + plan.WELCOME_DISMISSED else None)
+        self.welcome = (
+            "answered"
+            if draw < plan.WELCOME_ANSWERED
+            else "dismissed"
+            if draw < plan.WELCOME_ANSWERED + plan.WELCOME_DISMISSED
+            else None
+        )
         self.goals = [g for g, share in plan.GOALS.items() if rng.random() < share] or ["reporting"]
         self.aha = self.start + self._aha_after(rng) if rng.random() < self._aha_chance() else None
         self.end = min(self.start + self._life(rng), days - 0.02)
         self.finds_export = rng.random() < plan.EXPORT_FINDERS
         self.sees_share = rng.random() < plan.SHARE_SEEN
         draw = rng.random()
-        self.share_plan = "once" if draw < plan.SHARE_ONCE else "repeat" if draw < plan.SHARE_ONCE + plan.SHARE_REPEAT \
-            else "never"
+        self.share_plan = (
+            "once" if draw < plan.SHARE_ONCE else "repeat" if draw < plan.SHARE_ONCE + plan.SHARE_REPEAT else "never"
+        )
         self.alerts_from = self.start + rng.uniform(0, 10) if rng.random() < plan.ALERTS_FINDERS else None
         automation = self.welcome == "answered" and "automation" in self.goals
         found = rng.random() < plan.INTEGRATIONS_FINDERS[automation]
@@ -109,8 +120,9 @@ class Person:
         self.signed_in = True
         domain = self.account_name.split()[0].lower() + ".example"
         self._emit("identify", traits={"email": f"{self.user}@{domain}", "source": self.source})
-        self._emit("group", groupId=self.account_id,
-                   traits={"name": self.account_name, "plan": self.plan, "mrr": self.mrr})
+        self._emit(
+            "group", groupId=self.account_id, traits={"name": self.account_name, "plan": self.plan, "mrr": self.mrr}
+        )
         if self.welcome is not None:
             answers = {"role": self.role, "goals": self.goals, "speed": self._scale(plan.SPEED_EXPECTED)}
             self._survey("welcome", answers if self.welcome == "answered" else None)
@@ -119,8 +131,9 @@ class Person:
         if not self.sees_share:
             return
         self._emit("track", event="feature_seen", properties={"feature": "share"})
-        wants = {"once": self.share_uses == 0 and self.rng.random() < 0.35,
-                 "repeat": self.rng.random() < 0.4}.get(self.share_plan, False)
+        wants = {"once": self.share_uses == 0 and self.rng.random() < 0.35, "repeat": self.rng.random() < 0.4}.get(
+            self.share_plan, False
+        )
         if wants:
             self.share_uses += 1
             self._use("share", {"with": self.rng.choice(["team", "link"])})
@@ -137,8 +150,10 @@ class Person:
             self._survey("nps", self._maybe({"score": score, why: "Reports are what we need."}))
         if t - self.start >= SETTLED_DAYS and "csat_export" not in self.shown:
             self.shown["csat_export"] = t
-            self._survey("csat_export", self._maybe({"csat": self._pick(plan.CSAT_EXPORT),
-                                                     "speed": self._scale(plan.SPEED_PERCEIVED)}))
+            self._survey(
+                "csat_export",
+                self._maybe({"csat": self._pick(plan.CSAT_EXPORT), "speed": self._scale(plan.SPEED_PERCEIVED)}),
+            )
 
     def _settled_surveys(self, t: float) -> None:
         """The reliability pair a week in, the time-saved pair on a later visit."""
@@ -146,12 +161,26 @@ class Person:
             return
         if "reliability" not in self.shown:
             self.shown["reliability"] = t
-            self._survey("reliability", self._maybe({"expected": self._scale(plan.RELIABILITY_EXPECTED),
-                                                     "perceived": self._scale(plan.RELIABILITY_PERCEIVED)}))
+            self._survey(
+                "reliability",
+                self._maybe(
+                    {
+                        "expected": self._scale(plan.RELIABILITY_EXPECTED),
+                        "perceived": self._scale(plan.RELIABILITY_PERCEIVED),
+                    }
+                ),
+            )
         elif "value" not in self.shown and t > self.shown["reliability"]:
             self.shown["value"] = t
-            self._survey("value", self._maybe({"expected": self._scale(plan.TIME_SAVED_EXPECTED),
-                                               "realised": self._scale(plan.TIME_SAVED_REALISED)}))
+            self._survey(
+                "value",
+                self._maybe(
+                    {
+                        "expected": self._scale(plan.TIME_SAVED_EXPECTED),
+                        "realised": self._scale(plan.TIME_SAVED_REALISED),
+                    }
+                ),
+            )
 
     # --- messages --------------------------------------------------------------------------------
 

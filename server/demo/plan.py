@@ -3,14 +3,45 @@
 `simulation.generate` turns this plan into messages. Each planted truth is a constant below, with the flag the
 gap report should raise from it (PLANTED_GAPS) and the feature it must leave alone (HEALTHY_FEATURE).
 """
+
 import uuid
 
-__all__ = ["PEOPLE", "DAYS", "SEED", "ACCOUNTS", "SURVEYS", "EXPORT_FINDERS", "EXPORT_USE_PER_DAY", "CSAT_EXPORT",
-           "SPEED_EXPECTED", "SPEED_PERCEIVED", "ALERTS_FINDERS", "ALERTS_USE_PER_DAY", "SHARE_SEEN", "SHARE_ONCE",
-           "SHARE_REPEAT", "CSAT_SHARE", "ADS_SHARE", "ADS_AHA_FIRST_WEEK", "ADS_AHA_LATER", "OTHERS_AHA", "GOALS",
-           "INTEGRATIONS_FINDERS", "RELIABILITY_EXPECTED", "RELIABILITY_PERCEIVED", "TIME_SAVED_EXPECTED",
-           "TIME_SAVED_REALISED", "WELCOME_ANSWERED", "WELCOME_DISMISSED", "SURVEY_ANSWERED", "NPS", "PLANTED_GAPS",
-           "HEALTHY_FEATURE", "CONSEQUENCES", "message_id"]
+__all__ = [
+    "PEOPLE",
+    "DAYS",
+    "SEED",
+    "ACCOUNTS",
+    "SURVEYS",
+    "EXPORT_FINDERS",
+    "EXPORT_USE_PER_DAY",
+    "CSAT_EXPORT",
+    "SPEED_EXPECTED",
+    "SPEED_PERCEIVED",
+    "ALERTS_FINDERS",
+    "ALERTS_USE_PER_DAY",
+    "SHARE_SEEN",
+    "SHARE_ONCE",
+    "SHARE_REPEAT",
+    "CSAT_SHARE",
+    "ADS_SHARE",
+    "ADS_AHA_FIRST_WEEK",
+    "ADS_AHA_LATER",
+    "OTHERS_AHA",
+    "GOALS",
+    "INTEGRATIONS_FINDERS",
+    "RELIABILITY_EXPECTED",
+    "RELIABILITY_PERCEIVED",
+    "TIME_SAVED_EXPECTED",
+    "TIME_SAVED_REALISED",
+    "WELCOME_ANSWERED",
+    "WELCOME_DISMISSED",
+    "SURVEY_ANSWERED",
+    "NPS",
+    "PLANTED_GAPS",
+    "HEALTHY_FEATURE",
+    "CONSEQUENCES",
+    "message_id",
+]
 
 PEOPLE, DAYS, SEED = 300, 60, 7
 ACCOUNTS = 40
@@ -21,16 +52,16 @@ SURVEYS = ("welcome", "nps", "csat_share", "csat_export", "reliability", "value"
 # Healthy (no flag): export, the core aha feature, sits on the reports page: almost everyone finds it,
 # most people use it on many days, its CSAT is mostly 4-5 and reports are faster than people expected.
 EXPORT_FINDERS = 0.95
-EXPORT_USE_PER_DAY = 0.7           # once past aha, the chance an active day includes an export
+EXPORT_USE_PER_DAY = 0.7  # once past aha, the chance an active day includes an export
 CSAT_EXPORT = {5: 50, 4: 35, 3: 9, 2: 4, 1: 2}
-SPEED_EXPECTED, SPEED_PERCEIVED = 5.0, 5.9   # 7-point, dimension "export": P - E > 0
+SPEED_EXPECTED, SPEED_PERCEIVED = 5.0, 5.9  # 7-point, dimension "export": P - E > 0
 # Communication gap: alerts is promised (everyone expects it) but hidden behind a menu: few find it,
 # and those who do use it again and again.
 ALERTS_FINDERS = 0.18
 ALERTS_USE_PER_DAY = 0.5
 # Delivery gap: share is on the dashboard: most see it, many try it once, few come back, CSAT is mostly 1-3.
 SHARE_SEEN = 0.80
-SHARE_ONCE, SHARE_REPEAT = 0.60, 0.08      # of those who see it
+SHARE_ONCE, SHARE_REPEAT = 0.60, 0.08  # of those who see it
 CSAT_SHARE = {1: 25, 2: 30, 3: 25, 4: 12, 5: 8}
 # Stage stall: signups from ads (trait source = "ads", segment `ads-trials`) rarely export in their first
 # week; everyone else exports within a day or two.
@@ -40,7 +71,7 @@ OTHERS_AHA = 0.95
 # Knowledge gap: "automation" is a popular goal but only the non-core integrations feature serves it;
 # the people who chose it do find integrations (so no communication gap on it).
 GOALS = {"reporting": 0.65, "collaboration": 0.35, "monitoring": 0.30, "automation": 0.40}
-INTEGRATIONS_FINDERS = {True: 0.85, False: 0.08}   # by whether the person chose "automation"
+INTEGRATIONS_FINDERS = {True: 0.85, False: 0.08}  # by whether the person chose "automation"
 # Perception gap (dimension "reliability") and value gap (dimension "time_saved"): 7-point means.
 RELIABILITY_EXPECTED, RELIABILITY_PERCEIVED = 6.2, 4.3
 TIME_SAVED_EXPECTED, TIME_SAVED_REALISED = 5.6, 3.7
@@ -64,8 +95,28 @@ HEALTHY_FEATURE = "export"
 CONSEQUENCES = [("stall", "aha")]
 
 PLANS = [("free", 25, 1.0), ("starter", 35, 1.5), ("pro", 30, 2.5), ("enterprise", 10, 4.0)]
-NAMES = ["Acme", "Globex", "Initech", "Hooli", "Umbrella", "Stark", "Wayne", "Wonka", "Tyrell", "Cyberdyne",
-         "Soylent", "Vandelay", "Aperture", "Oscorp", "Monarch", "Gekko", "Nakatomi", "Virtucon", "Zorg", "Duff"]
+NAMES = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Hooli",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Vandelay",
+    "Aperture",
+    "Oscorp",
+    "Monarch",
+    "Gekko",
+    "Nakatomi",
+    "Virtucon",
+    "Zorg",
+    "Duff",
+]
 
 
 def message_id(key: str, k: int) -> str:

@@ -3,6 +3,7 @@
 It is pure: the same arguments give the same messages (same messageIds too, so loading them twice stores
 nothing new).
 """
+
 import random
 from datetime import datetime, timedelta
 
@@ -11,8 +12,14 @@ from gapwise.demo.plan import ACCOUNTS, DAYS, NAMES, PEOPLE, PLANS, SEED, SURVEY
 from gapwise.models.base import utcnow
 
 
-def generate(people: int = PEOPLE, days: int = DAYS, seed: int = SEED, now: datetime | None = None,
-             survey_ids: dict[str, str] | None = None, first: int = 0) -> list[dict]:
+def generate(
+    people: int = PEOPLE,
+    days: int = DAYS,
+    seed: int = SEED,
+    now: datetime | None = None,
+    survey_ids: dict[str, str] | None = None,
+    first: int = 0,
+) -> list[dict]:
     """The messages of `people` people over the `days` days before `now`, oldest first.
 
     `survey_ids` maps SURVEYS to the project's survey ids; without it survey messages carry the names
@@ -40,8 +47,12 @@ def _accounts(seed: int) -> list[tuple[str, str, str, int, float]]:
     out = []
     for n in range(ACCOUNTS):
         plan, _, seats = rng.choices(PLANS, [w for _, w, _ in PLANS])[0]
-        mrr = {"free": 0, "starter": rng.choice([49, 99, 149]), "pro": rng.randrange(300, 1600, 50),
-               "enterprise": rng.randrange(2000, 9000, 250)}[plan]
+        mrr = {
+            "free": 0,
+            "starter": rng.choice([49, 99, 149]),
+            "pro": rng.randrange(300, 1600, 50),
+            "enterprise": rng.randrange(2000, 9000, 250),
+        }[plan]
         name = f"{NAMES[n % len(NAMES)]} {['Inc', 'Labs', 'Group', 'Co'][n // len(NAMES) % 4]}"
         out.append((f"acct-{n:02d}", name, plan, mrr, seats))
     return out

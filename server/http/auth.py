@@ -1,4 +1,5 @@
 """Key checks: write keys for the browser-facing /v1 endpoints, secret keys for the admin API."""
+
 from flask import g, request
 
 from gapwise.core.projects.keys import ProjectRef, authenticate_secret_key, is_write_key_shaped, project_for_write_key
@@ -27,7 +28,9 @@ def require_secret_key() -> None:
     scheme, _, token = header.partition(" ")
     found = authenticate_secret_key(db.session, token.strip()) if scheme.lower() == "bearer" else None
     if found is None:
-        raise Unauthorized("A valid secret key is required: Authorization: Bearer sk_…",
-                           headers={"WWW-Authenticate": 'Bearer realm="gapwise"'})
+        raise Unauthorized(
+            "A valid secret key is required: Authorization: Bearer sk_…",
+            headers={"WWW-Authenticate": 'Bearer realm="gapwise"'},
+        )
     g.project, g.secret_key_id = found
     g.project_id = g.project.id

@@ -1,4 +1,5 @@
 """Reading request bodies safely: size caps, gzip with a bomb guard, fast JSON."""
+
 import zlib
 
 import orjson

@@ -1,4 +1,5 @@
 """CORS for the browser-facing endpoints (/v1/*): any origin may call unless its project restricts origins."""
+
 from flask import g, request
 
 

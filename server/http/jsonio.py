@@ -1,4 +1,5 @@
 """JSON responses through orjson."""
+
 from decimal import Decimal
 
 import orjson

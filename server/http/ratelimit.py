@@ -1,4 +1,5 @@
 """Rate limits per write key on /v1 and per secret key on /api/v1, in memory or shared through Redis."""
+
 import hashlib
 import logging
 import math
@@ -29,9 +30,13 @@ class RateLimits:
     def __init__(self, config):
         redis_url = config.get("REDIS_URL")
         if redis_url:
-            self.storage = RedisStorage(redis_url, key_prefix=config["RATE_LIMIT_PREFIX"],
-                                        wrap_exceptions=True, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-                                        socket_timeout=REDIS_TIMEOUT_SECONDS)
+            self.storage = RedisStorage(
+                redis_url,
+                key_prefix=config["RATE_LIMIT_PREFIX"],
+                wrap_exceptions=True,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+            )
         else:
             self.storage = MemoryStorage()
         self.limiter = STRATEGIES[config["RATE_LIMIT_STRATEGY"]](self.storage)

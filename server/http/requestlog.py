@@ -1,4 +1,5 @@
 """One JSON line per request that fails, so operators can grep and ship them."""
+
 import logging
 import sys
 import time
@@ -13,8 +14,12 @@ class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object; extra fields come from record.fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname.lower(),
-                 "logger": record.name, "message": record.getMessage()}
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         entry.update(getattr(record, "fields", {}))
         return orjson.dumps(entry).decode()
 
@@ -36,9 +41,17 @@ def init_request_log(app: Flask) -> None:
     def log_failure(response):
         if response.status_code >= 400:
             started = g.get("request_started", time.perf_counter())
-            fields = {"method": request.method, "path": request.path, "status": response.status_code,
-                      "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                      "project_id": g.get("project_id"), "remote_addr": request.remote_addr}
-            log.log(logging.ERROR if response.status_code >= 500 else logging.WARNING,
-                    "request failed", extra={"fields": fields})
+            fields = {
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "project_id": g.get("project_id"),
+                "remote_addr": request.remote_addr,
+            }
+            log.log(
+                logging.ERROR if response.status_code >= 500 else logging.WARNING,
+                "request failed",
+                extra={"fields": fields},
+            )
         return response

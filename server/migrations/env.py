@@ -1,4 +1,5 @@
 """Alembic environment: runs against the connection or URL given by gapwise.core.storage.migrate."""
+
 from alembic import context
 
 from gapwise.core.storage.migrate import include_object

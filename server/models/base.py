@@ -1,4 +1,5 @@
 """The declarative base, with constraint names that are the same on every database."""
+
 from datetime import UTC, datetime
 
 from sqlalchemy import MetaData

@@ -1,4 +1,5 @@
 """Raw events, one row per accepted message, and the messageIds that make storing them idempotent."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String

@@ -1,4 +1,5 @@
 """Tagged features: what the tracker watches and what the gap engine reasons about."""
+
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint

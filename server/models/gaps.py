@@ -1,4 +1,5 @@
 """Gaps the engine flagged, their remediation, and what each window measured."""
+
 from datetime import date, datetime
 
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint

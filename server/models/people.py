@@ -1,4 +1,5 @@
 """People (identified or anonymous), their anonymous ids, and the accounts they belong to."""
+
 from datetime import datetime
 from decimal import Decimal
 
@@ -34,7 +35,10 @@ class Person(Base):
     """Someone using the tracked product; `user_id` is set once they are identified."""
 
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("project_id", "user_id"), Index("ix_people_project_id_stage", "project_id", "stage"))
+    __table_args__ = (
+        UniqueConstraint("project_id", "user_id"),
+        Index("ix_people_project_id_stage", "project_id", "stage"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))

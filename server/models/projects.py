@@ -1,4 +1,5 @@
 """Projects and their keys."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String

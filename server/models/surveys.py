@@ -1,4 +1,5 @@
 """Segments, surveys, and what people were shown and answered."""
+
 from datetime import datetime
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint

@@ -3,6 +3,7 @@
 Days are whole days since 1970-01-01 UTC (an integer), so window and week arithmetic is the same
 plain integer SQL on SQLite and PostgreSQL.
 """
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String

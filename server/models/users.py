@@ -1,4 +1,5 @@
 """Dashboard users and their roles in projects."""
+
 from datetime import datetime
 
 from flask_login import UserMixin

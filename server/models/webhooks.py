@@ -1,4 +1,5 @@
 """Webhook subscriptions and the deliveries queued for them (an outbox written in the same transaction)."""
+
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String

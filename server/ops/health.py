@@ -1,4 +1,5 @@
 """GET /healthz: is the process up and the database reachable."""
+
 from flask import Blueprint
 from sqlalchemy import text
 

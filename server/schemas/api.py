@@ -1,4 +1,5 @@
 """Accounts, responses and secret keys as the admin API filters, returns and creates them."""
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from gapwise.models.people import STAGES
@@ -16,8 +17,11 @@ class AccountQuerySchema(PageQuerySchema):
 
     plan = fields.String(load_default=None, validate=_TEXT, metadata={"description": "Exactly this plan."})
     tier = fields.String(load_default=None, validate=_TEXT, metadata={"description": "Exactly this tier."})
-    q = fields.String(load_default=None, validate=_TEXT,
-                      metadata={"description": "Name or external id contains this text (any case)."})
+    q = fields.String(
+        load_default=None,
+        validate=_TEXT,
+        metadata={"description": "Name or external id contains this text (any case)."},
+    )
 
 
 class AccountOutSchema(Schema):
@@ -41,10 +45,14 @@ class ResponseQuerySchema(PageQuerySchema):
     class Meta:
         unknown = EXCLUDE
 
-    survey = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1),
-                            metadata={"description": "A survey id."})
-    stage = fields.String(load_default=None, validate=validate.OneOf(STAGES),
-                          metadata={"description": "The journey stage the person was in when answering."})
+    survey = fields.Integer(
+        load_default=None, validate=validate.Range(1, 2**31 - 1), metadata={"description": "A survey id."}
+    )
+    stage = fields.String(
+        load_default=None,
+        validate=validate.OneOf(STAGES),
+        metadata={"description": "The journey stage the person was in when answering."},
+    )
     completed = fields.Boolean(load_default=None, metadata={"description": "Only complete (true) or partial (false)."})
     since = Timestamp(load_default=None, metadata={"description": "Answered at or after."})
     until = Timestamp(load_default=None, metadata={"description": "Answered before."})
@@ -94,8 +102,11 @@ class KeyOutSchema(Schema):
     name = fields.String()
     prefix = fields.String(metadata={"description": "The key's first characters, to tell keys apart."})
     createdAt = fields.DateTime(attribute="created_at")
-    lastUsedAt = fields.DateTime(attribute="last_used_at", allow_none=True,
-                                 metadata={"description": "Last request made with the key, to the minute."})
+    lastUsedAt = fields.DateTime(
+        attribute="last_used_at",
+        allow_none=True,
+        metadata={"description": "Last request made with the key, to the minute."},
+    )
     revokedAt = fields.DateTime(attribute="revoked_at", allow_none=True)
 
 

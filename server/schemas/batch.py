@@ -1,4 +1,5 @@
 """The body of POST /v1/batch: the envelope and one schema per message type."""
+
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from gapwise.schemas.fields import Identifier, JSONObject, Timestamp, require_one_of

@@ -1,4 +1,5 @@
 """Query arguments of GET /v1/config."""
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from gapwise.schemas.fields import Identifier

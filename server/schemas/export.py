@@ -1,4 +1,5 @@
 """Query args of /api/v1/export/events and /api/v1/export/responses (and of `gapwise export`)."""
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from gapwise.schemas.fields import Identifier, Timestamp
@@ -17,15 +18,24 @@ class ExportQuerySchema(Schema):
     class Meta:
         unknown = RAISE
 
-    format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS),
-                           metadata={"description": "csv (default), ndjson or parquet"})
+    format = fields.String(
+        load_default="csv",
+        validate=validate.OneOf(FORMATS),
+        metadata={"description": "csv (default), ndjson or parquet"},
+    )
     since = Timestamp(load_default=None, metadata={"description": "ISO 8601; rows at or after this time"})
     until = Timestamp(load_default=None, metadata={"description": "ISO 8601; rows before this time"})
     person = Identifier(load_default=None, metadata={"description": "a user id or an anonymous id"})
-    after = fields.Integer(load_default=0, validate=validate.Range(0, MAX_ID),
-                           metadata={"description": "resume: only rows whose id is greater than this"})
-    limit = fields.Integer(load_default=None, validate=validate.Range(1, MAX_ID),
-                           metadata={"description": "at most this many rows (default: all)"})
+    after = fields.Integer(
+        load_default=0,
+        validate=validate.Range(0, MAX_ID),
+        metadata={"description": "resume: only rows whose id is greater than this"},
+    )
+    limit = fields.Integer(
+        load_default=None,
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "at most this many rows (default: all)"},
+    )
 
     @validates_schema
     def since_before_until(self, data, **kwargs):
@@ -36,12 +46,17 @@ class ExportQuerySchema(Schema):
 class EventsExportQuerySchema(ExportQuerySchema):
     """Events: the common args and an event name (the path for page views)."""
 
-    event = fields.String(load_default=None, validate=validate.Length(1, 200),
-                          metadata={"description": "only events with this name"})
+    event = fields.String(
+        load_default=None, validate=validate.Length(1, 200), metadata={"description": "only events with this name"}
+    )
 
 
 class ResponsesExportQuerySchema(ExportQuerySchema):
     """Survey responses: the common args and a survey id."""
 
-    survey_id = fields.Integer(data_key="survey", load_default=None, validate=validate.Range(1, 2**31 - 1),
-                               metadata={"description": "only responses to this survey"})
+    survey_id = fields.Integer(
+        data_key="survey",
+        load_default=None,
+        validate=validate.Range(1, 2**31 - 1),
+        metadata={"description": "only responses to this survey"},
+    )

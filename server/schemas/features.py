@@ -1,8 +1,11 @@
 """Feature schemas: what /api/v1/features and the CLI accept and return."""
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
-KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{0,63}$",
-                      error="Use 1 to 64 lowercase letters, digits, '_', '.' or '-', starting with a letter or digit.")
+KEY = validate.Regexp(
+    r"^[a-z0-9][a-z0-9_.-]{0,63}$",
+    error="Use 1 to 64 lowercase letters, digits, '_', '.' or '-', starting with a letter or digit.",
+)
 
 
 class FeatureSchema(Schema):
@@ -18,8 +21,9 @@ class FeatureSchema(Schema):
     core = fields.Boolean(load_default=False)
     aha = fields.Boolean(load_default=False)
     promised = fields.Boolean(load_default=False)
-    goals = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list,
-                        validate=validate.Length(max=20))
+    goals = fields.List(
+        fields.String(validate=validate.Length(1, 100)), load_default=list, validate=validate.Length(max=20)
+    )
     effort = fields.Integer(load_default=3, validate=validate.Range(1, 5))
 
     @validates("selector")

@@ -1,4 +1,5 @@
 """Small fields shared by the schemas."""
+
 from datetime import UTC, datetime
 
 from marshmallow import ValidationError, fields
@@ -9,8 +10,10 @@ MIN_YEAR, MAX_YEAR = 1970, 2200
 class Timestamp(fields.Field):
     """An ISO 8601 timestamp; one without an offset is taken as UTC."""
 
-    default_error_messages = {"invalid": "Not an ISO 8601 timestamp.",
-                              "range": "The year must be between 1970 and 2200."}
+    default_error_messages = {
+        "invalid": "Not an ISO 8601 timestamp.",
+        "range": "The year must be between 1970 and 2200.",
+    }
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or len(value) > 40:

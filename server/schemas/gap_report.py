@@ -1,4 +1,5 @@
 """What /api/v1/gaps and /api/v1/accounts/health return, as dump schemas for the OpenAPI document."""
+
 from marshmallow import Schema, fields, validate
 
 from gapwise.schemas.settings import GapThresholdsSchema

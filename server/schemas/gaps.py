@@ -1,4 +1,5 @@
 """Query arguments of /api/v1/gaps and the remediation a team records on a gap."""
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from gapwise.schemas.fields import Timestamp

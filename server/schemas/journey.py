@@ -1,4 +1,5 @@
 """Query arguments of /api/v1/funnel."""
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from gapwise.schemas.features import KEY
@@ -6,7 +7,8 @@ from gapwise.schemas.fields import Timestamp
 
 
 class FunnelQuerySchema(Schema):
-    """Who the funnel counts: people first seen in [since, until), in a segment; `cohorts=week` splits by signup week."""
+    """Who the funnel counts: people first seen in [since, until), in a segment; `cohorts=week` splits by
+    signup week."""
 
     class Meta:
         unknown = EXCLUDE

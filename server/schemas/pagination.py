@@ -3,6 +3,7 @@
 A cursor stays valid while rows are added or removed: the next page starts after that id, so walking a
 list never repeats or skips a row that existed throughout.
 """
+
 import base64
 import binascii
 

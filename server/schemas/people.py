@@ -1,4 +1,5 @@
 """People as the admin API lists, shows and exports them, and the filters of the list."""
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from gapwise.schemas.features import KEY

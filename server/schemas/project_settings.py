@@ -1,4 +1,5 @@
 """A project's own settings: the origins allowed to send from a browser, the survey cooldown, the time zone."""
+
 import ipaddress
 import re
 from functools import lru_cache
@@ -68,8 +69,10 @@ class ProjectSettingsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    allowedOrigins = fields.List(Origin(), attribute="allowed_origins",
-                                 load_default=list, validate=validate.Length(max=MAX_ORIGINS))
-    surveyCooldownHours = fields.Integer(attribute="survey_cooldown_hours",
-                                         required=True, validate=validate.Range(0, 24 * 365))
+    allowedOrigins = fields.List(
+        Origin(), attribute="allowed_origins", load_default=list, validate=validate.Length(max=MAX_ORIGINS)
+    )
+    surveyCooldownHours = fields.Integer(
+        attribute="survey_cooldown_hours", required=True, validate=validate.Range(0, 24 * 365)
+    )
     timezone = fields.String(required=True, validate=known_zone)

@@ -1,4 +1,5 @@
 """Dump schemas for projects."""
+
 from marshmallow import Schema, fields
 
 

@@ -3,6 +3,7 @@
 The services build these answers as plain dicts; these schemas describe them field by field for the OpenAPI
 document, so clients and the schemathesis run can hold the API to its word.
 """
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from gapwise.models.people import STAGES
@@ -45,11 +46,13 @@ class EligibilitySchema(Schema):
     known = fields.Boolean(metadata={"description": "Whether the id belongs to a person seen before."})
     eligible = fields.Boolean()
     checks = fields.List(fields.Nested(CheckSchema))
-    checkedInBrowser = fields.List(fields.Nested(BrowserCheckSchema),
-                                   metadata={"description": "Rules only the tracker can check, on the page."})
+    checkedInBrowser = fields.List(
+        fields.Nested(BrowserCheckSchema), metadata={"description": "Rules only the tracker can check, on the page."}
+    )
 
 
 # --- funnel -------------------------------------------------------------------------------------------------
+
 
 class FunnelFiltersSchema(Schema):
     since = fields.DateTime(allow_none=True)
@@ -61,8 +64,9 @@ class FunnelStageSchema(Schema):
     stage = fields.String(validate=validate.OneOf(STAGES))
     reached = fields.Integer(metadata={"description": "People who reached the stage."})
     current = fields.Integer(metadata={"description": "People in the stage now."})
-    conversion = fields.Float(metadata={"description": "reached ÷ reached of the stage before (not on trial)."},
-                              **_NUMBER)
+    conversion = fields.Float(
+        metadata={"description": "reached ÷ reached of the stage before (not on trial)."}, **_NUMBER
+    )
     medianHoursFromFirstSeen = fields.Float(**_NUMBER)
 
 
@@ -87,14 +91,16 @@ class FunnelSchema(Schema):
 
 # --- scores -------------------------------------------------------------------------------------------------
 
+
 class NpsSchema(Schema):
     score = fields.Float(metadata={"description": "%promoters − %detractors; null without answers."}, **_NUMBER)
     n = fields.Integer()
     promoters = fields.Integer()
     passives = fields.Integer()
     detractors = fields.Integer()
-    marginOfError = fields.Float(metadata={"description": "95% margin, in NPS points; null below 2 answers."},
-                                 **_NUMBER)
+    marginOfError = fields.Float(
+        metadata={"description": "95% margin, in NPS points; null below 2 answers."}, **_NUMBER
+    )
 
 
 class CsatSchema(Schema):

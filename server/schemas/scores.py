@@ -1,4 +1,5 @@
 """Query args of /api/v1/scores: a window, a cohort (stage, segment, survey) and a period to break down by."""
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from gapwise.models.people import STAGES

@@ -1,4 +1,5 @@
 """Segment schemas: the rules tree (groups of conditions, one schema per `field`) and the API's segments."""
+
 import math
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
@@ -127,9 +128,14 @@ class FeatureCountCondition(_Numeric):
     within_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 365))
 
 
-CONDITIONS = {"trait": TraitCondition, "account": AccountCondition, "stage": StageCondition,
-              "days_since_first_seen": DaysCondition, "event_count": EventCountCondition,
-              "feature_count": FeatureCountCondition}
+CONDITIONS = {
+    "trait": TraitCondition,
+    "account": AccountCondition,
+    "stage": StageCondition,
+    "days_since_first_seen": DaysCondition,
+    "event_count": EventCountCondition,
+    "feature_count": FeatureCountCondition,
+}
 
 
 class _Entry(fields.Field):
@@ -167,8 +173,7 @@ class GroupSchema(Schema):
     @validates_schema
     def check_size(self, data, **kwargs):
         if self.depth == 1 and count_entries(data) > MAX_CONDITIONS:
-            raise ValidationError(f"At most {MAX_CONDITIONS} conditions in all, nested groups included.",
-                                  "conditions")
+            raise ValidationError(f"At most {MAX_CONDITIONS} conditions in all, nested groups included.", "conditions")
 
 
 def count_entries(group: dict) -> int:

@@ -1,4 +1,5 @@
 """Journey rules and gap thresholds: what a project may set, with the defaults of DESIGN.md."""
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 
@@ -20,8 +21,9 @@ class AdoptionSchema(_Strict):
 class JourneyRulesSchema(_Strict):
     """aha: any of `ahaEvents` or a use of an aha feature; activation and adoption count core features."""
 
-    ahaEvents = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list,
-                            validate=validate.Length(max=50))
+    ahaEvents = fields.List(
+        fields.String(validate=validate.Length(1, 200)), load_default=list, validate=validate.Length(max=50)
+    )
     activation = fields.Nested(ActivationSchema, load_default=lambda: ActivationSchema().load({}))
     adoption = fields.Nested(AdoptionSchema, load_default=lambda: AdoptionSchema().load({}))
 

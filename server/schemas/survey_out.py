@@ -1,4 +1,5 @@
 """Surveys as the admin API returns them."""
+
 from marshmallow import Schema, fields
 
 

@@ -1,4 +1,5 @@
 """Survey schemas: one per question type (chosen by `type`), texts per locale, appearance, targeting."""
+
 import re
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
@@ -51,8 +52,9 @@ class ChoiceSchema(Schema):
     id = fields.String(required=True, validate=ID)
     label = LocalizedText(required=True, max_length=200)
     # Welcome screens: the feature goals this choice stands for.
-    goals = fields.List(fields.String(validate=validate.Length(1, 100)), load_default=list,
-                        validate=validate.Length(max=20))
+    goals = fields.List(
+        fields.String(validate=validate.Length(1, 100)), load_default=list, validate=validate.Length(max=20)
+    )
 
 
 class QuestionSchema(Schema):
@@ -73,8 +75,9 @@ class ScaleQuestionSchema(QuestionSchema):
     lowLabel = LocalizedText(load_default=None, max_length=100)
     highLabel = LocalizedText(load_default=None, max_length=100)
     # The P − E input of the gap engine: what this rating measures, and of what.
-    measures = fields.String(load_default=None, validate=validate.OneOf(("expectation", "perception", "value_expected",
-                                                                         "value_realised")))
+    measures = fields.String(
+        load_default=None, validate=validate.OneOf(("expectation", "perception", "value_expected", "value_realised"))
+    )
     dimension = fields.String(load_default=None, validate=validate.Length(1, 64))
     weight = fields.Float(load_default=None, validate=validate.Range(0, 100))
 
@@ -110,9 +113,13 @@ class TextQuestionSchema(QuestionSchema):
     maxLength = fields.Integer(load_default=1000, validate=validate.Range(1, 5000))
 
 
-QUESTION_SCHEMAS = {"nps": NpsQuestionSchema(), "rating": RatingQuestionSchema(),
-                    "single_choice": ChoiceQuestionSchema(), "multi_choice": ChoiceQuestionSchema(),
-                    "text": TextQuestionSchema()}
+QUESTION_SCHEMAS = {
+    "nps": NpsQuestionSchema(),
+    "rating": RatingQuestionSchema(),
+    "single_choice": ChoiceQuestionSchema(),
+    "multi_choice": ChoiceQuestionSchema(),
+    "text": TextQuestionSchema(),
+}
 
 
 class QuestionField(fields.Field):
@@ -170,8 +177,9 @@ class TargetingSchema(Schema):
 
     segment = fields.String(load_default=None, validate=KEY)
     url = fields.Nested(UrlRuleSchema, load_default=None, allow_none=True)
-    trigger = fields.Nested(TriggerSchema, load_default=lambda: {"type": "pageview", "event": None, "feature": None,
-                                                                 "delay": 0})
+    trigger = fields.Nested(
+        TriggerSchema, load_default=lambda: {"type": "pageview", "event": None, "feature": None, "delay": 0}
+    )
     sampleRate = fields.Float(load_default=1.0, validate=validate.Range(0, 1))
     frequency = fields.Nested(FrequencySchema, load_default=lambda: {"type": "until_answered", "days": None})
     recontactDays = fields.Integer(load_default=30, validate=validate.Range(0, 3650))
@@ -180,11 +188,15 @@ class TargetingSchema(Schema):
 
 
 class AppearanceSchema(Schema):
-    position = fields.String(load_default="bottom-right", validate=validate.OneOf(("bottom-right", "bottom-left",
-                                                                                  "center")))
+    position = fields.String(
+        load_default="bottom-right", validate=validate.OneOf(("bottom-right", "bottom-left", "center"))
+    )
     theme = fields.String(load_default="light", validate=validate.OneOf(("light", "dark")))
-    colors = fields.Dict(keys=fields.String(validate=validate.OneOf(("accent", "background", "text"))),
-                         values=fields.String(validate=COLOR, allow_none=True), load_default=dict)
+    colors = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(("accent", "background", "text"))),
+        values=fields.String(validate=COLOR, allow_none=True),
+        load_default=dict,
+    )
 
 
 class SurveySchema(Schema):

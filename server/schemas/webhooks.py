@@ -1,4 +1,5 @@
 """Webhook schemas: what /api/v1/webhooks accepts and returns, and the delivery log."""
+
 import base64
 import binascii
 from urllib.parse import urlsplit
@@ -20,13 +21,22 @@ class WebhookSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    url = fields.String(required=True, validate=[validate.Length(1, MAX_URL_LENGTH),
-                                                 validate.URL(schemes={"http", "https"}, require_tld=False)],
-                        metadata={"format": "uri", "description": "http(s) URL without credentials."})
-    events = fields.List(fields.String(validate=validate.OneOf(EVENTS)), required=True,
-                         validate=validate.Length(1, len(EVENTS)), metadata={"uniqueItems": True})
-    secret = fields.String(load_default=None, validate=validate.Length(max=100),
-                           metadata={"description": "whsec_ + base64 of 24–64 random bytes; generated when omitted."})
+    url = fields.String(
+        required=True,
+        validate=[validate.Length(1, MAX_URL_LENGTH), validate.URL(schemes={"http", "https"}, require_tld=False)],
+        metadata={"format": "uri", "description": "http(s) URL without credentials."},
+    )
+    events = fields.List(
+        fields.String(validate=validate.OneOf(EVENTS)),
+        required=True,
+        validate=validate.Length(1, len(EVENTS)),
+        metadata={"uniqueItems": True},
+    )
+    secret = fields.String(
+        load_default=None,
+        validate=validate.Length(max=100),
+        metadata={"description": "whsec_ + base64 of 24–64 random bytes; generated when omitted."},
+    )
     active = fields.Boolean(load_default=True)
 
     @validates("url")
@@ -51,7 +61,7 @@ def secret_bytes(secret: str) -> bytes | None:
     """The key bytes of a whsec_ secret, or None when it is not one."""
     if not secret.startswith(SECRET_PREFIX):
         return None
-    body = secret[len(SECRET_PREFIX):]
+    body = secret[len(SECRET_PREFIX) :]
     try:
         return base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
     except (binascii.Error, ValueError):
@@ -65,8 +75,13 @@ class WebhookOutSchema(Schema):
     url = fields.String()
     events = fields.List(fields.String())
     active = fields.Boolean()
-    secretPrefix = fields.Function(lambda w: w.secret[:len(SECRET_PREFIX) + 4], metadata={
-        "type": "string", "description": "The first characters of the signing secret, to tell secrets apart."})
+    secretPrefix = fields.Function(
+        lambda w: w.secret[: len(SECRET_PREFIX) + 4],
+        metadata={
+            "type": "string",
+            "description": "The first characters of the signing secret, to tell secrets apart.",
+        },
+    )
     createdAt = fields.DateTime(attribute="created_at")
 
 
@@ -87,8 +102,11 @@ class DeliveryOutSchema(Schema):
     lastStatusCode = fields.Integer(attribute="last_status_code", allow_none=True)
     lastError = fields.String(attribute="last_error", allow_none=True)
     createdAt = fields.DateTime(attribute="created_at")
-    nextAttemptAt = fields.DateTime(attribute="next_attempt_at", allow_none=True,
-                                    metadata={"description": "When it is tried next; null unless pending."})
+    nextAttemptAt = fields.DateTime(
+        attribute="next_attempt_at",
+        allow_none=True,
+        metadata={"description": "When it is tried next; null unless pending."},
+    )
     deliveredAt = fields.DateTime(attribute="delivered_at", allow_none=True)
 
     @post_dump(pass_original=True)
@@ -105,4 +123,3 @@ class DeliveryQuerySchema(PageQuerySchema):
         unknown = EXCLUDE
 
     status = fields.String(load_default=None, validate=validate.OneOf(("pending", "delivered", "failed")))
-

@@ -1,4 +1,5 @@
 """What the snippet talks to: POST /v1/batch, GET /v1/config and the built browser files under /sdk/."""
+
 from flask import Flask
 
 from gapwise.tracker import batch, config, sdk

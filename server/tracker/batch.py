@@ -1,4 +1,5 @@
 """POST /v1/batch: the one ingestion endpoint, for browsers and server-side senders."""
+
 from flask import Blueprint, current_app, jsonify
 
 from gapwise.core.ingest import batch as ingest

@@ -1,4 +1,5 @@
 """GET /v1/config: what the tracker should do for this person now (features, settings; surveys later)."""
+
 from flask import Blueprint, Response, request
 
 from gapwise.core.surveys import tracker_config

@@ -1,4 +1,5 @@
 """/sdk/*: the built browser files, gzipped once, with validators and cache headers."""
+
 import gzip
 import hashlib
 from dataclasses import dataclass
@@ -9,7 +10,6 @@ from gapwise.assets import BROWSER_FILES, AssetMissing, browser_file
 from gapwise.errors import NotFound
 
 bp = Blueprint("sdk", __name__)
-
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,15 @@ def asset(name):
     etag = f'"{found.version}"'
     # A URL naming the current version never changes; the plain URL is revalidated hourly.
     versioned = request.args.get("v") == found.version
-    headers = {"ETag": etag, "Vary": "Accept-Encoding", "X-Gapwise-Version": found.version,
-               "Access-Control-Allow-Origin": "*",
-               "Cache-Control": "public, max-age=31536000, immutable" if versioned
-               else "public, max-age=3600, stale-while-revalidate=86400"}
+    headers = {
+        "ETag": etag,
+        "Vary": "Accept-Encoding",
+        "X-Gapwise-Version": found.version,
+        "Access-Control-Allow-Origin": "*",
+        "Cache-Control": "public, max-age=31536000, immutable"
+        if versioned
+        else "public, max-age=3600, stale-while-revalidate=86400",
+    }
     if etag in request.headers.get("If-None-Match", ""):
         return Response(status=304, headers=headers)
     response = Response(found.body, mimetype="application/javascript", headers=headers)

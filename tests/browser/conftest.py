@@ -1,5 +1,6 @@
 """Browser fixtures: one Debian Chromium per run (Playwright drives it), a fresh context per test, and the
 host site on its own origin, sending to `gapwise serve` (the gunicorn_server fixture)."""
+
 import pytest
 from playwright.sync_api import sync_playwright
 

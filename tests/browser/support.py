@@ -1,4 +1,5 @@
 """Browser test support: Debian's Chromium through Playwright, and a host site on its own origin."""
+
 import threading
 import time
 from functools import partial
@@ -8,8 +9,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = Path(__file__).resolve().parent / "pages"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 class _PageHandler(SimpleHTTPRequestHandler):
@@ -35,8 +43,11 @@ class _PageHandler(SimpleHTTPRequestHandler):
         self.send_response(200)
         if file.name.startswith("csp"):
             # A strict policy: scripts only with the page's nonce, no inline styles.
-            self.send_header("Content-Security-Policy", "default-src 'none'; script-src 'nonce-gw-test-nonce'; "
-                             f"connect-src {self.values['HOST']}; style-src 'self'")
+            self.send_header(
+                "Content-Security-Policy",
+                "default-src 'none'; script-src 'nonce-gw-test-nonce'; "
+                f"connect-src {self.values['HOST']}; style-src 'self'",
+            )
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

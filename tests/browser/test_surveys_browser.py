@@ -1,4 +1,5 @@
 """Surveys in a real browser: the tracker, the widgets and the server together (Debian's Chromium)."""
+
 import datetime as dt
 from datetime import timedelta
 
@@ -77,10 +78,12 @@ def test_an_nps_triggered_by_an_event_after_its_delay_with_a_follow_up(page, sit
     [response] = until(page, lambda: [r for r in responses(batches, survey_id) if r.completed])
     assert response.score == 3.0
     assert response.answers == {"score": 3, "detractor": "Exports are too slow"}
-    assert page.evaluate("window.__events") == [["survey:shown", str(survey_id)],
-                                                ["survey:answered", str(survey_id)],
-                                                ["survey:answered", str(survey_id)],
-                                                ["survey:answered", str(survey_id)]]
+    assert page.evaluate("window.__events") == [
+        ["survey:shown", str(survey_id)],
+        ["survey:answered", str(survey_id)],
+        ["survey:answered", str(survey_id)],
+        ["survey:answered", str(survey_id)],
+    ]
 
 
 def test_a_csat_triggered_by_a_tagged_feature_click(client, project, page, site, surveys, batches):
@@ -149,9 +152,12 @@ def test_two_due_surveys_show_in_priority_order_one_at_a_time(page, site, survey
     assert question(page).inner_text() == "How likely are you to recommend us?"
     assert page.locator(WIDGET).count() == 1
     page.keyboard.press("Escape")
-    page.wait_for_function("document.querySelector('gapwise-survey') && "
-                           "document.querySelector('gapwise-survey').shadowRoot.querySelector('.q').textContent"
-                           ".startsWith('How satisfied')", timeout=5000)
+    page.wait_for_function(
+        "document.querySelector('gapwise-survey') && "
+        "document.querySelector('gapwise-survey').shadowRoot.querySelector('.q').textContent"
+        ".startsWith('How satisfied')",
+        timeout=5000,
+    )
     assert page.locator(WIDGET).count() == 1
     page.keyboard.press("Escape")
     shown = until(page, lambda: len(batches.all(Display)) == 2 and batches.all(Display, order_by=Display.id))
@@ -178,8 +184,11 @@ def test_aggressive_page_css_and_the_widget_leave_each_other_alone(page, site, s
 
 def test_survey_text_is_shown_literally_never_as_html(page, site, surveys):
     xss = "<img src=x onerror=alert(1)>"
-    create(surveys, {**CSAT, "questions": [{"id": "c", "type": "rating", "scale": 5, "text": xss}]},
-           trigger={"type": "immediate", "delay": 0})
+    create(
+        surveys,
+        {**CSAT, "questions": [{"id": "c", "type": "rating", "scale": 5, "text": xss}]},
+        trigger={"type": "immediate", "delay": 0},
+    )
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(site.url("surveys.html"))
@@ -194,15 +203,18 @@ def test_keyboard_only_answering(page, site, surveys, batches):
     survey_id = create(surveys, NPS, trigger={"type": "immediate", "delay": 0})
     page.goto(site.url("surveys.html"))
     question(page).wait_for(timeout=5000)
-    focused = "() => { const r = document.querySelector('gapwise-survey').shadowRoot; " \
-              "return r.activeElement && r.activeElement.textContent; }"
+    focused = (
+        "() => { const r = document.querySelector('gapwise-survey').shadowRoot; "
+        "return r.activeElement && r.activeElement.textContent; }"
+    )
     page.wait_for_function(f"({focused})() === '0'")
     for _ in range(9):
         page.keyboard.press("ArrowRight")
     assert page.evaluate(focused) == "9"
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('gapwise-survey').shadowRoot.activeElement?.tagName"
-                           " === 'TEXTAREA'")
+    page.wait_for_function(
+        "() => document.querySelector('gapwise-survey').shadowRoot.activeElement?.tagName === 'TEXTAREA'"
+    )
     page.keyboard.type("Fast exports")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
@@ -221,16 +233,22 @@ def test_a_strict_csp_with_a_nonce_still_gets_its_survey(page, site, surveys, ba
 
 
 def test_a_phone_screen_and_a_right_to_left_locale(chromium, site, surveys):
-    create(surveys, {**CSAT, "questions": [{"id": "c", "type": "rating", "scale": 5,
-                                            "text": {"en": "Happy?", "ar": "هل أنت راض؟"}}]},
-           trigger={"type": "immediate", "delay": 0})
+    create(
+        surveys,
+        {
+            **CSAT,
+            "questions": [{"id": "c", "type": "rating", "scale": 5, "text": {"en": "Happy?", "ar": "هل أنت راض؟"}}],
+        },
+        trigger={"type": "immediate", "delay": 0},
+    )
     context = chromium.new_context(viewport={"width": 360, "height": 640}, locale="ar-EG")
     page = context.new_page()
     page.goto(site.url("surveys.html"))
     question(page).wait_for(timeout=5000)
     box = page.evaluate("""() => { const d = document.querySelector('gapwise-survey').shadowRoot
         .querySelector('[role=dialog]'); const r = d.getBoundingClientRect();
-        return {left: r.left, right: r.right, dir: d.getAttribute('dir'), text: d.querySelector('.q').textContent}; }""")
+        return {left: r.left, right: r.right, dir: d.getAttribute('dir'),
+                text: d.querySelector('.q').textContent}; }""")
     context.close()
     assert box["dir"] == "rtl" and box["text"] == "هل أنت راض؟"
     assert box["left"] >= 0 and box["right"] <= 360

@@ -1,4 +1,5 @@
 """The tracker in a real browser (Debian's Chromium), on a host site of its own origin, against `gapwise serve`."""
+
 import pytest
 
 from gapwise.models import Account, Event, Person
@@ -79,8 +80,12 @@ def test_tagged_features_send_used_on_click_and_seen_on_exposure(client, project
     page.evaluate("document.getElementById('alerts-panel').scrollIntoView()")
     page.wait_for_timeout(300)
     flush(page)
-    until(page, lambda: {e.properties["feature"] for e in batches.all(Event, Event.name == "feature_seen")} ==
-             {"export", "alerts"})
+    until(
+        page,
+        lambda: (
+            {e.properties["feature"] for e in batches.all(Event, Event.name == "feature_seen")} == {"export", "alerts"}
+        ),
+    )
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(300)
     flush(page)
@@ -94,8 +99,12 @@ def test_spa_navigation_produces_page_views(page, site, batches):
     page.click("#to-alerts")
     page.go_back()
     flush(page)
-    names = until(page, lambda: (n := [e.name for e in batches.all(Event, Event.type == "page", order_by=Event.id)])
-                     and len(n) >= 4 and n)
+    names = until(
+        page,
+        lambda: (
+            (n := [e.name for e in batches.all(Event, Event.type == "page", order_by=Event.id)]) and len(n) >= 4 and n
+        ),
+    )
     assert names == ["/spa.html", "/spa/reports", "/spa/alerts", "/spa/reports"]
 
 
@@ -105,8 +114,11 @@ def test_a_server_answering_503_then_recovering_loses_and_duplicates_nothing(pag
     def unavailable(route):
         if failures["count"] < 3:
             failures["count"] += 1
-            route.fulfill(status=503, headers={"Retry-After": "1", "Access-Control-Allow-Origin": "*"},
-                          body='{"code":"storage_unavailable"}')
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Access-Control-Allow-Origin": "*"},
+                body='{"code":"storage_unavailable"}',
+            )
         else:
             route.continue_()
 

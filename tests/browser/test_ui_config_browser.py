@@ -1,5 +1,6 @@
 """The configuration pages in Chromium: an editor builds a segment and watches its live count, then adds a feature
 with the keyboard alone; the server stores what was built, and the pages run under their CSP without errors."""
+
 import re
 
 import pytest
@@ -14,8 +15,9 @@ from tests.ui import make_user, sign_in
 pytestmark = pytest.mark.slow
 
 
-def test_an_editor_builds_a_segment_with_a_live_count_and_adds_a_feature_by_keyboard(app, page, gunicorn_server,
-                                                                                      project, batches):
+def test_an_editor_builds_a_segment_with_a_live_count_and_adds_a_feature_by_keyboard(
+    app, page, gunicorn_server, project, batches
+):
     people = [{"plan": "pro", "seats": 5}, {"plan": "pro", "seats": 50}, {"plan": "free", "seats": 80}]
     sent = [message("identify", userId=f"u{i}", anonymousId=f"a{i}", traits=t) for i, t in enumerate(people)]
     assert batches.post(sent).get_json()["accepted"] == 3
@@ -50,9 +52,13 @@ def test_an_editor_builds_a_segment_with_a_live_count_and_adds_a_feature_by_keyb
     with app.app_context():
         segment = db.session.scalar(select(Segment))
         assert (segment.key, segment.name) == ("big-pro", "Pro teams <b>big</b>")
-        assert segment.rules == {"match": "all", "conditions": [
-            {"field": "trait", "key": "plan", "op": "eq", "value": "pro"},
-            {"field": "trait", "key": "seats", "op": "gte", "value": 10}]}
+        assert segment.rules == {
+            "match": "all",
+            "conditions": [
+                {"field": "trait", "key": "plan", "op": "eq", "value": "pro"},
+                {"field": "trait", "key": "seats", "op": "gte", "value": 10},
+            ],
+        }
     expect(page.get_by_role("link", name="Pro teams <b>big</b>")).to_be_visible()
 
     page.goto(f"{gunicorn_server}/app/p/{project.id}/features/new")
@@ -81,7 +87,13 @@ def test_an_editor_builds_a_segment_with_a_live_count_and_adds_a_feature_by_keyb
     expect(page.locator(".flash")).to_contain_text("Feature 'Export' saved.")
     with app.app_context():
         feature = db.session.scalar(select(Feature))
-        assert (feature.key, feature.selector, feature.event, feature.core, feature.aha, feature.goals,
-                feature.effort) == ("export", "#export-button", "Report Exported", True, False,
-                                    ["reporting", "sharing"], 4)
+        assert (
+            feature.key,
+            feature.selector,
+            feature.event,
+            feature.core,
+            feature.aha,
+            feature.goals,
+            feature.effort,
+        ) == ("export", "#export-button", "Report Exported", True, False, ["reporting", "sharing"], 4)
     assert problems == []

@@ -1,4 +1,5 @@
 """The overview and the gap report in Chromium: charts drawn, screenshots saved, 360 px wide, keyboard only."""
+
 import re
 from datetime import date
 from pathlib import Path
@@ -50,10 +51,22 @@ def dashboard(page, gunicorn_server):
     """Chromium on the live server; collects script errors, CSP violations and failed requests."""
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
-            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda response: (
+            errors.append(f"{response.status} {response.url}")
+            if response.status >= 400 and not response.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
     page.errors = errors
     return page
 
@@ -63,8 +76,9 @@ def charts_drawn(page, ids: list[str]) -> None:
         page.wait_for_function(DRAWN, arg=chart_id)
 
 
-def test_the_overview_and_gap_report_draw_their_charts_and_fit_360_px(dashboard, gunicorn_server, demo_project,
-                                                                      backend):
+def test_the_overview_and_gap_report_draw_their_charts_and_fit_360_px(
+    dashboard, gunicorn_server, demo_project, backend
+):
     page, base = dashboard, f"{gunicorn_server}/app/p/{demo_project}"
     sign_in(page, gunicorn_server, EMAIL)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -80,8 +94,7 @@ def test_the_overview_and_gap_report_draw_their_charts_and_fit_360_px(dashboard,
     page.screenshot(path=ARTIFACTS / f"gap-report{suffix}.png", full_page=True)
 
     page.set_viewport_size({"width": 360, "height": 740})
-    for name, charts in (("overview", CHARTS["overview"]), ("gaps", CHARTS["gaps"]), ("people", []),
-                         ("person", [])):
+    for name, charts in (("overview", CHARTS["overview"]), ("gaps", CHARTS["gaps"]), ("people", []), ("person", [])):
         if name == "person":
             page.locator("table a[href*='/people/']").first.click()
             page.wait_for_url(re.compile(r".*/people/\d+$"))
@@ -89,8 +102,9 @@ def test_the_overview_and_gap_report_draw_their_charts_and_fit_360_px(dashboard,
             page.goto(f"{base}/{'' if name == 'overview' else name}")
         charts_drawn(page, charts)
         assert not page.evaluate(WIDE), f"the {name} page scrolls sideways at 360 px"
-        assert page.evaluate("() => document.querySelector('main').scrollWidth <= "
-                             "document.querySelector('main').clientWidth"), name
+        assert page.evaluate(
+            "() => document.querySelector('main').scrollWidth <= document.querySelector('main').clientWidth"
+        ), name
         if name == "gaps":
             page.screenshot(path=ARTIFACTS / f"gap-report-360px{suffix}.png", full_page=True)
     assert page.errors == []
@@ -131,5 +145,9 @@ def test_a_remediation_is_filled_and_saved_with_the_keyboard_only(dashboard, gun
     with app.app_context():
         gap = db.session.scalar(select(Gap).where(Gap.id == gap_id))
         assert (gap.owner, gap.status, gap.note, gap.due_date) == (
-            "Maya", "in_progress", "Show alerts in onboarding", date(2026, 12, 15))
+            "Maya",
+            "in_progress",
+            "Show alerts in onboarding",
+            date(2026, 12, 15),
+        )
     assert page.errors == []

@@ -1,5 +1,6 @@
 """The survey builder in Chromium: a PM builds an NPS survey, watches the live preview, activates it, and reads
 the answer a customer gave on their own site on the results page."""
+
 import re
 
 import pytest
@@ -19,14 +20,16 @@ def field(page, name):
     return page.locator(f'[id="f-{name}"]')
 
 
-def test_a_pm_builds_previews_activates_and_reads_an_nps_survey(app, client, project, gunicorn_server, site, page,
-                                                                  batches):
+def test_a_pm_builds_previews_activates_and_reads_an_nps_survey(
+    app, client, project, gunicorn_server, site, page, batches
+):
     make_user(app, "pm@example.com", project.id, "editor")
     SegmentApi(client, project.secret_key).post(json=TRIALS)  # people on trial
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "Failed to load" not in m.text
-            else None)
+    page.on(
+        "console", lambda m: errors.append(m.text) if m.type == "error" and "Failed to load" not in m.text else None
+    )
     page.on("response", lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else None)
     sign_in(page, gunicorn_server, "pm@example.com")
     page.goto(f"{gunicorn_server}/app/p/{project.id}/surveys")

@@ -4,6 +4,7 @@ An encoder has `begin()`, `encode(rows)` and `end()`, each returning the bytes t
 more than the chunk it is given. Rows hold what `query` selects: timestamps as UTC ISO
 8601 text, JSON documents as text.
 """
+
 import csv
 import io
 
@@ -64,7 +65,7 @@ class NdjsonEncoder:
         names, documents, fragment = self.names, self.documents, orjson.Fragment
         out = bytearray()  # each line is appended and dropped at once: a list of lines costs 4x the time and memory
         for row in rows:
-            item = dict(zip(names, row))
+            item = dict(zip(names, row, strict=False))
             for name in documents:  # already JSON text: spliced in as it is, never parsed
                 if item[name] is not None:
                     item[name] = fragment(item[name])
@@ -76,8 +77,11 @@ class NdjsonEncoder:
         return b""
 
 
-MEDIA_TYPES = {"csv": CsvEncoder.media_type, "ndjson": NdjsonEncoder.media_type,
-               "parquet": "application/vnd.apache.parquet"}
+MEDIA_TYPES = {
+    "csv": CsvEncoder.media_type,
+    "ndjson": NdjsonEncoder.media_type,
+    "parquet": "application/vnd.apache.parquet",
+}
 assert set(MEDIA_TYPES) == set(FORMATS)
 
 
@@ -87,7 +91,9 @@ def encoder_for(fmt: str, columns: tuple[Column, ...]):
         try:
             from gapwise.core.exports.parquet import ParquetEncoder
         except ImportError:
-            raise Unprocessable("Parquet exports need pyarrow on the server: pip install 'gapwise[parquet]'.",
-                                errors={"format": ["parquet is not installed on this server"]}) from None
+            raise Unprocessable(
+                "Parquet exports need pyarrow on the server: pip install 'gapwise[parquet]'.",
+                errors={"format": ["parquet is not installed on this server"]},
+            ) from None
         return ParquetEncoder(columns)
     return {"csv": CsvEncoder, "ndjson": NdjsonEncoder}[fmt](columns)

@@ -1,11 +1,18 @@
 """The Parquet encoder: imported only when a Parquet export is asked for, since pyarrow is an optional extra."""
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gapwise.core.exports.query import Column
 
-ARROW_TYPES = {"int": pa.int64(), "text": pa.string(), "float": pa.float64(), "bool": pa.bool_(),
-               "time": pa.timestamp("us", tz="UTC"), "json": pa.string()}
+ARROW_TYPES = {
+    "int": pa.int64(),
+    "text": pa.string(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "time": pa.timestamp("us", tz="UTC"),
+    "json": pa.string(),
+}
 
 
 class _Sink:
@@ -55,7 +62,7 @@ class ParquetEncoder:
         return self.sink.take()
 
     def encode(self, rows: list) -> bytes:
-        arrays = [self._array(c, v) for c, v in zip(self.columns, zip(*rows))]
+        arrays = [self._array(c, v) for c, v in zip(self.columns, zip(*rows, strict=False), strict=False)]
         self.pending.append(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
         if sum(b.num_rows for b in self.pending) >= self.row_group_rows:
             self._write_row_group()

@@ -3,6 +3,7 @@
 Values leave the database ready to write: timestamps already formatted as UTC ISO 8601 text and JSON
 documents as their text, so no row is parsed back into Python objects on the way out.
 """
+
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -99,10 +100,22 @@ def _json_text(column):
 def events_select(f: Filters) -> Select:
     """The project's events matching the filters, in id order."""
     e, p = _EVENTS.c, _PEOPLE.c
-    stmt = (select(e.id, e.message_id, e.type, e.name, e.person_id, p.user_id, iso_utc(e.timestamp),
-                   iso_utc(e.received_at), _json_text(e.properties), _json_text(e.context))
-            .select_from(_EVENTS.join(_PEOPLE, p.id == e.person_id))
-            .where(e.project_id == f.project_id, e.id > f.after))
+    stmt = (
+        select(
+            e.id,
+            e.message_id,
+            e.type,
+            e.name,
+            e.person_id,
+            p.user_id,
+            iso_utc(e.timestamp),
+            iso_utc(e.received_at),
+            _json_text(e.properties),
+            _json_text(e.context),
+        )
+        .select_from(_EVENTS.join(_PEOPLE, p.id == e.person_id))
+        .where(e.project_id == f.project_id, e.id > f.after)
+    )
     if f.event is not None:
         stmt = stmt.where(e.name == f.event)
     return _common(stmt, f, _EVENTS, e.timestamp)
@@ -111,10 +124,26 @@ def events_select(f: Filters) -> Select:
 def responses_select(f: Filters) -> Select:
     """The project's survey responses matching the filters, in id order."""
     r, s, p = _RESPONSES.c, _SURVEYS.c, _PEOPLE.c
-    stmt = (select(r.id, r.survey_id, s.name, s.kind, r.person_id, p.user_id, r.display_id, r.stage, r.score,
-                   r.completed, r.locale, _json_text(r.answers), iso_utc(r.created_at), iso_utc(r.updated_at))
-            .select_from(_RESPONSES.join(_SURVEYS, s.id == r.survey_id).join(_PEOPLE, p.id == r.person_id))
-            .where(r.project_id == f.project_id, r.id > f.after))
+    stmt = (
+        select(
+            r.id,
+            r.survey_id,
+            s.name,
+            s.kind,
+            r.person_id,
+            p.user_id,
+            r.display_id,
+            r.stage,
+            r.score,
+            r.completed,
+            r.locale,
+            _json_text(r.answers),
+            iso_utc(r.created_at),
+            iso_utc(r.updated_at),
+        )
+        .select_from(_RESPONSES.join(_SURVEYS, s.id == r.survey_id).join(_PEOPLE, p.id == r.person_id))
+        .where(r.project_id == f.project_id, r.id > f.after)
+    )
     if f.survey_id is not None:
         stmt = stmt.where(r.survey_id == f.survey_id)
     return _common(stmt, f, _RESPONSES, r.created_at)
@@ -134,9 +163,10 @@ def _common(stmt: Select, f: Filters, table, at) -> Select:
 
 def _people_known_as(project_id: int, person: str):
     """The person whose user id is `person`, and the one whose anonymous id it is (usually the same)."""
-    return union(select(_PEOPLE.c.id).where(_PEOPLE.c.project_id == project_id, _PEOPLE.c.user_id == person),
-                 select(_ALIASES.c.person_id).where(_ALIASES.c.project_id == project_id,
-                                                    _ALIASES.c.anonymous_id == person))
+    return union(
+        select(_PEOPLE.c.id).where(_PEOPLE.c.project_id == project_id, _PEOPLE.c.user_id == person),
+        select(_ALIASES.c.person_id).where(_ALIASES.c.project_id == project_id, _ALIASES.c.anonymous_id == person),
+    )
 
 
 def count(session: Session, stmt: Select) -> int:

@@ -5,6 +5,7 @@ Rows come in id order and every row carries its id, so an export that was cut (o
 stays flat whatever the size: rows are read a chunk at a time (`query`) and each chunk
 is encoded and handed on before the next is read (`formats`).
 """
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -55,8 +56,9 @@ def count_rows(session: Session, dataset: str, filters: Filters) -> int:
     return count(session, DATASETS[dataset].select(filters))
 
 
-def stream(engine: Engine, dataset: str, fmt: str, filters: Filters,
-           on_rows: Callable[[int], None] | None = None) -> Iterator[bytes]:
+def stream(
+    engine: Engine, dataset: str, fmt: str, filters: Filters, on_rows: Callable[[int], None] | None = None
+) -> Iterator[bytes]:
     """The export's bytes, chunk by chunk, read through a session of its own; `on_rows(n)` is told of each chunk.
 
     Nothing is yielded before the first chunk of rows was read, so a database that fails at once

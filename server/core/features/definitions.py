@@ -1,4 +1,5 @@
 """Features of a project: create, read, update, delete; always scoped to one project."""
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,8 +41,12 @@ def update_feature(session: Session, project_id: int, key: str, changes: dict) -
         raise Unprocessable(errors={"selector": ["Give a selector, an event, or both."]})
     commit_keyed(session, Feature, project_id, feature.key)
     if before != (feature.event, feature.core, feature.aha):
-        _backfill(session, project_id, feature, journey_changed=before[1:] != (feature.core, feature.aha)
-                  or feature.core or feature.aha)
+        _backfill(
+            session,
+            project_id,
+            feature,
+            journey_changed=before[1:] != (feature.core, feature.aha) or feature.core or feature.aha,
+        )
     return feature
 
 
@@ -57,8 +62,11 @@ def _backfill(session: Session, project_id: int, feature: Feature, journey_chang
 def delete_feature(session: Session, project_id: int, key: str) -> None:
     """Remove a feature no survey is triggered by (such a survey could never show again)."""
     feature = get_feature(session, project_id, key)
-    triggered = [s.name for s in session.scalars(select(Survey).where(Survey.project_id == project_id))
-                 if ((s.targeting or {}).get("trigger") or {}).get("feature") == key]
+    triggered = [
+        s.name
+        for s in session.scalars(select(Survey).where(Survey.project_id == project_id))
+        if ((s.targeting or {}).get("trigger") or {}).get("feature") == key
+    ]
     if triggered:
         raise Conflict(f"Surveys are triggered by feature {key!r}: {', '.join(triggered)}. Change them first.")
     shaped_journey = feature.core or feature.aha

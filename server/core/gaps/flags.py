@@ -4,6 +4,7 @@ A flag is a plain dict: type, subject, cohort, feature (or None), severity 0–1
 statement of the people it touches (for its account value). Severity is how far past its threshold
 the figure is, as a share of the room the threshold leaves.
 """
+
 from sqlalchemy import select
 
 from gapwise.core.gaps import metrics as m
@@ -32,8 +33,9 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def feature_flags(session, project_id, window, features: list[Feature], cohort, t: dict, csat: dict,
-                  counts: dict | None = None) -> list[dict]:
+def feature_flags(
+    session, project_id, window, features: list[Feature], cohort, t: dict, csat: dict, counts: dict | None = None
+) -> list[dict]:
     """Communication and delivery gaps of every feature for one cohort (`counts`: when already measured)."""
     if counts is None:
         counts = m.feature_counts(session, project_id, window, features, cohort)
@@ -43,16 +45,33 @@ def feature_flags(session, project_id, window, features: list[Feature], cohort, 
         c = counts[f.id]
         exposure_e = _share(c["expectedExposed"], c["expected"])
         if c["expected"] >= t["minPeople"] and exposure_e is not None and exposure_e < t["exposure"]:
-            evidence = {"expected": c["expected"], "exposedAmongExpected": c["expectedExposed"],
-                        "exposure": exposure_e, "adoption": _share(c["expectedUsers"], c["expected"]),
-                        "active": c["active"], "threshold": {"exposure": t["exposure"]}}
-            flags.append(_flag("communication", f.key, cohort, f, _below(exposure_e, t["exposure"]), evidence,
-                               _unexposed_expecters(project_id, window, f, cohort, pf)))
+            evidence = {
+                "expected": c["expected"],
+                "exposedAmongExpected": c["expectedExposed"],
+                "exposure": exposure_e,
+                "adoption": _share(c["expectedUsers"], c["expected"]),
+                "active": c["active"],
+                "threshold": {"exposure": t["exposure"]},
+            }
+            flags.append(
+                _flag(
+                    "communication",
+                    f.key,
+                    cohort,
+                    f,
+                    _below(exposure_e, t["exposure"]),
+                    evidence,
+                    _unexposed_expecters(project_id, window, f, cohort, pf),
+                )
+            )
         delivery = _delivery(c, csat.get(f.key) if cohort.name == "all" else None, t)
         if delivery:
             severity, evidence = delivery
-            flags.append(_flag("delivery", f.key, cohort, f, severity, evidence,
-                               _non_repeaters(project_id, window, f, cohort, pf)))
+            flags.append(
+                _flag(
+                    "delivery", f.key, cohort, f, severity, evidence, _non_repeaters(project_id, window, f, cohort, pf)
+                )
+            )
     return flags
 
 
@@ -62,16 +81,27 @@ def _delivery(c: dict, csat: dict | None, t: dict):
         return None
     adoption, repeat = _share(c["users"], c["exposed"]), _share(c["repeaters"], c["users"])
     score = csat["score"] if csat and csat["n"] >= t["minPeople"] else None
-    shortfalls = {"adoption": _below(adoption, t["adoption"]),
-                  "repeat": _below(repeat, t["repeat"]) if c["users"] >= t["minPeople"] else 0.0,
-                  "csat": _below(score, t["csat"])}
+    shortfalls = {
+        "adoption": _below(adoption, t["adoption"]),
+        "repeat": _below(repeat, t["repeat"]) if c["users"] >= t["minPeople"] else 0.0,
+        "csat": _below(score, t["csat"]),
+    }
     failing = [k for k, v in shortfalls.items() if v > 0]
     if not failing:
         return None
-    evidence = {"active": c["active"], "exposed": c["exposed"], "exposure": exposure, "users": c["users"],
-                "adoption": adoption, "repeaters": c["repeaters"], "repeat": repeat,
-                "csat": score, "csatN": csat["n"] if csat else 0, "failing": failing,
-                "threshold": {k: t[k] for k in ("exposure", "adoption", "repeat", "csat")}}
+    evidence = {
+        "active": c["active"],
+        "exposed": c["exposed"],
+        "exposure": exposure,
+        "users": c["users"],
+        "adoption": adoption,
+        "repeaters": c["repeaters"],
+        "repeat": repeat,
+        "csat": score,
+        "csatN": csat["n"] if csat else 0,
+        "failing": failing,
+        "threshold": {k: t[k] for k in ("exposure", "adoption", "repeat", "csat")},
+    }
     return max(shortfalls.values()), evidence
 
 
@@ -86,9 +116,16 @@ def _unexposed_expecters(project_id, window, f, cohort, pf):
 
 
 def _non_repeaters(project_id, window, f, cohort, pf):
-    return (select(pf.c.person_id).join(Person, Person.id == pf.c.person_id)
-            .where(pf.c.feature_id == f.id, pf.c.use_days < 2, cohort.where,
-                   pf.c.person_id.in_(m.active_people(project_id, window))))
+    return (
+        select(pf.c.person_id)
+        .join(Person, Person.id == pf.c.person_id)
+        .where(
+            pf.c.feature_id == f.id,
+            pf.c.use_days < 2,
+            cohort.where,
+            pf.c.person_id.in_(m.active_people(project_id, window)),
+        )
+    )
 
 
 def stall_flags(session, project_id, window, cohort, t: dict) -> list[dict]:
@@ -99,8 +136,15 @@ def stall_flags(session, project_id, window, cohort, t: dict) -> list[dict]:
         if c["entered"] < t["minPeople"] or share is None or share <= t["stall"]:
             continue
         severity = (share - t["stall"]) / max(1 - t["stall"], 1e-9)
-        evidence = {"stage": stage, "next": NEXT[stage], "entered": c["entered"], "stalled": c["stalled"],
-                    "share": share, "days": t["stallDays"][stage], "threshold": {"stall": t["stall"]}}
+        evidence = {
+            "stage": stage,
+            "next": NEXT[stage],
+            "entered": c["entered"],
+            "stalled": c["stalled"],
+            "share": share,
+            "days": t["stallDays"][stage],
+            "threshold": {"stall": t["stall"]},
+        }
         people = m.stalled_people(project_id, window, stage, t["stallDays"][stage], cohort)
         flags.append(_flag("stall", stage, cohort, None, min(severity, 1.0), evidence, people))
     return flags
@@ -114,25 +158,53 @@ def survey_flags(session, project_id, window, features: list[Feature], cohort, p
         n = min(d["nExpectation"], d["nPerception"])
         if n >= t["minPeople"] and d["gap"] is not None and d["gap"] < t["perception"]:
             severity = min((t["perception"] - d["gap"]) / 6, 1.0)
-            flags.append(_flag("perception", d["dimension"], cohort, by_key.get(d["dimension"]), severity, d,
-                               _respondents(session, project_id, window, d["dimension"], cohort)))
+            flags.append(
+                _flag(
+                    "perception",
+                    d["dimension"],
+                    cohort,
+                    by_key.get(d["dimension"]),
+                    severity,
+                    d,
+                    _respondents(session, project_id, window, d["dimension"], cohort),
+                )
+            )
     for d in scores.value_gaps(session, project_id, window.since, window.until, people_stmt):
         n = min(d["nExpected"], d["nRealised"])
         if n >= t["minPeople"] and d["gap"] is not None and d["gap"] < t["value"]:
             severity = min((t["value"] - d["gap"]) / max(abs(d["expected"] or 0), 1e-9), 1.0)
-            flags.append(_flag("value", d["dimension"], cohort, by_key.get(d["dimension"]), severity, d,
-                               _respondents(session, project_id, window, d["dimension"], cohort)))
+            flags.append(
+                _flag(
+                    "value",
+                    d["dimension"],
+                    cohort,
+                    by_key.get(d["dimension"]),
+                    severity,
+                    d,
+                    _respondents(session, project_id, window, d["dimension"], cohort),
+                )
+            )
     return flags
 
 
 def _respondents(session, project_id, window, dimension, cohort):
     """People who answered, in the window, a survey with a question about this dimension."""
-    surveys = [sid for sid, content in session.execute(
-        select(Survey.id, Survey.content).where(Survey.project_id == project_id))
-        if any(q.get("dimension") == dimension for q in content.get("questions", []))]
-    return (select(Response.person_id).join(Person, Person.id == Response.person_id)
-            .where(Response.project_id == project_id, Response.survey_id.in_(surveys), cohort.where,
-                   Response.created_at >= window.since, Response.created_at < window.until))
+    surveys = [
+        sid
+        for sid, content in session.execute(select(Survey.id, Survey.content).where(Survey.project_id == project_id))
+        if any(q.get("dimension") == dimension for q in content.get("questions", []))
+    ]
+    return (
+        select(Response.person_id)
+        .join(Person, Person.id == Response.person_id)
+        .where(
+            Response.project_id == project_id,
+            Response.survey_id.in_(surveys),
+            cohort.where,
+            Response.created_at >= window.since,
+            Response.created_at < window.until,
+        )
+    )
 
 
 def knowledge_flags(session, project_id, window, features: list[Feature], t: dict) -> list[dict]:
@@ -146,27 +218,54 @@ def knowledge_flags(session, project_id, window, features: list[Feature], t: dic
     for goal, n in sorted(per_goal.items()):
         share = n / choosers
         if share >= t["goalShare"] and goal not in core_goals:
-            evidence = {"goal": goal, "choosers": n, "answered": choosers, "share": share,
-                        "servedBy": sorted(f.key for f in features if goal in f.goals),
-                        "threshold": {"goalShare": t["goalShare"]}}
+            evidence = {
+                "goal": goal,
+                "choosers": n,
+                "answered": choosers,
+                "share": share,
+                "servedBy": sorted(f.key for f in features if goal in f.goals),
+                "threshold": {"goalShare": t["goalShare"]},
+            }
             severity = min((share - t["goalShare"]) / max(1 - t["goalShare"], 1e-9) + 0.1, 1.0)
-            flags.append(_flag("knowledge", f"goal:{goal}", everyone, None, severity, evidence,
-                               m.goal_choosers(project_id, window, [goal])))
+            flags.append(
+                _flag(
+                    "knowledge",
+                    f"goal:{goal}",
+                    everyone,
+                    None,
+                    severity,
+                    evidence,
+                    m.goal_choosers(project_id, window, [goal]),
+                )
+            )
     for f in features:
         if not f.core or not f.goals:
             continue
         share = sum(per_goal.get(g, 0) for g in set(f.goals)) / choosers
         if share < t["rareGoalShare"]:
-            evidence = {"feature": f.key, "goals": f.goals, "share": share, "answered": choosers,
-                        "threshold": {"rareGoalShare": t["rareGoalShare"]}}
-            people = select(Person.id).where(Person.project_id == project_id,
-                                             Person.id.in_(m.active_people(project_id, window)))
-            flags.append(_flag("knowledge", f"feature:{f.key}", everyone, f, _below(share, t["rareGoalShare"]),
-                               evidence, people))
+            evidence = {
+                "feature": f.key,
+                "goals": f.goals,
+                "share": share,
+                "answered": choosers,
+                "threshold": {"rareGoalShare": t["rareGoalShare"]},
+            }
+            people = select(Person.id).where(
+                Person.project_id == project_id, Person.id.in_(m.active_people(project_id, window))
+            )
+            flags.append(
+                _flag("knowledge", f"feature:{f.key}", everyone, f, _below(share, t["rareGoalShare"]), evidence, people)
+            )
     return flags
 
 
 def _flag(kind, subject, cohort, feature, severity, evidence, people) -> dict:
-    return {"type": kind, "subject": subject, "cohort": cohort.name, "feature": feature,
-            "severity": round(float(severity), 4), "evidence": evidence, "people": people}
-
+    return {
+        "type": kind,
+        "subject": subject,
+        "cohort": cohort.name,
+        "feature": feature,
+        "severity": round(float(severity), 4),
+        "evidence": evidence,
+        "people": people,
+    }

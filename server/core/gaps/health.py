@@ -3,6 +3,7 @@
 Each penalty comes with its reason, so "at risk" always says why. Usage compares the people-days
 active in the last 14 days with the 14 before.
 """
+
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, select
@@ -24,17 +25,38 @@ def accounts(session: Session, project_id: int, at: datetime | None = None, repo
     nps, csat = _latest(session, project_id, "nps"), _latest(session, project_id, "csat")
     touching = _open_gaps(session, project_id, end, report["window"]["days"])
     out = []
-    for a in session.execute(select(Account.id, Account.external_id, Account.name, Account.plan, Account.mrr,
-                                    func.count(Person.id).label("people"))
-                             .outerjoin(Person, Person.account_id == Account.id)
-                             .where(Account.project_id == project_id).group_by(Account.id)):
+    for a in session.execute(
+        select(
+            Account.id,
+            Account.external_id,
+            Account.name,
+            Account.plan,
+            Account.mrr,
+            func.count(Person.id).label("people"),
+        )
+        .outerjoin(Person, Person.account_id == Account.id)
+        .where(Account.project_id == project_id)
+        .group_by(Account.id)
+    ):
         current, previous = usage.get(a.id, (0, 0))
         score, reasons = _score(current, previous, nps.get(a.id), csat.get(a.id), touching.get(a.id, []))
-        out.append({"id": a.id, "externalId": a.external_id, "name": a.name, "plan": a.plan,
-                    "mrr": float(a.mrr) if a.mrr is not None else None, "people": a.people, "score": score,
-                    "atRisk": score < AT_RISK_BELOW, "reasons": reasons,
-                    "usage": {"current": current, "previous": previous}, "nps": nps.get(a.id),
-                    "csat": csat.get(a.id), "openGaps": sorted(touching.get(a.id, []))})
+        out.append(
+            {
+                "id": a.id,
+                "externalId": a.external_id,
+                "name": a.name,
+                "plan": a.plan,
+                "mrr": float(a.mrr) if a.mrr is not None else None,
+                "people": a.people,
+                "score": score,
+                "atRisk": score < AT_RISK_BELOW,
+                "reasons": reasons,
+                "usage": {"current": current, "previous": previous},
+                "nps": nps.get(a.id),
+                "csat": csat.get(a.id),
+                "openGaps": sorted(touching.get(a.id, [])),
+            }
+        )
     out.sort(key=lambda e: (not e["atRisk"], e["score"], -(e["mrr"] or 0), e["externalId"]))
     return out
 
@@ -67,33 +89,56 @@ def _usage(session: Session, project_id: int, end: int) -> dict[int, tuple[int, 
     rows = session.execute(
         select(Person.account_id, func.sum(case((recent, 1), else_=0)), func.sum(case((recent, 0), else_=1)))
         .join(Person, Person.id == Activity.person_id)
-        .where(Activity.project_id == project_id, Activity.day >= end - 2 * PERIOD_DAYS, Activity.day < end,
-               Person.account_id.is_not(None))
-        .group_by(Person.account_id))
+        .where(
+            Activity.project_id == project_id,
+            Activity.day >= end - 2 * PERIOD_DAYS,
+            Activity.day < end,
+            Person.account_id.is_not(None),
+        )
+        .group_by(Person.account_id)
+    )
     return {account: (int(cur or 0), int(prev or 0)) for account, cur, prev in rows}
 
 
 def _latest(session: Session, project_id: int, kind: str) -> dict[int, float]:
     """The latest completed answer to a survey of this kind per account."""
-    answered = (select(Person.account_id, Response.created_at, Response.score)
-                .join(Person, Person.id == Response.person_id).join(Survey, Survey.id == Response.survey_id)
-                .where(Response.project_id == project_id, Survey.kind == kind, Response.completed,
-                       Response.score.is_not(None), Person.account_id.is_not(None))).subquery()
-    last = (select(answered.c.account_id, func.max(answered.c.created_at).label("at"))
-            .group_by(answered.c.account_id)).subquery()
-    rows = session.execute(select(answered.c.account_id, answered.c.score).join(
-        last, and_(last.c.account_id == answered.c.account_id, last.c.at == answered.c.created_at)))
-    return {account: score for account, score in rows}
+    answered = (
+        select(Person.account_id, Response.created_at, Response.score)
+        .join(Person, Person.id == Response.person_id)
+        .join(Survey, Survey.id == Response.survey_id)
+        .where(
+            Response.project_id == project_id,
+            Survey.kind == kind,
+            Response.completed,
+            Response.score.is_not(None),
+            Person.account_id.is_not(None),
+        )
+    ).subquery()
+    last = (
+        select(answered.c.account_id, func.max(answered.c.created_at).label("at")).group_by(answered.c.account_id)
+    ).subquery()
+    rows = session.execute(
+        select(answered.c.account_id, answered.c.score).join(
+            last, and_(last.c.account_id == answered.c.account_id, last.c.at == answered.c.created_at)
+        )
+    )
+    return dict(rows)
 
 
 def _open_gaps(session: Session, project_id: int, end: int, days: int) -> dict[int, list[str]]:
     """Gap keys per account, from this window's snapshots of gaps not marked resolved."""
     touching: dict[int, list[str]] = {}
     for key, evidence in session.execute(
-            select(Gap.key, GapSnapshot.evidence).join(GapSnapshot, GapSnapshot.gap_id == Gap.id)
-            .where(Gap.project_id == project_id, Gap.status != "resolved", GapSnapshot.flagged,
-                   GapSnapshot.window_end == end, GapSnapshot.window_days == days)):
+        select(Gap.key, GapSnapshot.evidence)
+        .join(GapSnapshot, GapSnapshot.gap_id == Gap.id)
+        .where(
+            Gap.project_id == project_id,
+            Gap.status != "resolved",
+            GapSnapshot.flagged,
+            GapSnapshot.window_end == end,
+            GapSnapshot.window_days == days,
+        )
+    ):
         for account in (evidence.get("affected") or {}).get("accounts", []):
             touching.setdefault(account, []).append(key)
     return touching
-

@@ -3,6 +3,7 @@
 A window is [start, end) in whole UTC days. Cohorts are people filters: everyone, the stage people were
 in when the window began, or a segment. Every figure is a count grouped in SQL; Python only divides.
 """
+
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -52,19 +53,26 @@ def everyone() -> Cohort:
 
 def active_people(project_id: int, window: Window):
     """Who sent anything on a day of the window."""
-    return (select(Activity.person_id).where(Activity.project_id == project_id, Activity.day >= window.start,
-                                             Activity.day < window.end).distinct())
+    return (
+        select(Activity.person_id)
+        .where(Activity.project_id == project_id, Activity.day >= window.start, Activity.day < window.end)
+        .distinct()
+    )
 
 
 def per_person_feature(project_id: int, window: Window):
     """One row per person and feature touched in the window: did they use it, and on how many days."""
     uses = FeatureUsage.used + FeatureUsage.events
-    return (select(FeatureUsage.person_id, FeatureUsage.feature_id,
-                   func.sum(uses).label("uses"),
-                   func.count(distinct(case((uses > 0, FeatureUsage.day)))).label("use_days"))
-            .where(FeatureUsage.project_id == project_id, FeatureUsage.day >= window.start,
-                   FeatureUsage.day < window.end)
-            .group_by(FeatureUsage.person_id, FeatureUsage.feature_id))
+    return (
+        select(
+            FeatureUsage.person_id,
+            FeatureUsage.feature_id,
+            func.sum(uses).label("uses"),
+            func.count(distinct(case((uses > 0, FeatureUsage.day)))).label("use_days"),
+        )
+        .where(FeatureUsage.project_id == project_id, FeatureUsage.day >= window.start, FeatureUsage.day < window.end)
+        .group_by(FeatureUsage.person_id, FeatureUsage.feature_id)
+    )
 
 
 def goal_map(features: list[Feature]):
@@ -79,12 +87,17 @@ def expecters(project_id: int, features: list[Feature]):
     if mapping is None:
         return None
     m = mapping.subquery("goal_map")
-    return (select(PersonGoal.person_id, m.c.feature_id).join(m, m.c.goal == PersonGoal.goal)
-            .where(PersonGoal.project_id == project_id).distinct())
+    return (
+        select(PersonGoal.person_id, m.c.feature_id)
+        .join(m, m.c.goal == PersonGoal.goal)
+        .where(PersonGoal.project_id == project_id)
+        .distinct()
+    )
 
 
-def feature_counts(session: Session, project_id: int, window: Window, features: list[Feature],
-                   cohort: Cohort, split=None) -> dict:
+def feature_counts(
+    session: Session, project_id: int, window: Window, features: list[Feature], cohort: Cohort, split=None
+) -> dict:
     """Per feature: active, exposed, users, repeaters, and for those who expected it, exposed and users.
 
     With `split` (a SQL expression over people, such as their stage), the same figures per value of it in
@@ -93,32 +106,65 @@ def feature_counts(session: Session, project_id: int, window: Window, features: 
     key = (split if split is not None else literal("all")).label("part")
     active = active_people(project_id, window).subquery("active")
     pf = per_person_feature(project_id, window).subquery("pf")
-    actives = dict(session.execute(select(key, func.count()).select_from(active)
-                                   .join(Person, Person.id == active.c.person_id).where(cohort.where)
-                                   .group_by(key)).all())
-    parts = {part: {f.id: {"active": n, "exposed": 0, "users": 0, "repeaters": 0, "expected": 0,
-                           "expectedExposed": 0, "expectedUsers": 0} for f in features}
-             for part, n in actives.items()}
+    actives = dict(
+        session.execute(
+            select(key, func.count())
+            .select_from(active)
+            .join(Person, Person.id == active.c.person_id)
+            .where(cohort.where)
+            .group_by(key)
+        ).all()
+    )
+    parts = {
+        part: {
+            f.id: {
+                "active": n,
+                "exposed": 0,
+                "users": 0,
+                "repeaters": 0,
+                "expected": 0,
+                "expectedExposed": 0,
+                "expectedUsers": 0,
+            }
+            for f in features
+        }
+        for part, n in actives.items()
+    }
     for r in session.execute(
-            select(key, pf.c.feature_id, func.count().label("exposed"),
-                   func.sum(case((pf.c.uses > 0, 1), else_=0)).label("users"),
-                   func.sum(case((pf.c.use_days >= 2, 1), else_=0)).label("repeaters"))
-            .join(active, active.c.person_id == pf.c.person_id).join(Person, Person.id == pf.c.person_id)
-            .where(cohort.where).group_by(key, pf.c.feature_id)):
+        select(
+            key,
+            pf.c.feature_id,
+            func.count().label("exposed"),
+            func.sum(case((pf.c.uses > 0, 1), else_=0)).label("users"),
+            func.sum(case((pf.c.use_days >= 2, 1), else_=0)).label("repeaters"),
+        )
+        .join(active, active.c.person_id == pf.c.person_id)
+        .join(Person, Person.id == pf.c.person_id)
+        .where(cohort.where)
+        .group_by(key, pf.c.feature_id)
+    ):
         if r.feature_id in parts.get(r.part, {}):
             parts[r.part][r.feature_id].update(exposed=r.exposed, users=int(r.users), repeaters=int(r.repeaters))
     stmt = expecters(project_id, [f for f in features if not f.promised])
     if stmt is not None:
         e = stmt.subquery("expecters")
         for r in session.execute(
-                select(key, e.c.feature_id, func.count().label("expected"),
-                       func.count(pf.c.person_id).label("exposed"),
-                       func.sum(case((pf.c.uses > 0, 1), else_=0)).label("users"))
-                .join(active, active.c.person_id == e.c.person_id).join(Person, Person.id == e.c.person_id)
-                .outerjoin(pf, and_(pf.c.person_id == e.c.person_id, pf.c.feature_id == e.c.feature_id))
-                .where(cohort.where).group_by(key, e.c.feature_id)):
-            parts[r.part][r.feature_id].update(expected=r.expected, expectedExposed=r.exposed,
-                                               expectedUsers=int(r.users or 0))
+            select(
+                key,
+                e.c.feature_id,
+                func.count().label("expected"),
+                func.count(pf.c.person_id).label("exposed"),
+                func.sum(case((pf.c.uses > 0, 1), else_=0)).label("users"),
+            )
+            .join(active, active.c.person_id == e.c.person_id)
+            .join(Person, Person.id == e.c.person_id)
+            .outerjoin(pf, and_(pf.c.person_id == e.c.person_id, pf.c.feature_id == e.c.feature_id))
+            .where(cohort.where)
+            .group_by(key, e.c.feature_id)
+        ):
+            parts[r.part][r.feature_id].update(
+                expected=r.expected, expectedExposed=r.exposed, expectedUsers=int(r.users or 0)
+            )
     for counts in parts.values():
         for f in features:
             if f.promised:  # everyone active expects a promised feature
@@ -138,8 +184,12 @@ def combined(parts: dict, features: list[Feature]) -> dict:
 
 
 def _empty(features: list[Feature]) -> dict:
-    return {f.id: dict.fromkeys(("active", "exposed", "users", "repeaters", "expected", "expectedExposed",
-                                 "expectedUsers"), 0) for f in features}
+    return {
+        f.id: dict.fromkeys(
+            ("active", "exposed", "users", "repeaters", "expected", "expectedExposed", "expectedUsers"), 0
+        )
+        for f in features
+    }
 
 
 _ENTERED = {"trial": Person.first_seen, "aha": Person.aha_at, "activation": Person.activated_at}
@@ -155,38 +205,53 @@ def stall_counts(session: Session, project_id: int, window: Window, stall_days: 
         shifted = window.shifted(days)
         cohort_in = and_(entered.is_not(None), entered >= shifted.since, entered < shifted.until)
         stalled = and_(cohort_in, (moved.is_(None)) | (day_of(moved) - day_of(entered) > days))
-        columns += [func.sum(case((cohort_in, 1), else_=0)).label(f"{stage}_entered"),
-                    func.sum(case((stalled, 1), else_=0)).label(f"{stage}_stalled")]
+        columns += [
+            func.sum(case((cohort_in, 1), else_=0)).label(f"{stage}_entered"),
+            func.sum(case((stalled, 1), else_=0)).label(f"{stage}_stalled"),
+        ]
     row = session.execute(select(*columns).where(Person.project_id == project_id, cohort.where)).one()._asdict()
-    return {s: {"entered": int(row[f"{s}_entered"] or 0), "stalled": int(row[f"{s}_stalled"] or 0)}
-            for s in _ENTERED}
+    return {s: {"entered": int(row[f"{s}_entered"] or 0), "stalled": int(row[f"{s}_stalled"] or 0)} for s in _ENTERED}
 
 
 def stalled_people(project_id: int, window: Window, stage: str, days: int, cohort: Cohort):
     entered, moved = _ENTERED[stage], _REACHED[NEXT[stage]]
     shifted = window.shifted(days)
-    return select(Person.id).where(Person.project_id == project_id, cohort.where, entered >= shifted.since,
-                                   entered < shifted.until,
-                                   (moved.is_(None)) | (day_of(moved) - day_of(entered) > days))
+    return select(Person.id).where(
+        Person.project_id == project_id,
+        cohort.where,
+        entered >= shifted.since,
+        entered < shifted.until,
+        (moved.is_(None)) | (day_of(moved) - day_of(entered) > days),
+    )
 
 
 def goal_shares(session: Session, project_id: int, window: Window) -> tuple[int, dict[str, int]]:
     """Among active people who chose any goal: how many they are, and how many chose each goal."""
     active = active_people(project_id, window).subquery("active")
     scope = (PersonGoal.project_id == project_id, PersonGoal.chosen_at < window.until)
-    choosers = session.scalar(select(func.count(distinct(PersonGoal.person_id)))
-                              .join(active, active.c.person_id == PersonGoal.person_id).where(*scope))
-    per_goal = dict(session.execute(select(PersonGoal.goal, func.count())
-                                    .join(active, active.c.person_id == PersonGoal.person_id)
-                                    .where(*scope).group_by(PersonGoal.goal)).all())
+    choosers = session.scalar(
+        select(func.count(distinct(PersonGoal.person_id)))
+        .join(active, active.c.person_id == PersonGoal.person_id)
+        .where(*scope)
+    )
+    per_goal = dict(
+        session.execute(
+            select(PersonGoal.goal, func.count())
+            .join(active, active.c.person_id == PersonGoal.person_id)
+            .where(*scope)
+            .group_by(PersonGoal.goal)
+        ).all()
+    )
     return choosers or 0, per_goal
 
 
 def goal_choosers(project_id: int, window: Window, goals: list[str]):
     active = active_people(project_id, window).subquery("active")
-    return (select(PersonGoal.person_id).join(active, active.c.person_id == PersonGoal.person_id)
-            .where(PersonGoal.project_id == project_id, PersonGoal.goal.in_(goals),
-                   PersonGoal.chosen_at < window.until))
+    return (
+        select(PersonGoal.person_id)
+        .join(active, active.c.person_id == PersonGoal.person_id)
+        .where(PersonGoal.project_id == project_id, PersonGoal.goal.in_(goals), PersonGoal.chosen_at < window.until)
+    )
 
 
 def affected_value(session: Session, people_stmt) -> dict:
@@ -195,10 +260,18 @@ def affected_value(session: Session, people_stmt) -> dict:
     heads = session.scalar(select(func.count(distinct(ids.c[0]))))
     accounts = select(Person.account_id).where(Person.id.in_(select(ids.c[0])), Person.account_id.is_not(None))
     account_ids = list(session.scalars(accounts.distinct()))
-    mrr = float(session.scalar(select(func.coalesce(func.sum(Account.mrr), 0)).where(Account.id.in_(account_ids)))
-                if account_ids else 0)
-    return {"people": heads, "accounts": account_ids, "mrr": mrr,
-            "value": mrr if mrr > 0 else float(heads), "basis": "mrr" if mrr > 0 else "people"}
+    mrr = float(
+        session.scalar(select(func.coalesce(func.sum(Account.mrr), 0)).where(Account.id.in_(account_ids)))
+        if account_ids
+        else 0
+    )
+    return {
+        "people": heads,
+        "accounts": account_ids,
+        "mrr": mrr,
+        "value": mrr if mrr > 0 else float(heads),
+        "basis": "mrr" if mrr > 0 else "people",
+    }
 
 
 def stage_cohort(stage: str, at: datetime) -> Cohort:

@@ -5,6 +5,7 @@ everyone's cohort is not flagged for the same type and subject. Each evaluated w
 per gap, so trends (new, widening, steady, closing, closed) survive later changes to the data. A gap
 marked resolved is re-measured: flagged again in a window that starts after it was resolved, it reopens.
 """
+
 from datetime import datetime
 
 from sqlalchemy import select
@@ -55,8 +56,12 @@ def report(session: Session, project_id: int, at: datetime | None = None) -> dic
     webhooks.gap_changes(session, project_id, _window(window), entries, measured)
     session.commit()
     entries.sort(key=lambda e: (e["trend"] == "closed", -e["priority"], e["key"]))
-    return {"window": _window(window), "previousWindow": _window(window.previous()),
-            "thresholds": thresholds, "gaps": entries}
+    return {
+        "window": _window(window),
+        "previousWindow": _window(window.previous()),
+        "thresholds": thresholds,
+        "gaps": entries,
+    }
 
 
 def measure(session: Session, project_id: int, window: Window, t: dict) -> list[dict]:
@@ -64,17 +69,27 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> list[
     features = list(session.scalars(select(Feature).where(Feature.project_id == project_id).order_by(Feature.key)))
     csat = scores.csat_by_feature(session, project_id, window.since, window.until)
     everyone = gap_metrics.everyone()
-    by_stage = gap_metrics.feature_counts(session, project_id, window, features, everyone,
-                                          split=stage_at_expression(window.since))
-    flags = gap_flags.feature_flags(session, project_id, window, features, everyone, t, csat,
-                                    gap_metrics.combined(by_stage, features))
+    by_stage = gap_metrics.feature_counts(
+        session, project_id, window, features, everyone, split=stage_at_expression(window.since)
+    )
+    flags = gap_flags.feature_flags(
+        session, project_id, window, features, everyone, t, csat, gap_metrics.combined(by_stage, features)
+    )
     flags += gap_flags.stall_flags(session, project_id, window, everyone, t)
     flags += gap_flags.survey_flags(session, project_id, window, features, everyone, None, t)
     flags += gap_flags.knowledge_flags(session, project_id, window, features, t)
     for stage in STAGES:
         cohort = gap_metrics.stage_cohort(stage, window.since)
-        flags += gap_flags.feature_flags(session, project_id, window, features, cohort, t, csat,
-                                         by_stage.get(stage, gap_metrics.combined({}, features)))
+        flags += gap_flags.feature_flags(
+            session,
+            project_id,
+            window,
+            features,
+            cohort,
+            t,
+            csat,
+            by_stage.get(stage, gap_metrics.combined({}, features)),
+        )
     for segment in session.scalars(select(Segment).where(Segment.project_id == project_id).order_by(Segment.key)):
         stmt = segments.person_ids_statement(project_id, segment.rules, window.until)
         cohort = gap_metrics.Cohort(f"segment:{segment.key}", Person.id.in_(stmt))
@@ -86,8 +101,12 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> list[
     for f in kept:
         affected = gap_metrics.affected_value(session, f.pop("people"))
         effort = f["feature"].effort if f["feature"] is not None else DEFAULT_EFFORT
-        f.update(key=f"{f['type']}:{f['subject']}:{f['cohort']}", effort=effort, affected=affected,
-                 priority=round(affected["value"] * f["severity"] / effort, 2))
+        f.update(
+            key=f"{f['type']}:{f['subject']}:{f['cohort']}",
+            effort=effort,
+            affected=affected,
+            priority=round(affected["value"] * f["severity"] / effort, 2),
+        )
     return kept
 
 
@@ -95,9 +114,15 @@ def _snapshots(session: Session, project_id: int, window: Window) -> dict | None
     """The stored snapshots of a window by gap key, or None if the window was never evaluated."""
     if session.get(GapWindow, (project_id, window.end, window.end - window.start)) is None:
         return None
-    rows = session.execute(select(Gap, GapSnapshot).join(GapSnapshot, GapSnapshot.gap_id == Gap.id).where(
-        GapSnapshot.project_id == project_id, GapSnapshot.window_end == window.end,
-        GapSnapshot.window_days == window.end - window.start)).all()
+    rows = session.execute(
+        select(Gap, GapSnapshot)
+        .join(GapSnapshot, GapSnapshot.gap_id == Gap.id)
+        .where(
+            GapSnapshot.project_id == project_id,
+            GapSnapshot.window_end == window.end,
+            GapSnapshot.window_days == window.end - window.start,
+        )
+    ).all()
     return {gap.key: (gap, snap) for gap, snap in rows}
 
 
@@ -113,9 +138,15 @@ def _store(session: Session, project_id: int, window: Window, flags: list[dict])
     for f in flags:
         gap = gaps.get(f["key"])
         if gap is None:
-            gap = gaps[f["key"]] = Gap(project_id=project_id, key=f["key"], type=f["type"], subject=f["subject"],
-                                        cohort=f["cohort"], feature_id=f["feature"].id if f["feature"] else None,
-                                        first_flagged_at=window.until)
+            gap = gaps[f["key"]] = Gap(
+                project_id=project_id,
+                key=f["key"],
+                type=f["type"],
+                subject=f["subject"],
+                cohort=f["cohort"],
+                feature_id=f["feature"].id if f["feature"] else None,
+                first_flagged_at=window.until,
+            )
             session.add(gap)
         elif gap.status == "resolved" and gap.resolved_at and window.since >= gap.resolved_at:
             gap.status, gap.reopened_at, gap.updated_at = "open", utcnow(), utcnow()
@@ -126,8 +157,7 @@ def _store(session: Session, project_id: int, window: Window, flags: list[dict])
 
 
 def _snapshot(session, project_id, gap: Gap, window: Window, flagged: bool, f: dict | None) -> None:
-    snap = session.scalar(select(GapSnapshot).where(GapSnapshot.gap_id == gap.id,
-                                                    GapSnapshot.window_end == window.end))
+    snap = session.scalar(select(GapSnapshot).where(GapSnapshot.gap_id == gap.id, GapSnapshot.window_end == window.end))
     if snap is None:
         snap = GapSnapshot(project_id=project_id, gap_id=gap.id, window_end=window.end)
         session.add(snap)
@@ -156,20 +186,43 @@ def _trend(severity: float, before: GapSnapshot | None) -> str:
 def _entry(gap: Gap, f: dict, window: Window, previous) -> dict:
     before = previous[1] if previous else None
     affected = f["affected"]
-    return {**_gap(gap), "flagged": True, "severity": f["severity"], "effort": f["effort"],
-            "value": affected["value"], "valueBasis": affected["basis"], "affectedPeople": affected["people"],
-            "affectedAccounts": len(affected["accounts"]), "mrr": affected["mrr"], "priority": f["priority"],
-            "evidence": f["evidence"], "trend": _trend(f["severity"], before),
-            "previousSeverity": before.severity if before and before.flagged else None,
-            "headline": _headline(f["type"], f["evidence"])}
+    return {
+        **_gap(gap),
+        "flagged": True,
+        "severity": f["severity"],
+        "effort": f["effort"],
+        "value": affected["value"],
+        "valueBasis": affected["basis"],
+        "affectedPeople": affected["people"],
+        "affectedAccounts": len(affected["accounts"]),
+        "mrr": affected["mrr"],
+        "priority": f["priority"],
+        "evidence": f["evidence"],
+        "trend": _trend(f["severity"], before),
+        "previousSeverity": before.severity if before and before.flagged else None,
+        "headline": _headline(f["type"], f["evidence"]),
+    }
 
 
 def _closed(session, gap: Gap, before: GapSnapshot, window: Window) -> dict:
     """A gap flagged in the previous window and not in this one."""
     _snapshot(session, gap.project_id, gap, window, False, None)
-    return {**_gap(gap), "flagged": False, "severity": 0.0, "effort": None, "value": 0.0, "valueBasis": None,
-            "affectedPeople": 0, "affectedAccounts": 0, "mrr": 0.0, "priority": 0.0, "evidence": {},
-            "trend": "closed", "previousSeverity": before.severity, "headline": "closed in this window"}
+    return {
+        **_gap(gap),
+        "flagged": False,
+        "severity": 0.0,
+        "effort": None,
+        "value": 0.0,
+        "valueBasis": None,
+        "affectedPeople": 0,
+        "affectedAccounts": 0,
+        "mrr": 0.0,
+        "priority": 0.0,
+        "evidence": {},
+        "trend": "closed",
+        "previousSeverity": before.severity,
+        "headline": "closed in this window",
+    }
 
 
 def _headline(kind: str, evidence: dict) -> str:
@@ -177,8 +230,9 @@ def _headline(kind: str, evidence: dict) -> str:
     if kind == "stall":
         return text.format(stage=evidence["stage"], next=evidence["next"])
     if kind == "value":
-        return text.format(expected=_num(evidence["expected"]), realised=_num(evidence["realised"]),
-                           gap=_num(abs(evidence["gap"])))
+        return text.format(
+            expected=_num(evidence["expected"]), realised=_num(evidence["realised"]), gap=_num(abs(evidence["gap"]))
+        )
     return text
 
 
@@ -187,16 +241,27 @@ def _num(x) -> str:
 
 
 def _gap(gap: Gap) -> dict:
-    return {"id": gap.id, "key": gap.key, "type": gap.type, "subject": gap.subject, "cohort": gap.cohort,
-            "feature": gap.subject if gap.feature_id and gap.type in ("communication", "delivery") else None,
-            "remediation": remediation(gap)}
+    return {
+        "id": gap.id,
+        "key": gap.key,
+        "type": gap.type,
+        "subject": gap.subject,
+        "cohort": gap.cohort,
+        "feature": gap.subject if gap.feature_id and gap.type in ("communication", "delivery") else None,
+        "remediation": remediation(gap),
+    }
 
 
 def remediation(gap: Gap) -> dict:
-    return {"status": gap.status, "owner": gap.owner, "note": gap.note,
-            "dueDate": gap.due_date.isoformat() if gap.due_date else None,
-            "resolvedAt": gap.resolved_at, "reopened": gap.reopened_at is not None and gap.status != "resolved",
-            "reopenedAt": gap.reopened_at}
+    return {
+        "status": gap.status,
+        "owner": gap.owner,
+        "note": gap.note,
+        "dueDate": gap.due_date.isoformat() if gap.due_date else None,
+        "resolvedAt": gap.resolved_at,
+        "reopened": gap.reopened_at is not None and gap.status != "resolved",
+        "reopenedAt": gap.reopened_at,
+    }
 
 
 def update_remediation(session: Session, project_id: int, gap_id: int, changes: dict) -> dict:
@@ -216,4 +281,3 @@ def update_remediation(session: Session, project_id: int, gap_id: int, changes: 
 
 def _window(w: Window) -> dict:
     return {"start": w.since, "end": w.until, "days": w.end - w.start}
-

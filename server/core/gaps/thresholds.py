@@ -1,4 +1,5 @@
 """A project's gap thresholds: stored as set, read merged over the defaults."""
+
 from sqlalchemy.orm import Session
 
 from gapwise.core.projects.settings import get_project, stored_setting

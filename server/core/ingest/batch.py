@@ -1,4 +1,5 @@
 """Ingestion of /v1/batch: validate each message alone, dedupe, resolve people, write in bulk."""
+
 from datetime import datetime
 
 import orjson
@@ -72,14 +73,20 @@ def _validate(raw_messages: list, sent_at: datetime | None, received_at: datetim
         try:
             encoded = _encode(raw)
             if len(encoded) > max_bytes:
-                raise ValidationError(f"The message is {len(encoded)} bytes; at most {max_bytes} are accepted.",
-                                      "_schema")
+                raise ValidationError(
+                    f"The message is {len(encoded)} bytes; at most {max_bytes} are accepted.", "_schema"
+                )
             if b"\\u0000" in encoded:
                 raise ValidationError("Text may not contain NUL (\\u0000) characters.", "_schema")
             message = load_message(raw)
         except ValidationError as error:
-            rejected.append({"index": index, "messageId": message_id if isinstance(message_id, str) else None,
-                             "errors": error.normalized_messages()})
+            rejected.append(
+                {
+                    "index": index,
+                    "messageId": message_id if isinstance(message_id, str) else None,
+                    "errors": error.normalized_messages(),
+                }
+            )
             continue
         message["timestamp"] = _corrected(message["timestamp"], sent_at, received_at)
         messages.append(message)
@@ -140,16 +147,25 @@ _PG_INSERT_EVENTS = text("""
 
 def _insert_events(session, project_id, messages, person_ids, received_at) -> set[str]:
     """Insert the events whose messageIds are not stored yet; return the messageIds inserted now."""
-    rows = [_event_row(m, p) for m, p in zip(messages, person_ids)]
+    rows = [_event_row(m, p) for m, p in zip(messages, person_ids, strict=True)]
     if session.get_bind().dialect.name == "postgresql":
-        result = session.execute(_PG_INSERT_EVENTS, {"project_id": project_id, "received_at": received_at,
-                                                     "rows": orjson.dumps(rows).decode()})
+        result = session.execute(
+            _PG_INSERT_EVENTS,
+            {"project_id": project_id, "received_at": received_at, "rows": orjson.dumps(rows).decode()},
+        )
         return set(result.scalars())
-    claimed = set(insert_ignoring_conflicts(
-        session, _EVENT_IDS, [{"project_id": project_id, "message_id": r["message_id"], "timestamp": r["timestamp"]}
-                              for r in rows], ["project_id", "message_id"], returning=_EVENT_IDS.c.message_id))
-    fresh = [{**row, "project_id": project_id, "received_at": received_at}
-             for row in rows if row["message_id"] in claimed]
+    claimed = set(
+        insert_ignoring_conflicts(
+            session,
+            _EVENT_IDS,
+            [{"project_id": project_id, "message_id": r["message_id"], "timestamp": r["timestamp"]} for r in rows],
+            ["project_id", "message_id"],
+            returning=_EVENT_IDS.c.message_id,
+        )
+    )
+    fresh = [
+        {**row, "project_id": project_id, "received_at": received_at} for row in rows if row["message_id"] in claimed
+    ]
     if fresh:
         session.execute(_EVENTS.insert(), fresh)
     return claimed
@@ -169,10 +185,16 @@ def _event_row(m: dict, person_id: int) -> dict:
         name, properties = m["groupId"], m["traits"]
     else:
         name = m["action"]
-        properties = {k: m[k] for k in ("surveyId", "displayId", "answers", "completed", "locale")
-                      if m[k] is not None}
-    return {"message_id": m["messageId"], "person_id": person_id, "type": kind, "name": name,
-            "properties": properties, "context": m["context"], "timestamp": m["timestamp"]}
+        properties = {k: m[k] for k in ("surveyId", "displayId", "answers", "completed", "locale") if m[k] is not None}
+    return {
+        "message_id": m["messageId"],
+        "person_id": person_id,
+        "type": kind,
+        "name": name,
+        "properties": properties,
+        "context": m["context"],
+        "timestamp": m["timestamp"],
+    }
 
 
 def _apply_effects(session, project_id, messages, person_ids, inserted: set) -> None:
@@ -181,7 +203,7 @@ def _apply_effects(session, project_id, messages, person_ids, inserted: set) -> 
     traits: dict[int, list[dict]] = {}
     groups: list[tuple[int, str, dict]] = []
     surveys: list[tuple[int, dict]] = []
-    for m, person in zip(messages, person_ids):
+    for m, person in zip(messages, person_ids, strict=True):
         ts = m["timestamp"]
         lo, hi = seen.get(person, (ts, ts))
         seen[person] = (min(lo, ts), max(hi, ts))
@@ -196,7 +218,7 @@ def _apply_effects(session, project_id, messages, person_ids, inserted: set) -> 
     people.touch_people(session, seen)
     people.apply_traits(session, traits)
     people.apply_groups(session, project_id, groups)
-    stored = [(p, m) for m, p in zip(messages, person_ids) if m["messageId"] in inserted]
+    stored = [(p, m) for m, p in zip(messages, person_ids, strict=True) if m["messageId"] in inserted]
     features = rollups.project_features(session, project_id)
     used = rollups.record(session, project_id, features, stored)
     journey.advance(session, project_id, features, used, stored)

@@ -4,6 +4,7 @@ Locks, taken in the same order by every batch so that concurrent batches wait in
 the people the batch is about (by id), then its accounts (by external id). An anonymous id only moves
 to another person in a merge, which holds the lock of the person it moves from.
 """
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -52,8 +53,12 @@ def resolve_people(session: Session, project_id: int, messages: list[dict]) -> l
         for key in (m["anonymousId"], m["userId"]):
             if key and (key not in r.first_seen or m["timestamp"] < r.first_seen[key]):
                 r.first_seen[key] = m["timestamp"]
-    _lock_people(session, r, sorted({m["anonymousId"] for m in messages if m["anonymousId"]}),
-                 sorted({m["userId"] for m in messages if m["userId"]}))
+    _lock_people(
+        session,
+        r,
+        sorted({m["anonymousId"] for m in messages if m["anonymousId"]}),
+        sorted({m["userId"] for m in messages if m["userId"]}),
+    )
     _claim_or_create_users(session, r, messages)
     _link_new_anonymous_ids(session, r, messages)
     for m in messages:
@@ -77,8 +82,12 @@ def _lock_people(session, r: _Resolution, anon_ids: list[str], user_ids: list[st
         wanted = {p for p, _ in r.aliases.values()} | set(r.users.values())
         if wanted <= locked:
             return
-        session.execute(select(_PEOPLE.c.id).where(_PEOPLE.c.id.in_(sorted(wanted - locked)))
-                        .order_by(_PEOPLE.c.id).with_for_update())
+        session.execute(
+            select(_PEOPLE.c.id)
+            .where(_PEOPLE.c.id.in_(sorted(wanted - locked)))
+            .order_by(_PEOPLE.c.id)
+            .with_for_update()
+        )
         locked |= wanted
     raise OperationalError("people kept moving while being locked", None, Exception("retry"))
 
@@ -98,8 +107,9 @@ def _read_users(session, project_id, user_ids) -> dict[str, int]:
     if not user_ids:
         return {}
     rows = session.execute(
-        select(_PEOPLE.c.user_id, _PEOPLE.c.id)
-        .where(_PEOPLE.c.project_id == project_id, _PEOPLE.c.user_id.in_(user_ids))
+        select(_PEOPLE.c.user_id, _PEOPLE.c.id).where(
+            _PEOPLE.c.project_id == project_id, _PEOPLE.c.user_id.in_(user_ids)
+        )
     )
     return {row.user_id: row.id for row in rows}
 
@@ -119,8 +129,16 @@ def _claim_or_create_users(session, r: _Resolution, messages) -> None:
         r.users.update(claims)
     new_users = sorted({m["userId"] for m in messages if m["userId"] and m["userId"] not in r.users})
     if new_users:
-        rows = [{"project_id": r.project_id, "user_id": u, "traits": {}, "first_seen": r.first_seen[u],
-                 "last_seen": r.first_seen[u]} for u in new_users]
+        rows = [
+            {
+                "project_id": r.project_id,
+                "user_id": u,
+                "traits": {},
+                "first_seen": r.first_seen[u],
+                "last_seen": r.first_seen[u],
+            }
+            for u in new_users
+        ]
         insert_ignoring_conflicts(session, _PEOPLE, rows, ["project_id", "user_id"])
         r.users.update(_read_users(session, r.project_id, new_users))
 
@@ -138,13 +156,21 @@ def _link_new_anonymous_ids(session, r: _Resolution, messages) -> None:
     if orphans:
         created = session.scalars(
             _PEOPLE.insert().returning(_PEOPLE.c.id, sort_by_parameter_order=True),
-            [{"project_id": r.project_id, "traits": {}, "first_seen": r.first_seen[a], "last_seen": r.first_seen[a]}
-             for a in orphans],
+            [
+                {"project_id": r.project_id, "traits": {}, "first_seen": r.first_seen[a], "last_seen": r.first_seen[a]}
+                for a in orphans
+            ],
         ).all()
-        targets.update(zip(orphans, created))
-    linked = set(insert_ignoring_conflicts(
-        session, _ALIASES, [{"project_id": r.project_id, "anonymous_id": a, "person_id": p} for a, p in targets.items()],
-        ["project_id", "anonymous_id"], returning=_ALIASES.c.anonymous_id))
+        targets.update(zip(orphans, created, strict=True))
+    linked = set(
+        insert_ignoring_conflicts(
+            session,
+            _ALIASES,
+            [{"project_id": r.project_id, "anonymous_id": a, "person_id": p} for a, p in targets.items()],
+            ["project_id", "anonymous_id"],
+            returning=_ALIASES.c.anonymous_id,
+        )
+    )
     lost = [a for a in targets if a not in linked]
     unused = [targets[a] for a in lost if a in orphans]
     if unused:
@@ -166,13 +192,22 @@ def merge_person(session: Session, source_id: int, target_id: int) -> None:
     session.execute(update(_ALIASES).where(_ALIASES.c.person_id == source_id).values(person_id=target_id))
     for table in (_EVENTS, _DISPLAYS, _RESPONSES):  # everything that belongs to a person moves with them
         session.execute(update(table).where(table.c.person_id == source_id).values(person_id=target_id))
-    session.execute(update(_PEOPLE).where(_PEOPLE.c.id == target_id).values(
-        traits=merge_traits(source.traits, target.traits or {}),
-        first_seen=min(source.first_seen, target.first_seen),
-        last_seen=max(source.last_seen, target.last_seen),
-        account_id=target.account_id or source.account_id))
-    goals = [{**row._asdict(), "person_id": target_id} for row in session.execute(
-        select(_GOALS.c.project_id, _GOALS.c.goal, _GOALS.c.chosen_at).where(_GOALS.c.person_id == source_id))]
+    session.execute(
+        update(_PEOPLE)
+        .where(_PEOPLE.c.id == target_id)
+        .values(
+            traits=merge_traits(source.traits, target.traits or {}),
+            first_seen=min(source.first_seen, target.first_seen),
+            last_seen=max(source.last_seen, target.last_seen),
+            account_id=target.account_id or source.account_id,
+        )
+    )
+    goals = [
+        {**row._asdict(), "person_id": target_id}
+        for row in session.execute(
+            select(_GOALS.c.project_id, _GOALS.c.goal, _GOALS.c.chosen_at).where(_GOALS.c.person_id == source_id)
+        )
+    ]
     insert_ignoring_conflicts(session, _GOALS, goals, ["project_id", "person_id", "goal"])
     session.execute(delete(_PEOPLE).where(_PEOPLE.c.id == source_id))
     # The source's rollups went with it; the target's are rebuilt from the events they now hold.
@@ -185,10 +220,12 @@ _TOUCH = (
     update(_PEOPLE)
     .where(_PEOPLE.c.id == bindparam("pid"))
     .values(
-        first_seen=case((_PEOPLE.c.first_seen > bindparam("lo", type_=UTCDateTime), bindparam("lo")),
-                        else_=_PEOPLE.c.first_seen),
-        last_seen=case((_PEOPLE.c.last_seen < bindparam("hi", type_=UTCDateTime), bindparam("hi")),
-                       else_=_PEOPLE.c.last_seen),
+        first_seen=case(
+            (_PEOPLE.c.first_seen > bindparam("lo", type_=UTCDateTime), bindparam("lo")), else_=_PEOPLE.c.first_seen
+        ),
+        last_seen=case(
+            (_PEOPLE.c.last_seen < bindparam("hi", type_=UTCDateTime), bindparam("hi")), else_=_PEOPLE.c.last_seen
+        ),
     )
 )
 
@@ -203,8 +240,7 @@ def apply_traits(session: Session, person_traits: dict[int, list[dict]]) -> None
     """Merge identify traits into each person, in message order."""
     if not person_traits:
         return
-    current = dict(session.execute(
-        select(_PEOPLE.c.id, _PEOPLE.c.traits).where(_PEOPLE.c.id.in_(person_traits))).all())
+    current = dict(session.execute(select(_PEOPLE.c.id, _PEOPLE.c.traits).where(_PEOPLE.c.id.in_(person_traits))).all())
     changes = []
     for person, patches in sorted(person_traits.items()):
         traits = current.get(person) or {}
@@ -221,13 +257,25 @@ def apply_groups(session: Session, project_id: int, groups: list[tuple[int, str,
     now = utcnow()
     external_ids = sorted({g for _, g, _ in groups})
     insert_ignoring_conflicts(
-        session, _ACCOUNTS, [{"project_id": project_id, "external_id": g, "traits": {}, "created_at": now,
-                              "updated_at": now} for g in external_ids], ["project_id", "external_id"])
-    accounts = {row.external_id: row._asdict() for row in session.execute(
-        select(_ACCOUNTS.c.id, _ACCOUNTS.c.external_id, _ACCOUNTS.c.traits, *(_ACCOUNTS.c[f] for f in ACCOUNT_FIELDS))
-        .where(_ACCOUNTS.c.project_id == project_id, _ACCOUNTS.c.external_id.in_(external_ids))
-        .order_by(_ACCOUNTS.c.external_id)
-        .with_for_update())}
+        session,
+        _ACCOUNTS,
+        [
+            {"project_id": project_id, "external_id": g, "traits": {}, "created_at": now, "updated_at": now}
+            for g in external_ids
+        ],
+        ["project_id", "external_id"],
+    )
+    accounts = {
+        row.external_id: row._asdict()
+        for row in session.execute(
+            select(
+                _ACCOUNTS.c.id, _ACCOUNTS.c.external_id, _ACCOUNTS.c.traits, *(_ACCOUNTS.c[f] for f in ACCOUNT_FIELDS)
+            )
+            .where(_ACCOUNTS.c.project_id == project_id, _ACCOUNTS.c.external_id.in_(external_ids))
+            .order_by(_ACCOUNTS.c.external_id)
+            .with_for_update()
+        )
+    }
     for _, group_id, traits in groups:
         account = accounts[group_id]
         account["traits"] = merge_traits(account["traits"], traits)
@@ -235,8 +283,12 @@ def apply_groups(session: Session, project_id: int, groups: list[tuple[int, str,
             if name in traits:
                 value = traits[name]
                 account[name] = Decimal(str(value)) if name == "mrr" and value is not None else value
-    session.execute(update(Account), [
-        {"id": a["id"], "traits": a["traits"], "updated_at": now, **{f: a[f] for f in ACCOUNT_FIELDS}}
-        for a in accounts.values()])
+    session.execute(
+        update(Account),
+        [
+            {"id": a["id"], "traits": a["traits"], "updated_at": now, **{f: a[f] for f in ACCOUNT_FIELDS}}
+            for a in accounts.values()
+        ],
+    )
     latest = {person: accounts[group_id]["id"] for person, group_id, _ in groups}
     session.execute(update(Person), [{"id": p, "account_id": a} for p, a in sorted(latest.items())])

@@ -1,4 +1,5 @@
 """Survey messages become Display and Response rows, stamped with the person's stage, deduplicated."""
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -21,14 +22,26 @@ def record(session: Session, project_id: int, items: list[tuple[int, dict]]) -> 
     displays = {}
     for person, m in items:  # every message implies its display, even if "shown" was lost
         key = m["displayId"] or m["messageId"]
-        displays.setdefault(key, {"project_id": project_id, "survey_id": int(m["surveyId"]), "person_id": person,
-                                  "display_id": key, "stage": _stage(journeys, person, m), "shown_at": m["timestamp"]})
+        displays.setdefault(
+            key,
+            {
+                "project_id": project_id,
+                "survey_id": int(m["surveyId"]),
+                "person_id": person,
+                "display_id": key,
+                "stage": _stage(journeys, person, m),
+                "shown_at": m["timestamp"],
+            },
+        )
     insert_ignoring_conflicts(session, _DISPLAYS, list(displays.values()), ["project_id", "display_id"])
     for person, m in items:
         key = m["displayId"] or m["messageId"]
         if m["action"] == "dismissed":
-            session.execute(update(_DISPLAYS).where(_DISPLAYS.c.project_id == project_id,
-                                                    _DISPLAYS.c.display_id == key).values(dismissed_at=m["timestamp"]))
+            session.execute(
+                update(_DISPLAYS)
+                .where(_DISPLAYS.c.project_id == project_id, _DISPLAYS.c.display_id == key)
+                .values(dismissed_at=m["timestamp"])
+            )
         elif m["action"] == "answered":
             _answer(session, project_id, person, m, key, surveys[m["surveyId"]], _stage(journeys, person, m))
 
@@ -43,33 +56,60 @@ def _surveys(session: Session, project_id: int, ids: set[str]) -> dict[str, dict
     numeric = [int(i) for i in ids if i.isdigit() and len(i) < 10]
     if not numeric:
         return {}
-    rows = session.execute(select(Survey.id, Survey.content).where(Survey.project_id == project_id,
-                                                                     Survey.id.in_(numeric)))
+    rows = session.execute(
+        select(Survey.id, Survey.content).where(Survey.project_id == project_id, Survey.id.in_(numeric))
+    )
     return {str(r.id): r.content for r in rows}
 
 
 def _answer(session, project_id, person, m, display_id, content, stage) -> None:
     questions = {q["id"]: q for q in content.get("questions", [])}
     answers = {k: v for k, v in m["answers"].items() if k in questions and _valid(questions[k], v)}
-    existing = session.execute(select(_RESPONSES.c.id, _RESPONSES.c.answers, _RESPONSES.c.completed,
-                                      _RESPONSES.c.locale).where(
-        _RESPONSES.c.project_id == project_id, _RESPONSES.c.display_id == display_id).with_for_update()).first()
+    existing = session.execute(
+        select(_RESPONSES.c.id, _RESPONSES.c.answers, _RESPONSES.c.completed, _RESPONSES.c.locale)
+        .where(_RESPONSES.c.project_id == project_id, _RESPONSES.c.display_id == display_id)
+        .with_for_update()
+    ).first()
     merged = {**(existing.answers if existing else {}), **answers}
     completed = bool(m["completed"]) or bool(existing and existing.completed)
-    values = {"answers": merged, "completed": completed, "score": _score(content, merged),
-              "locale": m["locale"] or (existing.locale if existing else None), "updated_at": m["timestamp"]}
+    values = {
+        "answers": merged,
+        "completed": completed,
+        "score": _score(content, merged),
+        "locale": m["locale"] or (existing.locale if existing else None),
+        "updated_at": m["timestamp"],
+    }
     if existing:
         session.execute(update(_RESPONSES).where(_RESPONSES.c.id == existing.id).values(**values))
     else:
-        insert_ignoring_conflicts(session, _RESPONSES, [{
-            "project_id": project_id, "survey_id": int(m["surveyId"]), "person_id": person, "display_id": display_id,
-            "stage": stage, "created_at": m["timestamp"], **values}], ["project_id", "display_id"])
+        insert_ignoring_conflicts(
+            session,
+            _RESPONSES,
+            [
+                {
+                    "project_id": project_id,
+                    "survey_id": int(m["surveyId"]),
+                    "person_id": person,
+                    "display_id": display_id,
+                    "stage": stage,
+                    "created_at": m["timestamp"],
+                    **values,
+                }
+            ],
+            ["project_id", "display_id"],
+        )
     if completed and not (existing and existing.completed):
         webhooks.response_completed(session, project_id, display_id, m["timestamp"])
     if completed:
-        session.execute(update(_DISPLAYS).where(_DISPLAYS.c.project_id == project_id,
-                                                _DISPLAYS.c.display_id == display_id,
-                                                _DISPLAYS.c.answered_at.is_(None)).values(answered_at=m["timestamp"]))
+        session.execute(
+            update(_DISPLAYS)
+            .where(
+                _DISPLAYS.c.project_id == project_id,
+                _DISPLAYS.c.display_id == display_id,
+                _DISPLAYS.c.answered_at.is_(None),
+            )
+            .values(answered_at=m["timestamp"])
+        )
     _record_goals(session, project_id, person, questions, answers, m["timestamp"])
     traits = {q["trait"]: answers[qid] for qid, q in questions.items() if q.get("trait") and qid in answers}
     if traits:
@@ -84,9 +124,12 @@ def _record_goals(session, project_id, person, questions, answers, at) -> None:
         for choice in questions[qid].get("choices") or ():
             if choice["id"] in chosen:
                 goals.update(choice.get("goals") or ())
-    insert_ignoring_conflicts(session, _GOALS, [
-        {"project_id": project_id, "person_id": person, "goal": g, "chosen_at": at} for g in sorted(goals)],
-        ["project_id", "person_id", "goal"])
+    insert_ignoring_conflicts(
+        session,
+        _GOALS,
+        [{"project_id": project_id, "person_id": person, "goal": g, "chosen_at": at} for g in sorted(goals)],
+        ["project_id", "person_id", "goal"],
+    )
 
 
 def _valid(question: dict, value) -> bool:

@@ -3,6 +3,7 @@
 Only messages stored now are counted, so a retried batch changes nothing. `rebuild` recomputes the
 same rows from raw events with one INSERT … SELECT per table; a test holds the two to equality.
 """
+
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,22 +32,27 @@ class ProjectFeatures:
 
 def project_features(session: Session, project_id: int) -> ProjectFeatures:
     """Read the project's features and journey rules in one query, once per batch (they are a few rows)."""
-    rows = session.execute(select(Project.journey_rules, Feature.id, Feature.key, Feature.event, Feature.core,
-                                  Feature.aha)
-                           .outerjoin(Feature, Feature.project_id == Project.id)
-                           .where(Project.id == project_id)).all()
+    rows = session.execute(
+        select(Project.journey_rules, Feature.id, Feature.key, Feature.event, Feature.core, Feature.aha)
+        .outerjoin(Feature, Feature.project_id == Project.id)
+        .where(Project.id == project_id)
+    ).all()
     rules = rows[0].journey_rules if rows else None
     rows = [r for r in rows if r.id is not None]
     by_event: dict[str, list[int]] = {}
     for r in rows:
         if r.event:
             by_event.setdefault(r.event, []).append(r.id)
-    return ProjectFeatures({r.key: r.id for r in rows}, by_event, frozenset(r.id for r in rows if r.core),
-                           frozenset(r.id for r in rows if r.aha), rules or {})
+    return ProjectFeatures(
+        {r.key: r.id for r in rows},
+        by_event,
+        frozenset(r.id for r in rows if r.core),
+        frozenset(r.id for r in rows if r.aha),
+        rules or {},
+    )
 
 
-def record(session: Session, project_id: int, features: ProjectFeatures,
-           stored: list[tuple[int, dict]]) -> set[int]:
+def record(session: Session, project_id: int, features: ProjectFeatures, stored: list[tuple[int, dict]]) -> set[int]:
     """Add the stored messages (person id, message) to the rollups; return who used a core or aha feature now."""
     usage: dict[tuple[int, int, int], list] = {}
     activity: dict[tuple[int, int], int] = {}
@@ -60,18 +66,31 @@ def record(session: Session, project_id: int, features: ProjectFeatures,
                 row[column] += 1
                 if column != 1 and (row[3] is None or at < row[3]):
                     row[3] = at
-    usage_rows = [{"person_id": p, "feature_id": f, "day": d, "used": u, "seen": s, "events": e,
-                   "first_used_at": first} for (p, f, d), (u, s, e, first) in usage.items()]
+    usage_rows = [
+        {"person_id": p, "feature_id": f, "day": d, "used": u, "seen": s, "events": e, "first_used_at": first}
+        for (p, f, d), (u, s, e, first) in usage.items()
+    ]
     activity_rows = [{"person_id": p, "day": d, "events": n} for (p, d), n in activity.items()]
     if session.get_bind().dialect.name == "postgresql":
         for statement, rows in ((_PG_USAGE, usage_rows), (_PG_ACTIVITY, activity_rows)):
             if rows:
                 session.execute(statement, {"project_id": project_id, "rows": _json_rows(rows)})
     else:
-        upsert_adding(session, _USAGE, [{"project_id": project_id, **r} for r in usage_rows],
-                      ["project_id", "person_id", "feature_id", "day"], ["used", "seen", "events"], ["first_used_at"])
-        upsert_adding(session, _ACTIVITY, [{"project_id": project_id, **r} for r in activity_rows],
-                      ["project_id", "person_id", "day"], ["events"])
+        upsert_adding(
+            session,
+            _USAGE,
+            [{"project_id": project_id, **r} for r in usage_rows],
+            ["project_id", "person_id", "feature_id", "day"],
+            ["used", "seen", "events"],
+            ["first_used_at"],
+        )
+        upsert_adding(
+            session,
+            _ACTIVITY,
+            [{"project_id": project_id, **r} for r in activity_rows],
+            ["project_id", "person_id", "day"],
+            ["events"],
+        )
     journey = features.core | features.aha
     return {p for (p, f, _), row in usage.items() if row[3] is not None and f in journey}
 
@@ -114,8 +133,9 @@ def _uses(features: ProjectFeatures, m: dict):
         yield feature, 2
 
 
-def rebuild(session: Session, project_id: int, person_ids: list[int] | None = None,
-            feature_ids: list[int] | None = None) -> None:
+def rebuild(
+    session: Session, project_id: int, person_ids: list[int] | None = None, feature_ids: list[int] | None = None
+) -> None:
     """Recompute rollups from raw events: all of the project's, or only some people's or features'.
 
     The caller commits; activity is rebuilt unless only features were named.
@@ -126,9 +146,12 @@ def rebuild(session: Session, project_id: int, person_ids: list[int] | None = No
     if feature_ids is not None:
         usage_scope.append(_USAGE.c.feature_id.in_(feature_ids))
     session.execute(delete(_USAGE).where(*usage_scope))
-    session.execute(insert(_USAGE).from_select(
-        ["project_id", "person_id", "feature_id", "day", "used", "seen", "events", "first_used_at"],
-        _usage_select(project_id, person_ids, feature_ids)))
+    session.execute(
+        insert(_USAGE).from_select(
+            ["project_id", "person_id", "feature_id", "day", "used", "seen", "events", "first_used_at"],
+            _usage_select(project_id, person_ids, feature_ids),
+        )
+    )
     if feature_ids is not None:
         return
     activity_scope = [_ACTIVITY.c.project_id == project_id]
@@ -138,10 +161,14 @@ def rebuild(session: Session, project_id: int, person_ids: list[int] | None = No
         events_scope.append(Event.person_id.in_(person_ids))
     session.execute(delete(_ACTIVITY).where(*activity_scope))
     day = day_of(Event.timestamp)
-    session.execute(insert(_ACTIVITY).from_select(
-        ["project_id", "person_id", "day", "events"],
-        select(literal(project_id), Event.person_id, day, func.count()).where(*events_scope)
-        .group_by(Event.person_id, day)))
+    session.execute(
+        insert(_ACTIVITY).from_select(
+            ["project_id", "person_id", "day", "events"],
+            select(literal(project_id), Event.person_id, day, func.count())
+            .where(*events_scope)
+            .group_by(Event.person_id, day),
+        )
+    )
 
 
 def _usage_select(project_id: int, person_ids, feature_ids):
@@ -160,9 +187,19 @@ def _usage_select(project_id: int, person_ids, feature_ids):
     def count(condition):
         return func.sum(case((condition, 1), else_=0))
 
-    return (select(literal(project_id), Event.person_id, Feature.id, day, count(tagged), count(seen), count(mapped),
-                   func.min(case((or_(tagged, mapped), Event.timestamp))))
-            .select_from(Event)
-            .join(Feature, and_(Feature.project_id == Event.project_id, or_(tagged, seen, mapped)))
-            .where(*scope)
-            .group_by(Event.person_id, Feature.id, day))
+    return (
+        select(
+            literal(project_id),
+            Event.person_id,
+            Feature.id,
+            day,
+            count(tagged),
+            count(seen),
+            count(mapped),
+            func.min(case((or_(tagged, mapped), Event.timestamp))),
+        )
+        .select_from(Event)
+        .join(Feature, and_(Feature.project_id == Event.project_id, or_(tagged, seen, mapped)))
+        .where(*scope)
+        .group_by(Event.person_id, Feature.id, day)
+    )

@@ -3,6 +3,7 @@
 Cohorts are signup weeks (the Monday of the week a person was first seen, UTC). Counts are grouped
 in SQL; the medians read one sorted column of durations per stage.
 """
+
 from datetime import date, datetime, timedelta
 from statistics import median
 
@@ -14,13 +15,23 @@ from gapwise.core.segments import definitions as segments
 from gapwise.core.storage.sql import day_of
 from gapwise.models import Person
 
-_REACHED = {"trial": Person.first_seen, "aha": Person.aha_at, "activation": Person.activated_at,
-            "adoption": Person.adopted_at}
+_REACHED = {
+    "trial": Person.first_seen,
+    "aha": Person.aha_at,
+    "activation": Person.activated_at,
+    "adoption": Person.adopted_at,
+}
 _EPOCH = date(1970, 1, 1)
 
 
-def funnel(session: Session, project_id: int, since: datetime | None = None, until: datetime | None = None,
-           segment: str | None = None, by_cohort: bool = False) -> dict:
+def funnel(
+    session: Session,
+    project_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    segment: str | None = None,
+    by_cohort: bool = False,
+) -> dict:
     """The funnel of the people first seen in [since, until) (everyone by default), optionally in a segment."""
     scope = [Person.project_id == project_id]
     if since is not None:
@@ -61,15 +72,29 @@ def _median_hours(session: Session, scope: list, column) -> float | None:
 
 def _cohorts(session: Session, scope: list) -> list[dict]:
     week = ((day_of(Person.first_seen) + 3) // 7).label("week")
-    stmt = (select(week, *(func.count(column).label(stage) for stage, column in _REACHED.items()))
-            .where(*scope).group_by(week).order_by(week))
+    stmt = (
+        select(week, *(func.count(column).label(stage) for stage, column in _REACHED.items()))
+        .where(*scope)
+        .group_by(week)
+        .order_by(week)
+    )
     out = []
     for row in session.execute(stmt):
         counts = row._asdict()
         monday = _EPOCH + timedelta(days=counts.pop("week") * 7 - 3)
-        out.append({"week": monday.isoformat(), "stages": [
-            {"stage": s, "reached": counts[s],
-             "conversion": (counts[s] / counts[STAGES[i - 1]] if counts[STAGES[i - 1]] else None) if i else None}
-            for i, s in enumerate(STAGES)]})
+        out.append(
+            {
+                "week": monday.isoformat(),
+                "stages": [
+                    {
+                        "stage": s,
+                        "reached": counts[s],
+                        "conversion": (counts[s] / counts[STAGES[i - 1]] if counts[STAGES[i - 1]] else None)
+                        if i
+                        else None,
+                    }
+                    for i, s in enumerate(STAGES)
+                ],
+            }
+        )
     return out
-

@@ -1,4 +1,5 @@
 """A project's journey rules: stored as set, read merged over the defaults."""
+
 from functools import lru_cache
 
 import orjson

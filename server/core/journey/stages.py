@@ -6,6 +6,7 @@ first seen (and not before aha); `adoption` at the first moment, from activation
 calendar week (Monday–Sunday, UTC) and the three before it hold core use in at least w weeks. A stage
 once reached is kept. Ingest advances the people of each batch; a rules change recomputes everyone.
 """
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +22,7 @@ from gapwise.db import begin_write
 from gapwise.models import Event, FeatureUsage, Person
 from gapwise.models.people import STAGES
 
-NEXT = dict(zip(STAGES, STAGES[1:]))
+NEXT = dict(zip(STAGES, STAGES[1:], strict=False))
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,13 @@ class Milestones:
 
     @property
     def stage(self) -> str:
-        return ("adoption" if self.adopted_at else "activation" if self.activated_at
-                else "aha" if self.aha_at else "trial")
+        return (
+            "adoption" if self.adopted_at else "activation" if self.activated_at else "aha" if self.aha_at else "trial"
+        )
 
     def stage_at(self, moment: datetime) -> str:
         """The stage the person was in at `moment`."""
-        for stage, reached in (("adoption", self.adopted_at), ("activation", self.activated_at),
-                               ("aha", self.aha_at)):
+        for stage, reached in (("adoption", self.adopted_at), ("activation", self.activated_at), ("aha", self.aha_at)):
             if reached is not None and reached <= moment:
                 return stage
         return "trial"
@@ -51,8 +52,9 @@ def week_of(moment: datetime) -> int:
     return (day_number(moment) + 3) // 7
 
 
-def milestones(rules: dict, first_seen: datetime, aha_signal: datetime | None,
-               core_uses: Iterable[tuple[int, datetime]]) -> Milestones:
+def milestones(
+    rules: dict, first_seen: datetime, aha_signal: datetime | None, core_uses: Iterable[tuple[int, datetime]]
+) -> Milestones:
     """Apply the rules to one person: `aha_signal` is their earliest aha event or aha-feature use, `core_uses`
     holds (feature id, time) of uses of core features (each feature's first use per day is enough)."""
     if aha_signal is None:
@@ -94,8 +96,9 @@ _PEOPLE = Person.__table__
 _STATE = (_PEOPLE.c.id, _PEOPLE.c.first_seen, _PEOPLE.c.aha_at, _PEOPLE.c.activated_at, _PEOPLE.c.adopted_at)
 
 
-def advance(session: Session, project_id: int, features: ProjectFeatures, used: set[int],
-            stored: list[tuple[int, dict]]) -> None:
+def advance(
+    session: Session, project_id: int, features: ProjectFeatures, used: set[int], stored: list[tuple[int, dict]]
+) -> None:
     """Move on the people of a batch who used a core or aha feature (`used`) or sent an aha event now.
 
     One query reads their state and their core and aha feature use. Stages only move forward here;
@@ -118,10 +121,18 @@ def advance(session: Session, project_id: int, features: ProjectFeatures, used: 
     wanted = sorted(features.core | features.aha)
     people, uses = {}, {}
     for row in session.execute(
-            select(*_STATE, u.c.feature_id, u.c.first_used_at)
-            .outerjoin(u, and_(u.c.project_id == project_id, u.c.person_id == _PEOPLE.c.id,
-                               u.c.feature_id.in_(wanted), u.c.first_used_at.is_not(None)))
-            .where(_PEOPLE.c.id.in_(candidates), _PEOPLE.c.adopted_at.is_(None))):
+        select(*_STATE, u.c.feature_id, u.c.first_used_at)
+        .outerjoin(
+            u,
+            and_(
+                u.c.project_id == project_id,
+                u.c.person_id == _PEOPLE.c.id,
+                u.c.feature_id.in_(wanted),
+                u.c.first_used_at.is_not(None),
+            ),
+        )
+        .where(_PEOPLE.c.id.in_(candidates), _PEOPLE.c.adopted_at.is_(None))
+    ):
         people.setdefault(row.id, row)
         if row.feature_id is not None:
             _add_use(uses, features, row.id, row.feature_id, row.first_used_at)
@@ -137,9 +148,11 @@ def recompute(session: Session, project_id: int, person_ids: list[int] | None = 
     if person_ids is not None:
         scope.append(_PEOPLE.c.id.in_(person_ids))
     if rules["ahaEvents"]:
-        stmt = (select(Event.person_id, func.min(Event.timestamp))
-                .where(Event.project_id == project_id, Event.type == "track", Event.name.in_(rules["ahaEvents"]))
-                .group_by(Event.person_id))
+        stmt = (
+            select(Event.person_id, func.min(Event.timestamp))
+            .where(Event.project_id == project_id, Event.type == "track", Event.name.in_(rules["ahaEvents"]))
+            .group_by(Event.person_id)
+        )
         if person_ids is not None:
             stmt = stmt.where(Event.person_id.in_(person_ids))
         aha_events = dict(session.execute(stmt).all())
@@ -158,7 +171,7 @@ def _apply(session: Session, rules: dict, rows, uses: dict, aha_events: dict, ke
         if now != Milestones(r.aha_at, r.activated_at, r.adopted_at):
             changes.append(_change(r.id, now))
     for start in range(0, len(changes), 1000):
-        session.execute(update(Person), changes[start:start + 1000])
+        session.execute(update(Person), changes[start : start + 1000])
     return len(changes)
 
 
@@ -170,7 +183,8 @@ def _uses(session: Session, project_id: int, features: ProjectFeatures, person_i
         return out
     u = FeatureUsage
     stmt = select(u.person_id, u.feature_id, u.first_used_at).where(
-        u.project_id == project_id, u.feature_id.in_(wanted), u.first_used_at.is_not(None))
+        u.project_id == project_id, u.feature_id.in_(wanted), u.first_used_at.is_not(None)
+    )
     if person_ids is not None:
         stmt = stmt.where(u.person_id.in_(person_ids))
     for person, feature, at in session.execute(stmt):
@@ -187,8 +201,13 @@ def _add_use(out: dict, features: ProjectFeatures, person: int, feature: int, at
 
 
 def _change(person_id: int, m: Milestones) -> dict:
-    return {"id": person_id, "stage": m.stage, "aha_at": m.aha_at, "activated_at": m.activated_at,
-            "adopted_at": m.adopted_at}
+    return {
+        "id": person_id,
+        "stage": m.stage,
+        "aha_at": m.aha_at,
+        "activated_at": m.activated_at,
+        "adopted_at": m.adopted_at,
+    }
 
 
 def milestones_of(session: Session, person_ids: Iterable[int]) -> dict[int, Milestones]:
@@ -211,11 +230,12 @@ def stage_expression() -> ColumnElement[str]:
 
 def stage_at_expression(moment: datetime) -> ColumnElement[str]:
     """The stage each `people` row was in at `moment`, in SQL (for cohorts of a past window)."""
-    return case((and_(Person.adopted_at.is_not(None), Person.adopted_at <= moment), literal("adoption")),
-                (and_(Person.activated_at.is_not(None), Person.activated_at <= moment), literal("activation")),
-                (and_(Person.aha_at.is_not(None), Person.aha_at <= moment), literal("aha")),
-                else_=literal("trial"))
-
+    return case(
+        (and_(Person.adopted_at.is_not(None), Person.adopted_at <= moment), literal("adoption")),
+        (and_(Person.activated_at.is_not(None), Person.activated_at <= moment), literal("activation")),
+        (and_(Person.aha_at.is_not(None), Person.aha_at <= moment), literal("aha")),
+        else_=literal("trial"),
+    )
 
 
 def set_journey_rules(session: Session, project_id: int, new_rules: dict) -> dict:

@@ -1,4 +1,5 @@
 """Reading a project's accounts and survey responses page by page, filtered, for the admin API."""
+
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -47,8 +48,12 @@ def list_accounts(session: Session, project_id: int, args: dict) -> tuple[list[A
         stmt = stmt.where(Account.tier == args["tier"])
     if args.get("q"):
         text = args["q"].lower()
-        stmt = stmt.where(or_(func.lower(Account.name).contains(text, autoescape=True),
-                              func.lower(Account.external_id).contains(text, autoescape=True)))
+        stmt = stmt.where(
+            or_(
+                func.lower(Account.name).contains(text, autoescape=True),
+                func.lower(Account.external_id).contains(text, autoescape=True),
+            )
+        )
     rows, next_cursor = page(session, stmt, Account.id, args["limit"], args["cursor"])
     return _accounts(session, rows), next_cursor
 
@@ -63,10 +68,30 @@ def get_account(session: Session, project_id: int, account_id: int) -> AccountVi
 
 def _accounts(session: Session, accounts: list[Account]) -> list[AccountView]:
     ids = [a.id for a in accounts]
-    counts = dict(session.execute(select(Person.account_id, func.count()).where(Person.account_id.in_(ids))
-                                  .group_by(Person.account_id)).all()) if ids else {}
-    return [AccountView(a.id, a.external_id, a.name, a.plan, a.tier, a.mrr, a.traits or {}, a.created_at,
-                        a.updated_at, counts.get(a.id, 0)) for a in accounts]
+    counts = (
+        dict(
+            session.execute(
+                select(Person.account_id, func.count()).where(Person.account_id.in_(ids)).group_by(Person.account_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return [
+        AccountView(
+            a.id,
+            a.external_id,
+            a.name,
+            a.plan,
+            a.tier,
+            a.mrr,
+            a.traits or {},
+            a.created_at,
+            a.updated_at,
+            counts.get(a.id, 0),
+        )
+        for a in accounts
+    ]
 
 
 def list_responses(session: Session, project_id: int, args: dict) -> tuple[list[ResponseView], str | None]:
@@ -83,8 +108,11 @@ def list_responses(session: Session, project_id: int, args: dict) -> tuple[list[
     if args.get("until"):
         stmt = stmt.where(Response.created_at < args["until"])
     if args.get("person"):
-        stmt = stmt.where(Response.person_id.in_(
-            select(Person.id).where(Person.project_id == project_id, Person.user_id == args["person"])))
+        stmt = stmt.where(
+            Response.person_id.in_(
+                select(Person.id).where(Person.project_id == project_id, Person.user_id == args["person"])
+            )
+        )
     rows, next_cursor = page(session, stmt, Response.id, args["limit"], args["cursor"])
     ids = {r.person_id for r in rows}
     users = dict(session.execute(select(Person.id, Person.user_id).where(Person.id.in_(ids))).all()) if ids else {}

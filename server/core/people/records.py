@@ -5,6 +5,7 @@ displays and responses, rollups, welcome goals, anonymous ids, webhook deliverie
 responses) in one transaction, then drops the stored gap snapshots of the project, so every figure
 that counted them is measured again without them.
 """
+
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -34,8 +35,15 @@ from gapwise.models import (
 
 _IDS_PER_STATEMENT = 10_000
 # What a person leaves in each table, erased in this order (children before the person).
-_HELD = {"events": Event, "displays": Display, "responses": Response, "featureUsage": FeatureUsage,
-         "activity": Activity, "goals": PersonGoal, "anonymousIds": PersonAlias}
+_HELD = {
+    "events": Event,
+    "displays": Display,
+    "responses": Response,
+    "featureUsage": FeatureUsage,
+    "activity": Activity,
+    "goals": PersonGoal,
+    "anonymousIds": PersonAlias,
+}
 
 
 @dataclass
@@ -56,16 +64,24 @@ def list_people(session: Session, project_id: int, args: dict) -> tuple[list[Per
     if args.get("userId"):
         stmt = stmt.where(Person.user_id == args["userId"])
     if args.get("anonymousId"):
-        stmt = stmt.where(Person.id.in_(select(PersonAlias.person_id).where(
-            PersonAlias.project_id == project_id, PersonAlias.anonymous_id == args["anonymousId"])))
+        stmt = stmt.where(
+            Person.id.in_(
+                select(PersonAlias.person_id).where(
+                    PersonAlias.project_id == project_id, PersonAlias.anonymous_id == args["anonymousId"]
+                )
+            )
+        )
     if args.get("stage"):
         stmt = stmt.where(Person.stage == args["stage"])
     if args.get("segment"):
         rules = segments.get_segment(session, project_id, args["segment"]).rules
         stmt = stmt.where(Person.id.in_(segments.person_ids_statement(project_id, rules)))
     if args.get("account"):
-        stmt = stmt.where(Person.account_id.in_(select(Account.id).where(
-            Account.project_id == project_id, Account.external_id == args["account"])))
+        stmt = stmt.where(
+            Person.account_id.in_(
+                select(Account.id).where(Account.project_id == project_id, Account.external_id == args["account"])
+            )
+        )
     if args.get("seenSince"):
         stmt = stmt.where(Person.last_seen >= args["seenSince"])
     if args.get("seenUntil"):
@@ -83,21 +99,56 @@ def export_person(session: Session, project_id: int, person_id: int) -> dict:
     """Everything Gapwise holds about one person, as one JSON document (the right of access)."""
     view = get_person(session, project_id, person_id)
     pid = view.person.id
-    events = session.execute(select(Event.message_id, Event.type, Event.name, Event.properties, Event.context,
-                                    Event.timestamp, Event.received_at)
-                             .where(Event.person_id == pid).order_by(Event.timestamp, Event.id))
-    displays = session.execute(select(Display.display_id, Survey.name.label("survey"), Display.stage, Display.shown_at,
-                                      Display.dismissed_at, Display.answered_at)
-                               .join(Survey, Survey.id == Display.survey_id)
-                               .where(Display.person_id == pid).order_by(Display.shown_at))
-    responses = session.execute(select(Response.display_id, Survey.name.label("survey"), Response.answers, Response.score,
-                                       Response.completed, Response.locale, Response.stage, Response.created_at,
-                                       Response.updated_at)
-                                .join(Survey, Survey.id == Response.survey_id)
-                                .where(Response.person_id == pid).order_by(Response.created_at))
+    events = session.execute(
+        select(
+            Event.message_id,
+            Event.type,
+            Event.name,
+            Event.properties,
+            Event.context,
+            Event.timestamp,
+            Event.received_at,
+        )
+        .where(Event.person_id == pid)
+        .order_by(Event.timestamp, Event.id)
+    )
+    displays = session.execute(
+        select(
+            Display.display_id,
+            Survey.name.label("survey"),
+            Display.stage,
+            Display.shown_at,
+            Display.dismissed_at,
+            Display.answered_at,
+        )
+        .join(Survey, Survey.id == Display.survey_id)
+        .where(Display.person_id == pid)
+        .order_by(Display.shown_at)
+    )
+    responses = session.execute(
+        select(
+            Response.display_id,
+            Survey.name.label("survey"),
+            Response.answers,
+            Response.score,
+            Response.completed,
+            Response.locale,
+            Response.stage,
+            Response.created_at,
+            Response.updated_at,
+        )
+        .join(Survey, Survey.id == Response.survey_id)
+        .where(Response.person_id == pid)
+        .order_by(Response.created_at)
+    )
     goals = session.execute(select(PersonGoal.goal, PersonGoal.chosen_at).where(PersonGoal.person_id == pid))
-    return {"person": view, "events": [_camel(r) for r in events], "displays": [_camel(r) for r in displays],
-            "responses": [_camel(r) for r in responses], "goals": [_camel(r) for r in goals]}
+    return {
+        "person": view,
+        "events": [_camel(r) for r in events],
+        "displays": [_camel(r) for r in displays],
+        "responses": [_camel(r) for r in responses],
+        "goals": [_camel(r) for r in goals],
+    }
 
 
 def delete_person(session: Session, project_id: int, person_id: int) -> dict[str, int]:
@@ -110,17 +161,24 @@ def delete_person(session: Session, project_id: int, person_id: int) -> dict[str
     # The ids of their events go with the events, so event_ids keeps naming exactly the events stored.
     gone = list(session.scalars(delete(Event).where(Event.person_id == pid).returning(Event.message_id)))
     for chunk in range(0, len(gone), _IDS_PER_STATEMENT):
-        session.execute(delete(EventId).where(EventId.project_id == project_id,
-                                              EventId.message_id.in_(gone[chunk:chunk + _IDS_PER_STATEMENT])))
+        session.execute(
+            delete(EventId).where(
+                EventId.project_id == project_id, EventId.message_id.in_(gone[chunk : chunk + _IDS_PER_STATEMENT])
+            )
+        )
     counts = {"events": len(gone)}
     for name, model in _HELD.items():
         if name != "events":
             counts[name] = session.execute(delete(model).where(model.person_id == pid)).rowcount
     counts["people"] = session.execute(delete(Person).where(Person.id == pid)).rowcount
     # Webhook payloads announcing their responses carry their answers: the delivery log forgets them too.
-    counts["webhookDeliveries"] = session.execute(delete(WebhookDelivery).where(
-        WebhookDelivery.project_id == project_id, WebhookDelivery.event_type == "response.created",
-        WebhookDelivery.payload[("data", "personId")].as_integer() == pid)).rowcount
+    counts["webhookDeliveries"] = session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.project_id == project_id,
+            WebhookDelivery.event_type == "response.created",
+            WebhookDelivery.payload[("data", "personId")].as_integer() == pid,
+        )
+    ).rowcount
     # Gap figures stored for past windows counted this person: measure them again from what is left.
     session.execute(delete(GapSnapshot).where(GapSnapshot.project_id == project_id))
     session.execute(delete(GapWindow).where(GapWindow.project_id == project_id))
@@ -140,8 +198,10 @@ def _views(session: Session, people: list[Person]) -> list[PersonView]:
     ids = [p.id for p in people]
     aliases: dict[int, list[str]] = {}
     for person_id, anonymous_id in session.execute(
-            select(PersonAlias.person_id, PersonAlias.anonymous_id).where(PersonAlias.person_id.in_(ids))
-            .order_by(PersonAlias.id)):
+        select(PersonAlias.person_id, PersonAlias.anonymous_id)
+        .where(PersonAlias.person_id.in_(ids))
+        .order_by(PersonAlias.id)
+    ):
         aliases.setdefault(person_id, []).append(anonymous_id)
     account_ids = {p.account_id for p in people if p.account_id}
     accounts = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(account_ids)))}

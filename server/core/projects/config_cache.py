@@ -1,4 +1,5 @@
 """A per-process cache of what each project tells its trackers, so /v1/config rarely touches the database."""
+
 import time
 from collections.abc import Callable
 from typing import TypeVar

@@ -1,4 +1,5 @@
 """Projects and their keys: creation, hashing, lookup."""
+
 import hashlib
 import hmac
 import re
@@ -130,7 +131,8 @@ def _live_key(session: Session, key: str | None):
     digest = hash_key(key)
     row = session.execute(
         select(SecretKey.id, SecretKey.key_hash, SecretKey.project_id, SecretKey.last_used_at).where(
-            SecretKey.key_hash == digest, SecretKey.revoked_at.is_(None))
+            SecretKey.key_hash == digest, SecretKey.revoked_at.is_(None)
+        )
     ).first()
     if row is None or not hmac.compare_digest(row.key_hash, digest):
         return None

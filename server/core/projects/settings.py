@@ -1,4 +1,5 @@
 """A project's own settings (allowed origins, survey cooldown, time zone): read and changed as one."""
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

@@ -1,4 +1,5 @@
 """Dashboard users: create, authenticate, and their roles in projects."""
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -54,8 +55,9 @@ def grant(session: Session, user_id: int, project_id: int, role: str) -> Members
         raise Unprocessable(errors={"role": [f"One of {', '.join(ROLES)}."]})
     if session.get(Project, project_id) is None:
         raise NotFound(f"No project with id {project_id}.")
-    membership = session.scalar(select(Membership).where(Membership.user_id == user_id,
-                                                         Membership.project_id == project_id))
+    membership = session.scalar(
+        select(Membership).where(Membership.user_id == user_id, Membership.project_id == project_id)
+    )
     if membership is None:
         membership = Membership(user_id=user_id, project_id=project_id, role=role)
         session.add(membership)
@@ -66,14 +68,19 @@ def grant(session: Session, user_id: int, project_id: int, role: str) -> Members
 
 def role_in(session: Session, user_id: int, project_id: int) -> str | None:
     """The user's role in the project, or None when they are not a member."""
-    return session.scalar(select(Membership.role).where(Membership.user_id == user_id,
-                                                         Membership.project_id == project_id))
+    return session.scalar(
+        select(Membership.role).where(Membership.user_id == user_id, Membership.project_id == project_id)
+    )
 
 
 def projects_of(session: Session, user_id: int) -> list[tuple[Project, str]]:
     """The projects a user belongs to, with their role, by name."""
-    rows = session.execute(select(Project, Membership.role).join(Membership, Membership.project_id == Project.id)
-                           .where(Membership.user_id == user_id).order_by(Project.name, Project.id))
+    rows = session.execute(
+        select(Project, Membership.role)
+        .join(Membership, Membership.project_id == Project.id)
+        .where(Membership.user_id == user_id)
+        .order_by(Project.name, Project.id)
+    )
     return [(p, role) for p, role in rows]
 
 

@@ -6,6 +6,7 @@ read a value the same way: it has a kind (string, number, boolean, array, object
 absent or null); eq needs the same kind, numbers compare as floats, contains is case-sensitive, and a
 missing value fails every test except neq, not_in and not_exists.
 """
+
 import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ _COUNTS = ("event_count", "feature_count")
 
 # --- CRUD ---------------------------------------------------------------------------------------
 
+
 def list_segments(session: Session, project_id: int) -> list[Segment]:
     """A project's segments, by key."""
     return list_keyed(session, Segment, project_id)
@@ -79,8 +81,9 @@ def update_segment(session: Session, project_id: int, key: str, changes: dict) -
 def delete_segment(session: Session, project_id: int, key: str) -> None:
     """Remove a segment no survey targets (deleting a targeted one would open its surveys to everyone)."""
     segment = get_segment(session, project_id, key)
-    users = session.scalars(select(Survey.name).where(Survey.project_id == project_id,
-                                                      Survey.segment_id == segment.id)).all()
+    users = session.scalars(
+        select(Survey.name).where(Survey.project_id == project_id, Survey.segment_id == segment.id)
+    ).all()
     if users:
         raise Conflict(f"Surveys target segment {key!r}: {', '.join(users)}. Retarget them first.")
     session.delete(segment)
@@ -96,8 +99,11 @@ def _check_features(session: Session, project_id: int, rules: dict) -> None:
     wanted = [(path, c["feature"]) for path, c in _conditions(rules) if c["field"] == "feature_count"]
     if not wanted:
         return
-    known = set(session.scalars(select(Feature.key).where(Feature.project_id == project_id,
-                                                          Feature.key.in_({key for _, key in wanted}))))
+    known = set(
+        session.scalars(
+            select(Feature.key).where(Feature.project_id == project_id, Feature.key.in_({key for _, key in wanted}))
+        )
+    )
     errors: dict = {}
     for path, key in wanted:
         if key not in known:
@@ -124,6 +130,7 @@ def _put(tree: dict, path: tuple, leaf) -> None:
 
 # --- what both evaluators share -------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Context:
     project_id: int
@@ -132,8 +139,12 @@ class _Context:
 
 def _usage(condition: dict, ctx: _Context) -> ColumnElement[bool]:
     """The events an event_count or feature_count condition counts (tracked within its window)."""
-    window = and_(Event.project_id == ctx.project_id, Event.type == "track", Event.timestamp <= ctx.now,
-                  Event.timestamp >= ctx.now - timedelta(days=condition["within_days"]))
+    window = and_(
+        Event.project_id == ctx.project_id,
+        Event.type == "track",
+        Event.timestamp <= ctx.now,
+        Event.timestamp >= ctx.now - timedelta(days=condition["within_days"]),
+    )
     if condition["field"] == "event_count":
         return and_(window, Event.name == condition["event"])
     key = condition["feature"]
@@ -162,6 +173,7 @@ def _plain(value):
 
 # --- one person, in Python ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Facts:
     session: Session
@@ -172,8 +184,11 @@ class _Facts:
 
 def matches(session: Session, project_id: int, person_id: int, rules: dict, now: datetime | None = None) -> bool:
     """Whether one person of the project matches the rules (agrees with matching_person_ids)."""
-    row = session.execute(select(Person, Account).outerjoin(Account, Person.account_id == Account.id)
-                          .where(Person.project_id == project_id, Person.id == person_id)).first()
+    row = session.execute(
+        select(Person, Account)
+        .outerjoin(Account, Person.account_id == Account.id)
+        .where(Person.project_id == project_id, Person.id == person_id)
+    ).first()
     if row is None:
         return False
     return _py_group(rules, _Facts(session, _Context(project_id, now or utcnow()), *row))
@@ -191,8 +206,11 @@ def _py_condition(condition: dict, facts: _Facts) -> bool:
     if field == "days_since_first_seen":
         return _COMPARE[op]((facts.ctx.now - facts.person.first_seen).days, value)
     if field in _COUNTS:
-        used = facts.session.scalar(select(func.count()).select_from(Event).where(
-            Event.person_id == facts.person.id, _usage(condition, facts.ctx)))
+        used = facts.session.scalar(
+            select(func.count())
+            .select_from(Event)
+            .where(Event.person_id == facts.person.id, _usage(condition, facts.ctx))
+        )
         return _COMPARE[op](used, value)
     return _py_test(op, _py_value(condition, facts), value)
 
@@ -226,6 +244,7 @@ def _py_test(op: str, value, target) -> bool:
 
 # --- all people, in one SQL statement ---------------------------------------------------------------
 
+
 def count_matching(session: Session, project_id: int, rules: dict, now: datetime | None = None) -> int:
     """How many of the project's people match the rules, in one SQL statement."""
     return session.scalar(_matching(select(func.count()), project_id, rules, now))
@@ -242,8 +261,11 @@ def person_ids_statement(project_id: int, rules: dict, now: datetime | None = No
 
 
 def _matching(stmt, project_id: int, rules: dict, now: datetime | None):
-    return (stmt.select_from(Person).outerjoin(Account, Person.account_id == Account.id)
-            .where(Person.project_id == project_id, _sql_group(rules, _Context(project_id, now or utcnow()))))
+    return (
+        stmt.select_from(Person)
+        .outerjoin(Account, Person.account_id == Account.id)
+        .where(Person.project_id == project_id, _sql_group(rules, _Context(project_id, now or utcnow())))
+    )
 
 
 def _sql_group(group: dict, ctx: _Context) -> ColumnElement[bool]:
@@ -258,16 +280,25 @@ def _sql_condition(condition: dict, ctx: _Context) -> ColumnElement[bool]:
     if field == "days_since_first_seen":
         return _days_since(op, value, ctx.now)
     if field in _COUNTS:
-        used = (select(func.count()).select_from(Event)
-                .where(Event.person_id == Person.id, _usage(condition, ctx)).scalar_subquery())
+        used = (
+            select(func.count())
+            .select_from(Event)
+            .where(Event.person_id == Person.id, _usage(condition, ctx))
+            .scalar_subquery()
+        )
         return _COMPARE[op](used, value)
     return _sql_test(op, _sql_value(condition), value)
 
 
 def _days_since(op: str, days: int, now: datetime) -> ColumnElement[bool]:
     # Whole days since first seen is at least `low` and fewer than `high`: compare timestamps, not dates.
-    low, high = {"gte": (days, None), "gt": (days + 1, None), "lt": (None, days), "lte": (None, days + 1),
-                 "eq": (days, days + 1)}[op]
+    low, high = {
+        "gte": (days, None),
+        "gt": (days + 1, None),
+        "lt": (None, days),
+        "lte": (None, days + 1),
+        "eq": (days, days + 1),
+    }[op]
     parts = []
     if low is not None:
         parts.append(Person.first_seen <= now - timedelta(days=low))
@@ -286,13 +317,14 @@ class _SqlValue:
 
 def _json_value(document, key: str) -> _SqlValue:
     element = document[key]
-    return _SqlValue(_json_kind(document, literal(key, String)),
-                     {"string": element.as_string(), "number": element.as_float(), "boolean": element.as_boolean()})
+    return _SqlValue(
+        _json_kind(document, literal(key, String)),
+        {"string": element.as_string(), "number": element.as_float(), "boolean": element.as_boolean()},
+    )
 
 
 def _column_value(column, kind: str) -> _SqlValue:
-    return _SqlValue(case((column.is_not(None), kind)),
-                     {kind: cast(column, Float) if kind == "number" else column})
+    return _SqlValue(case((column.is_not(None), kind)), {kind: cast(column, Float) if kind == "number" else column})
 
 
 def _sql_value(condition: dict) -> _SqlValue:
@@ -339,8 +371,15 @@ class _json_kind(FunctionElement):
 @compiles(_json_kind, "sqlite")
 def _json_kind_sqlite(element, compiler, **kw):
     document, key = (compiler.process(c, **kw) for c in element.clauses)
-    kinds = {"integer": "number", "real": "number", "text": "string", "true": "boolean", "false": "boolean",
-             "array": "array", "object": "object"}
+    kinds = {
+        "integer": "number",
+        "real": "number",
+        "text": "string",
+        "true": "boolean",
+        "false": "boolean",
+        "array": "array",
+        "object": "object",
+    }
     whens = " ".join(f"WHEN '{t}' THEN '{k}'" for t, k in kinds.items())
     return f"CASE json_type({document}, '$.\"' || {key} || '\"') {whens} END"
 

@@ -1,4 +1,5 @@
 """What features and segments share: rows of a project found by a key, and commits that guard it."""
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session

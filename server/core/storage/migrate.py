@@ -1,4 +1,5 @@
 """Schema migrations (Alembic), run by `gapwise db upgrade` and by the tests."""
+
 from datetime import UTC, datetime
 from pathlib import Path
 

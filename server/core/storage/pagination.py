@@ -1,4 +1,5 @@
 """One page of a query in id order, with the opaque cursor of the next page (see schemas.pagination)."""
+
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 

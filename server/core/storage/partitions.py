@@ -8,6 +8,7 @@ run by `gapwise db upgrade`, `gapwise partitions`, `gapwise retention` and a dai
 `gapwise serve`, makes the months ahead and moves such rows into partitions of their own.
 SQLite has no partitions; every function here is a no-op there.
 """
+
 import logging
 import re
 import threading
@@ -81,8 +82,12 @@ def listing(session: Session, count_rows: bool = False) -> list[Partition]:
     """The partitions of `events`, months in order then the default; with exact row counts if asked."""
     if not is_partitioned(session):
         return []
-    names = session.scalars(text("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                                 "WHERE i.inhparent = 'events'::regclass"))
+    names = session.scalars(
+        text(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'events'::regclass"
+        )
+    )
     found = []
     if count_rows:
         _maintenance(session)
@@ -131,9 +136,13 @@ def _with_retries(session: Session, step, *args):
 
 def _months_in_default(session: Session, since: datetime, until: datetime) -> list[datetime]:
     _maintenance(session)
-    rows = session.scalars(text(f"SELECT DISTINCT date_trunc('month', timestamp AT TIME ZONE 'UTC') "
-                                f"FROM {DEFAULT} WHERE timestamp >= :since AND timestamp < :until"),
-                           {"since": since, "until": until})
+    rows = session.scalars(
+        text(
+            f"SELECT DISTINCT date_trunc('month', timestamp AT TIME ZONE 'UTC') "
+            f"FROM {DEFAULT} WHERE timestamp >= :since AND timestamp < :until"
+        ),
+        {"since": since, "until": until},
+    )
     session.commit()
     return [m.replace(tzinfo=UTC) for m in rows]
 
@@ -158,11 +167,15 @@ def _split_out(session: Session, month: datetime) -> Partition | None:
         session.execute(text(f"LOCK TABLE {DEFAULT} IN EXCLUSIVE MODE"))
         session.execute(text(f"CREATE TABLE {name} (LIKE events INCLUDING DEFAULTS)"))
         # The partition's bound as a constraint, so attaching need not scan the table to prove it.
-        session.execute(text(f"ALTER TABLE {name} ADD CONSTRAINT {name}_bound "
-                             f"CHECK (timestamp >= '{start}' AND timestamp < '{end}')"))
+        session.execute(
+            text(
+                f"ALTER TABLE {name} ADD CONSTRAINT {name}_bound CHECK (timestamp >= '{start}' AND timestamp < '{end}')"
+            )
+        )
         bounds = {"start": month, "end": add_months(month, 1)}
-        moved = session.execute(text(f"INSERT INTO {name} SELECT * FROM {DEFAULT} "
-                                     "WHERE timestamp >= :start AND timestamp < :end"), bounds).rowcount
+        moved = session.execute(
+            text(f"INSERT INTO {name} SELECT * FROM {DEFAULT} WHERE timestamp >= :start AND timestamp < :end"), bounds
+        ).rowcount
         session.execute(text(f"DELETE FROM {DEFAULT} WHERE timestamp >= :start AND timestamp < :end"), bounds)
         session.execute(text(f"ALTER TABLE events ATTACH PARTITION {name} FOR VALUES FROM ('{start}') TO ('{end}')"))
         session.execute(text(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bound"))
@@ -182,8 +195,12 @@ def drop(session: Session, partition: Partition) -> None:
     """
     try:
         _maintenance(session)
-        session.execute(text(f'DELETE FROM event_ids i USING "{partition.name}" e '
-                             "WHERE i.project_id = e.project_id AND i.message_id = e.message_id"))
+        session.execute(
+            text(
+                f'DELETE FROM event_ids i USING "{partition.name}" e '
+                "WHERE i.project_id = e.project_id AND i.message_id = e.message_id"
+            )
+        )
         session.commit()
     except Exception:
         session.rollback()

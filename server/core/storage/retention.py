@@ -10,6 +10,7 @@ responses are aggregates or records of their own and stay; a later `gapwise roll
 feature edit, which rebuilds that feature's usage) recomputes from the events that remain, so it
 loses the history before the cutoff.
 """
+
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -53,8 +54,7 @@ def parse_keep(text: str) -> Keep:
     """Read `13months`, `1month`, `400days`; anything else, or zero, is refused with the accepted forms."""
     match = _KEEP.match(text or "")
     if not match or int(match.group(1)) == 0:
-        raise ValueError(f"cannot read {text!r}: give a positive number of months or days, "
-                         "like 13months or 400days")
+        raise ValueError(f"cannot read {text!r}: give a positive number of months or days, like 13months or 400days")
     count, unit = int(match.group(1)), match.group(2)
     if (unit.startswith("month") and count > 1200) or (unit.startswith("day") and count > 36_500):
         raise ValueError(f"{text!r} is more than a century; nothing would ever be removed")
@@ -70,8 +70,13 @@ def cutoff(keep: Keep, now: datetime) -> datetime:
     return _add_months(_month_of(now), -(keep.count - 1))
 
 
-def purge(session: Session, before: datetime, project_id: int | None = None, dry_run: bool = False,
-          batch_rows: int = BATCH_ROWS) -> list[Removed]:
+def purge(
+    session: Session,
+    before: datetime,
+    project_id: int | None = None,
+    dry_run: bool = False,
+    batch_rows: int = BATCH_ROWS,
+) -> list[Removed]:
     """Remove (or, dry, only count) the events stamped before `before`, oldest month first.
 
     Each dropped month and each batch is its own short transaction, so ingest is never blocked for
@@ -81,8 +86,9 @@ def purge(session: Session, before: datetime, project_id: int | None = None, dry
         partitions.ensure(session, datetime.now(UTC))  # rows parked in the default go to their month
     removed = [] if project_id is not None else _drop_months(session, before, dry_run)
     dropped = {r.month for r in removed}
-    project_ids = [project_id] if project_id is not None else list(
-        session.scalars(select(Project.id).order_by(Project.id)))
+    project_ids = (
+        [project_id] if project_id is not None else list(session.scalars(select(Project.id).order_by(Project.id)))
+    )
     for pid in project_ids:
         for start, end in _months(session, pid, before):
             scope = (Event.project_id == pid, Event.timestamp >= start, Event.timestamp < end)
@@ -128,12 +134,12 @@ def _delete_in_batches(session: Session, project_id: int, scope, batch_rows: int
 
 def _months(session: Session, project_id: int, before: datetime) -> list[tuple[datetime, datetime]]:
     """The calendar months holding the project's events before the cutoff, the last one ending at it."""
-    oldest = session.scalar(select(func.min(Event.timestamp)).where(Event.project_id == project_id,
-                                                                     Event.timestamp < before))
+    oldest = session.scalar(
+        select(func.min(Event.timestamp)).where(Event.project_id == project_id, Event.timestamp < before)
+    )
     months, start = [], _month_of(oldest) if oldest is not None else before
     while start < before:
         end = min(_add_months(start, 1), before)
         months.append((start, end))
         start = end
     return months
-

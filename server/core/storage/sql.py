@@ -1,4 +1,5 @@
 """SQL helpers that read the same on SQLite and PostgreSQL."""
+
 from datetime import datetime
 
 from sqlalchemy import Float, Integer, String, Table, case
@@ -11,8 +12,9 @@ from sqlalchemy.sql.functions import FunctionElement
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def insert_ignoring_conflicts(session: Session, table: Table, rows: list[dict], conflict_columns: list[str],
-                              returning=None) -> list:
+def insert_ignoring_conflicts(
+    session: Session, table: Table, rows: list[dict], conflict_columns: list[str], returning=None
+) -> list:
     """INSERT ... ON CONFLICT DO NOTHING for many rows; return the `returning` values of the rows inserted."""
     if not rows:
         return []
@@ -59,8 +61,9 @@ def day_number(moment: datetime) -> int:
     return int(moment.timestamp() // 86400)
 
 
-def upsert_adding(session: Session, table: Table, rows: list[dict], key: list[str], added: list[str],
-                  earliest: list[str] = ()) -> None:
+def upsert_adding(
+    session: Session, table: Table, rows: list[dict], key: list[str], added: list[str], earliest: list[str] = ()
+) -> None:
     """Insert rows, or add their `added` counts to the stored row with the same key (and keep the earliest times).
 
     The rows are written in key order, so concurrent writers lock the same rows in the same order.
@@ -108,10 +111,12 @@ class _month_start(FunctionElement):
 # The first day (UTC) of a timestamp's week (Monday) or month, as 'YYYY-MM-DD'.
 PERIOD_STARTS = {"week": _week_start, "month": _month_start}
 # SQLite keeps UTC timestamps as text; '-6 days' then 'weekday 1' lands on the Monday on or before the day.
-_PERIOD_SQL = {("sqlite", "week"): "date({}, '-6 days', 'weekday 1')",
-               ("sqlite", "month"): "date({}, 'start of month')",
-               ("postgresql", "week"): "to_char(date_trunc('week', {} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
-               ("postgresql", "month"): "to_char(date_trunc('month', {} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"}
+_PERIOD_SQL = {
+    ("sqlite", "week"): "date({}, '-6 days', 'weekday 1')",
+    ("sqlite", "month"): "date({}, 'start of month')",
+    ("postgresql", "week"): "to_char(date_trunc('week', {} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
+    ("postgresql", "month"): "to_char(date_trunc('month', {} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
+}
 
 
 @compiles(_week_start)

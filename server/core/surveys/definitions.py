@@ -1,4 +1,5 @@
 """Surveys of a project: create, read, change, delete; always scoped to one project."""
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

@@ -1,4 +1,5 @@
 """What the dashboard shows of survey answers: a summary per survey, response rows and CSV, open texts, trends."""
+
 import csv
 import io
 from collections.abc import Iterator
@@ -18,23 +19,43 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 def summaries(session: Session, project_id: int) -> dict[int, dict]:
     """Per survey id: completed responses, response rate (answered ÷ shown) and its NPS or CSAT, in 2 queries."""
-    shown = {sid: (n, answered) for sid, n, answered in session.execute(
-        select(Display.survey_id, func.count(), func.count(Display.answered_at))
-        .where(Display.project_id == project_id).group_by(Display.survey_id))}
+    shown = {
+        sid: (n, answered)
+        for sid, n, answered in session.execute(
+            select(Display.survey_id, func.count(), func.count(Display.answered_at))
+            .where(Display.project_id == project_id)
+            .group_by(Display.survey_id)
+        )
+    }
     scored = Response.score.is_not(None)
-    answers = {row[0]: row[1:] for row in session.execute(
-        select(Response.survey_id, func.count(), func.count(Response.score), _count(scored & (Response.score >= 9)),
-               _count(scored & (Response.score <= 6)), _count(scored & (Response.score >= 4)))
-        .where(Response.project_id == project_id, Response.completed.is_(True)).group_by(Response.survey_id))}
+    answers = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(
+                Response.survey_id,
+                func.count(),
+                func.count(Response.score),
+                _count(scored & (Response.score >= 9)),
+                _count(scored & (Response.score <= 6)),
+                _count(scored & (Response.score >= 4)),
+            )
+            .where(Response.project_id == project_id, Response.completed.is_(True))
+            .group_by(Response.survey_id)
+        )
+    }
     out = {}
     for survey_id, kind in session.execute(select(Survey.id, Survey.kind).where(Survey.project_id == project_id)):
         n, answered = shown.get(survey_id, (0, 0))
         total, with_score, promoters, detractors, satisfied = answers.get(survey_id, (0, 0, 0, 0, 0))
         out[survey_id] = {
-            "responses": total, "shown": n, "rate": answered / n if n else None,
+            "responses": total,
+            "shown": n,
+            "rate": answered / n if n else None,
             "nps": scores.nps_from_counts(with_score, promoters, detractors) if kind == "nps" else None,
             "csat": {"score": satisfied / with_score if with_score else None, "n": with_score}
-            if kind == "csat" else None}
+            if kind == "csat"
+            else None,
+        }
     return out
 
 
@@ -54,14 +75,24 @@ def cells(survey: Survey, row) -> list[str]:
     content = survey.content or {}
     default = content.get("defaultLocale", "en")
     person = row.user_id or f"anonymous #{row.person_id}"
-    out = [str(row.id), row.created_at.strftime("%Y-%m-%d %H:%M"), person, row.stage, "yes" if row.completed else "no",
-           "" if row.score is None else f"{row.score:g}"]
+    out = [
+        str(row.id),
+        row.created_at.strftime("%Y-%m-%d %H:%M"),
+        person,
+        row.stage,
+        "yes" if row.completed else "no",
+        "" if row.score is None else f"{row.score:g}",
+    ]
     for q in content.get("questions", []):
         answer = (row.answers or {}).get(q["id"])
         labels = {c["id"]: c["label"].get(default) or c["id"] for c in q.get("choices") or []}
         values = answer if isinstance(answer, list) else [] if answer is None else [answer]
-        out.append("; ".join(str(labels.get(v, v)) if isinstance(v, str) else f"{v:g}" if isinstance(v, float)
-                             else str(v) for v in values))
+        out.append(
+            "; ".join(
+                str(labels.get(v, v)) if isinstance(v, str) else f"{v:g}" if isinstance(v, float) else str(v)
+                for v in values
+            )
+        )
     return out
 
 
@@ -102,14 +133,20 @@ def neutral(value: str) -> str:
 
 def open_texts(session: Session, project_id: int, survey: Survey, filters: dict, limit: int = 50) -> list[dict]:
     """The newest answers to the survey's text questions (matching the filters): question, answer, stage, time."""
-    texts = {q["id"]: q["text"].get((survey.content or {}).get("defaultLocale", "en")) or q["id"]
-             for q in (survey.content or {}).get("questions", []) if q["type"] == "text"}
+    texts = {
+        q["id"]: q["text"].get((survey.content or {}).get("defaultLocale", "en")) or q["id"]
+        for q in (survey.content or {}).get("questions", [])
+        if q["type"] == "text"
+    }
     if not texts:
         return []
     stmt = select(Response).where(Response.project_id == project_id, Response.survey_id == survey.id)
-    for name, condition in (("stage", lambda v: Response.stage == v), ("completed", lambda v: Response.completed.is_(v)),
-                            ("since", lambda v: Response.created_at >= v),
-                            ("until", lambda v: Response.created_at < v)):
+    for name, condition in (
+        ("stage", lambda v: Response.stage == v),
+        ("completed", lambda v: Response.completed.is_(v)),
+        ("since", lambda v: Response.created_at >= v),
+        ("until", lambda v: Response.created_at < v),
+    ):
         if filters.get(name) is not None:
             stmt = stmt.where(condition(filters[name]))
     found = []
@@ -117,8 +154,9 @@ def open_texts(session: Session, project_id: int, survey: Survey, filters: dict,
         for qid, question in texts.items():
             answer = (response.answers or {}).get(qid)
             if isinstance(answer, str) and answer.strip():
-                found.append({"question": question, "answer": answer, "stage": response.stage,
-                              "at": response.created_at})
+                found.append(
+                    {"question": question, "answer": answer, "stage": response.stage, "at": response.created_at}
+                )
         if len(found) >= limit:
             break
     return found[:limit]
@@ -132,13 +170,22 @@ def trend(session: Session, project_id: int, survey: Survey) -> dict:
     series = [{"label": "All stages", "points": [_point(metric, p) for p in overall["byPeriod"]]}]
     for stage in STAGES:
         if _point(metric, overall["byStage"][stage])["n"]:
-            by_week = {p["start"]: p for p in scores.scores(session, project_id, survey_id=survey.id, period="week",
-                                                            stage=stage)["byPeriod"]}
+            by_week = {
+                p["start"]: p
+                for p in scores.scores(session, project_id, survey_id=survey.id, period="week", stage=stage)["byPeriod"]
+            }
             series.append({"label": stage, "points": [_point(metric, by_week.get(w, {})) for w in weeks]})
-    stages = [{"stage": stage, **_point(metric, overall["byStage"][stage]),
-               "rate": overall["byStage"][stage]["responseRate"]} for stage in STAGES]
-    return {"metric": metric, "weeks": weeks, "series": series, "stages": stages,
-            "total": {**_point(metric, overall), "rate": overall["responseRate"]}}
+    stages = [
+        {"stage": stage, **_point(metric, overall["byStage"][stage]), "rate": overall["byStage"][stage]["responseRate"]}
+        for stage in STAGES
+    ]
+    return {
+        "metric": metric,
+        "weeks": weeks,
+        "series": series,
+        "stages": stages,
+        "total": {**_point(metric, overall), "rate": overall["responseRate"]},
+    }
 
 
 def _point(metric: str, scored: dict) -> dict:

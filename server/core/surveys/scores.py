@@ -1,4 +1,5 @@
 """Scores of survey answers, aggregated in SQL: NPS, CSAT, response rate, P − E and value gaps, by stage and period."""
+
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -42,8 +43,9 @@ class Cohort:
         return parts
 
 
-def scores(session: Session, project_id: int, *, since=None, until=None, stage=None, segment=None, survey_id=None,
-           period=None) -> dict:
+def scores(
+    session: Session, project_id: int, *, since=None, until=None, stage=None, segment=None, survey_id=None, period=None
+) -> dict:
     """Every score of the project's answers, filtered, with breakdowns by stage and (when asked) by period."""
     people = None
     if segment is not None:  # NotFound for an unknown key; its people are read inside each statement (IN SELECT)
@@ -52,16 +54,25 @@ def scores(session: Session, project_id: int, *, since=None, until=None, stage=N
         surveys.get_survey(session, project_id, survey_id)
     cohort = Cohort(project_id, since, until, stage, people, survey_id)
     by_stage = _counts(session, cohort, "stage")
-    result = {"filters": {"since": since and since.isoformat(), "until": until and until.isoformat(), "stage": stage,
-                          "segment": segment, "survey": survey_id, "period": period},
-              **_at(_counts(session, cohort), None),
-              "perception": _perception(session, cohort),
-              "value": _value(session, cohort),
-              "byStage": {key: _at(by_stage, key) for key in (*STAGES, *sorted(set().union(*by_stage) - set(STAGES)))}}
+    result = {
+        "filters": {
+            "since": since and since.isoformat(),
+            "until": until and until.isoformat(),
+            "stage": stage,
+            "segment": segment,
+            "survey": survey_id,
+            "period": period,
+        },
+        **_at(_counts(session, cohort), None),
+        "perception": _perception(session, cohort),
+        "value": _value(session, cohort),
+        "byStage": {key: _at(by_stage, key) for key in (*STAGES, *sorted(set().union(*by_stage) - set(STAGES)))},
+    }
     if period is not None:
         by_period = _counts(session, cohort, period)
-        result["byPeriod"] = [{"start": start, **_at(by_period, start)}
-                              for start in _buckets(set().union(*by_period), period)]
+        result["byPeriod"] = [
+            {"start": start, **_at(by_period, start)} for start in _buckets(set().union(*by_period), period)
+        ]
     return result
 
 
@@ -83,32 +94,55 @@ def response_rate(session: Session, cohort: Cohort) -> dict:
 def nps_from_counts(n: int, promoters: int, detractors: int) -> dict:
     """NPS = %promoters − %detractors; margin of error 1.96·√((p + d − (p − d)²) / n)·100, None below 2 answers."""
     p, d = (promoters / n, detractors / n) if n else (0.0, 0.0)
-    return {"score": (p - d) * 100 if n else None, "n": n, "promoters": promoters,
-            "passives": n - promoters - detractors, "detractors": detractors,
-            "marginOfError": 1.96 * math.sqrt((p + d - (p - d) ** 2) / n) * 100 if n >= 2 else None}
+    return {
+        "score": (p - d) * 100 if n else None,
+        "n": n,
+        "promoters": promoters,
+        "passives": n - promoters - detractors,
+        "detractors": detractors,
+        "marginOfError": 1.96 * math.sqrt((p + d - (p - d) ** 2) / n) * 100 if n >= 2 else None,
+    }
 
 
 def _at(counts: list[dict], key) -> dict:
     """The scores of one group from the counts of _counts (zeros when the group has no rows)."""
     (n, promoters, detractors), (answers, satisfied), (shown, answered) = (
-        counts[0].get(key, (0, 0, 0)), counts[1].get(key, (0, 0)), counts[2].get(key, (0, 0)))
-    return {"nps": nps_from_counts(n, promoters, detractors),
-            "csat": {"score": satisfied / answers if answers else None, "n": answers, "satisfied": satisfied},
-            "responseRate": {"rate": answered / shown if shown else None, "shown": shown, "answered": answered}}
+        counts[0].get(key, (0, 0, 0)),
+        counts[1].get(key, (0, 0)),
+        counts[2].get(key, (0, 0)),
+    )
+    return {
+        "nps": nps_from_counts(n, promoters, detractors),
+        "csat": {"score": satisfied / answers if answers else None, "n": answers, "satisfied": satisfied},
+        "responseRate": {"rate": answered / shown if shown else None, "shown": shown, "answered": answered},
+    }
 
 
 def _counts(session: Session, cohort: Cohort, by: str | None = None) -> list[dict]:
     """NPS, CSAT and display counts per group of `by` (stage, week, month; None: one group keyed None): 3 queries."""
     scored = (Response.completed.is_(True), Response.score.is_not(None), *cohort.where(Response, Response.created_at))
-    nps_stmt = (select(func.count(), _count(Response.score >= 9), _count(Response.score <= 6)).select_from(Response)
-                .join(Survey, Survey.id == Response.survey_id).where(Survey.kind == "nps", *scored))
-    csat_stmt = (select(func.count(), _count(Response.score >= 4)).select_from(Response)
-                 .join(Survey, Survey.id == Response.survey_id).where(Survey.kind == "csat", *scored))
-    rate_stmt = (select(func.count(), func.count(Display.answered_at)).select_from(Display)
-                 .where(*cohort.where(Display, Display.shown_at)))
-    return [_grouped(session, nps_stmt, _key(by, Response, Response.created_at)),
-            _grouped(session, csat_stmt, _key(by, Response, Response.created_at)),
-            _grouped(session, rate_stmt, _key(by, Display, Display.shown_at))]
+    nps_stmt = (
+        select(func.count(), _count(Response.score >= 9), _count(Response.score <= 6))
+        .select_from(Response)
+        .join(Survey, Survey.id == Response.survey_id)
+        .where(Survey.kind == "nps", *scored)
+    )
+    csat_stmt = (
+        select(func.count(), _count(Response.score >= 4))
+        .select_from(Response)
+        .join(Survey, Survey.id == Response.survey_id)
+        .where(Survey.kind == "csat", *scored)
+    )
+    rate_stmt = (
+        select(func.count(), func.count(Display.answered_at))
+        .select_from(Display)
+        .where(*cohort.where(Display, Display.shown_at))
+    )
+    return [
+        _grouped(session, nps_stmt, _key(by, Response, Response.created_at)),
+        _grouped(session, csat_stmt, _key(by, Response, Response.created_at)),
+        _grouped(session, rate_stmt, _key(by, Display, Display.shown_at)),
+    ]
 
 
 def _count(condition):
@@ -141,6 +175,7 @@ def _buckets(groups: dict, period: str) -> list[str]:
 
 # --- P − E and value gaps ----------------------------------------------------------------------------------
 
+
 def perception_gaps(session: Session, project_id: int, since, until, person_ids_stmt=None) -> list[dict]:
     """Per dimension answered on both sides: mean perception − mean expectation on a 7-point scale (< 0: below)."""
     return _perception(session, Cohort(project_id, since, until, people=person_ids_stmt))["dimensions"]
@@ -158,12 +193,27 @@ def _perception(session: Session, cohort: Cohort) -> dict:
     for dim in _paired(means, "expectation", "perception"):
         (e, ne), (p, np_) = means["expectation", dim], means["perception", dim]
         weights = [q["weight"] for q in questions if q["dimension"] == dim and q["weight"] is not None]
-        rows.append({"dimension": dim, "feature": dim in features, "expectation": e, "perception": p, "gap": p - e,
-                     "nExpectation": ne, "nPerception": np_, "weight": max(weights) if weights else None})
+        rows.append(
+            {
+                "dimension": dim,
+                "feature": dim in features,
+                "expectation": e,
+                "perception": p,
+                "gap": p - e,
+                "nExpectation": ne,
+                "nPerception": np_,
+                "weight": max(weights) if weights else None,
+            }
+        )
     # Importance points weigh the gaps only when every dimension has them; otherwise each dimension counts the same.
     weighted = all(r["weight"] is not None for r in rows) and sum(r["weight"] for r in rows) > 0
-    overall = (sum(r["gap"] * r["weight"] for r in rows) / sum(r["weight"] for r in rows) if weighted
-               else sum(r["gap"] for r in rows) / len(rows) if rows else None)
+    overall = (
+        sum(r["gap"] * r["weight"] for r in rows) / sum(r["weight"] for r in rows)
+        if weighted
+        else sum(r["gap"] for r in rows) / len(rows)
+        if rows
+        else None
+    )
     by = ("importance" if weighted else "mean") if rows else None
     return {"dimensions": rows, "weighted": overall, "weightedBy": by}
 
@@ -173,8 +223,16 @@ def _value(session: Session, cohort: Cohort) -> list[dict]:
     rows = []
     for dim in _paired(means, "value_expected", "value_realised"):
         (expected, n_expected), (realised, n_realised) = means["value_expected", dim], means["value_realised", dim]
-        rows.append({"dimension": dim, "expected": expected, "realised": realised, "gap": realised - expected,
-                     "nExpected": n_expected, "nRealised": n_realised})
+        rows.append(
+            {
+                "dimension": dim,
+                "expected": expected,
+                "realised": realised,
+                "gap": realised - expected,
+                "nExpected": n_expected,
+                "nRealised": n_realised,
+            }
+        )
     return rows
 
 
@@ -193,12 +251,22 @@ def _tagged(session: Session, cohort: Cohort, measures: tuple) -> list[dict]:
         for q in (content or {}).get("questions", []):
             # An NPS question (0–10, "would you recommend") enters P − E only when tagged with a dimension: then it
             # rates that dimension and is rescaled to 1–7 like a rating. Value questions are all rescaled to 0–100.
-            if q.get("measures") not in measures or (q["type"] == "nps" and not q.get("dimension")
-                                                      and q["measures"] in ("expectation", "perception")):
+            if q.get("measures") not in measures or (
+                q["type"] == "nps" and not q.get("dimension") and q["measures"] in ("expectation", "perception")
+            ):
                 continue
             low, high = (0, 10) if q["type"] == "nps" else (1, q.get("scale") or 5)
-            tagged.append({"survey_id": survey_id, "id": q["id"], "measures": q["measures"],
-                           "dimension": q.get("dimension"), "weight": q.get("weight"), "low": low, "high": high})
+            tagged.append(
+                {
+                    "survey_id": survey_id,
+                    "id": q["id"],
+                    "measures": q["measures"],
+                    "dimension": q.get("dimension"),
+                    "weight": q.get("weight"),
+                    "low": low,
+                    "high": high,
+                }
+            )
     return tagged
 
 
@@ -207,15 +275,23 @@ def _means(session: Session, cohort: Cohort, questions: list[dict]) -> dict:
     if not questions:
         return {}
     surveyed = Response.survey_id.in_(sorted({q["survey_id"] for q in questions}))
-    answers = (select(Response.survey_id, Response.answers)
-               .where(surveyed, *cohort.where(Response, Response.created_at)).cte("cohort_answers"))
-    parts = [select(cast(literal(q["measures"]), String).label("measures"),
-                    cast(literal(q["dimension"]), String).label("dimension"),
-                    _rescaled(json_number(answers.c.answers, literal(q["id"])), q).label("value"))
-             .where(answers.c.survey_id == q["survey_id"]) for q in questions]
+    answers = (
+        select(Response.survey_id, Response.answers)
+        .where(surveyed, *cohort.where(Response, Response.created_at))
+        .cte("cohort_answers")
+    )
+    parts = [
+        select(
+            cast(literal(q["measures"]), String).label("measures"),
+            cast(literal(q["dimension"]), String).label("dimension"),
+            _rescaled(json_number(answers.c.answers, literal(q["id"])), q).label("value"),
+        ).where(answers.c.survey_id == q["survey_id"])
+        for q in questions
+    ]
     values = union_all(*parts).subquery()
-    stmt = (select(values.c.measures, values.c.dimension, func.avg(values.c.value), func.count(values.c.value))
-            .group_by(values.c.measures, values.c.dimension))
+    stmt = select(values.c.measures, values.c.dimension, func.avg(values.c.value), func.count(values.c.value)).group_by(
+        values.c.measures, values.c.dimension
+    )
     return {(m, dim): (float(mean), n) for m, dim, mean, n in session.execute(stmt) if n}
 
 
@@ -233,23 +309,34 @@ def _feature_keys(session: Session, project_id: int) -> set[str]:
 def csat_by_feature(session: Session, project_id: int, since, until) -> dict[str, dict]:
     """{feature key: {"score", "n"}}: CSAT of the surveys linked to a feature by trigger or by scored dimension."""
     features, linked = _feature_keys(session, project_id), {}
-    rows = session.execute(select(Survey.id, Survey.kind, Survey.content, Survey.targeting)
-                           .where(Survey.project_id == project_id))
+    rows = session.execute(
+        select(Survey.id, Survey.kind, Survey.content, Survey.targeting).where(Survey.project_id == project_id)
+    )
     for survey_id, kind, content, targeting in rows:
         scored = next((q for q in (content or {}).get("questions", []) if q["type"] in ("nps", "rating")), None)
         # Response.score holds this question's answer. A 1–5 rating of an expectation is not a satisfaction.
-        if kind != "csat" and (scored is None or scored["type"] != "rating" or scored.get("scale") != 5
-                               or scored.get("measures") in ("expectation", "value_expected")):
+        if kind != "csat" and (
+            scored is None
+            or scored["type"] != "rating"
+            or scored.get("scale") != 5
+            or scored.get("measures") in ("expectation", "value_expected")
+        ):
             continue
         keys = {((targeting or {}).get("trigger") or {}).get("feature"), (scored or {}).get("dimension")} & features
         if keys:
             linked[survey_id] = keys
     totals = {key: [0, 0] for keys in linked.values() for key in keys}
     if linked:
-        stmt = (select(Response.survey_id, func.count(), _count(Response.score >= 4))
-                .where(Response.survey_id.in_(list(linked)), Response.completed.is_(True), Response.score.is_not(None),
-                       *Cohort(project_id, since, until).where(Response, Response.created_at))
-                .group_by(Response.survey_id))
+        stmt = (
+            select(Response.survey_id, func.count(), _count(Response.score >= 4))
+            .where(
+                Response.survey_id.in_(list(linked)),
+                Response.completed.is_(True),
+                Response.score.is_not(None),
+                *Cohort(project_id, since, until).where(Response, Response.created_at),
+            )
+            .group_by(Response.survey_id)
+        )
         for survey_id, n, satisfied in session.execute(stmt):
             for key in linked[survey_id]:
                 totals[key][0] += n

@@ -1,4 +1,5 @@
 """Which surveys a person should get now, and why or why not: one set of checks serves both."""
+
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,8 +35,9 @@ class History:
 # Built once: /v1/config runs these for every person with surveys due, so they skip statement building.
 _PROJECT, _PERSON = bindparam("project_id"), bindparam("person_id")
 _BY_USER = select(Person.id).where(Person.project_id == _PROJECT, Person.user_id == bindparam("key"))
-_BY_ALIAS = select(PersonAlias.person_id).where(PersonAlias.project_id == _PROJECT,
-                                                PersonAlias.anonymous_id == bindparam("key"))
+_BY_ALIAS = select(PersonAlias.person_id).where(
+    PersonAlias.project_id == _PROJECT, PersonAlias.anonymous_id == bindparam("key")
+)
 # Per survey: the last display, and whether any of its displays got a complete answer.
 _HISTORY = (
     select(Display.survey_id, func.max(Display.shown_at), func.max(case((Response.completed.is_(True), 1), else_=0)))
@@ -79,30 +81,55 @@ def in_sample(survey_id: int, sample_key: str | None, rate: float) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < rate
 
 
-def checks(session: Session, project: Project, survey: Survey, history: History, responses: int,
-           now: datetime | None = None) -> list[Check]:
+def checks(
+    session: Session, project: Project, survey: Survey, history: History, responses: int, now: datetime | None = None
+) -> list[Check]:
     """Every server-side rule for showing `survey` to the person of `history` now."""
     now = now or utcnow()
     t = survey.targeting or {}
     out = [Check("status", survey.status == "active", f"the survey is {survey.status}")]
     out.append(_segment_check(session, project.id, survey, history, now))
     rate = survey.sample_rate
-    out.append(Check("sample", in_sample(survey.id, history.sample_key, rate),
-                     f"{rate:.0%} of people are sampled; this person is "
-                     f"{'in' if in_sample(survey.id, history.sample_key, rate) else 'out'} (a stable hash)"))
+    out.append(
+        Check(
+            "sample",
+            in_sample(survey.id, history.sample_key, rate),
+            f"{rate:.0%} of people are sampled; this person is "
+            f"{'in' if in_sample(survey.id, history.sample_key, rate) else 'out'} (a stable hash)",
+        )
+    )
     out.append(_frequency_check(survey, t.get("frequency") or {"type": "until_answered"}, history, now))
     recontact = t.get("recontactDays", 30)
     last = history.last_shown.get(survey.id)
     waited = last is None or now - last >= timedelta(days=recontact)
-    out.append(Check("recontact", waited, "never shown to this person" if last is None else
-                     f"last shown {_ago(now, last)} ago; the recontact window is {recontact} days"))
+    out.append(
+        Check(
+            "recontact",
+            waited,
+            "never shown to this person"
+            if last is None
+            else f"last shown {_ago(now, last)} ago; the recontact window is {recontact} days",
+        )
+    )
     cooldown = project.survey_cooldown_hours
     rested = history.last_any is None or now - history.last_any >= timedelta(hours=cooldown)
-    out.append(Check("cooldown", rested, "no survey shown to this person yet" if history.last_any is None else
-                     f"a survey was shown {_ago(now, history.last_any)} ago; the project cooldown is {cooldown} h"))
+    out.append(
+        Check(
+            "cooldown",
+            rested,
+            "no survey shown to this person yet"
+            if history.last_any is None
+            else f"a survey was shown {_ago(now, history.last_any)} ago; the project cooldown is {cooldown} h",
+        )
+    )
     limit = survey.response_limit
-    out.append(Check("response_limit", limit is None or responses < limit,
-                     f"{responses} completed responses" + (f" of a limit of {limit}" if limit else ", no limit")))
+    out.append(
+        Check(
+            "response_limit",
+            limit is None or responses < limit,
+            f"{responses} completed responses" + (f" of a limit of {limit}" if limit else ", no limit"),
+        )
+    )
     return out
 
 
@@ -121,15 +148,21 @@ def _segment_check(session, project_id, survey, history, now) -> Check:
 def _frequency_check(survey, frequency, history, now) -> Check:
     kind, last = frequency["type"], history.last_shown.get(survey.id)
     if kind == "once":
-        return Check("frequency", survey.id not in history.shown, "shown once at most; " + (
-            "already shown" if survey.id in history.shown else "not shown yet"))
+        return Check(
+            "frequency",
+            survey.id not in history.shown,
+            "shown once at most; " + ("already shown" if survey.id in history.shown else "not shown yet"),
+        )
     if kind == "until_answered":
         done = survey.id in history.completed
         return Check("frequency", not done, "until answered; " + ("already answered" if done else "not answered yet"))
     days = frequency["days"]
     ok = last is None or now - last >= timedelta(days=days)
-    return Check("frequency", ok, f"every {days} days; " + ("never shown" if last is None else
-                                                             f"last shown {_ago(now, last)} ago"))
+    return Check(
+        "frequency",
+        ok,
+        f"every {days} days; " + ("never shown" if last is None else f"last shown {_ago(now, last)} ago"),
+    )
 
 
 def _ago(now: datetime, then: datetime) -> str:
@@ -143,14 +176,18 @@ def _ago(now: datetime, then: datetime) -> str:
 
 def completed_counts(session: Session, project_id: int) -> dict[int, int]:
     """Completed responses per survey of the project (for response limits)."""
-    return dict(session.execute(
-        select(Response.survey_id, func.count()).where(Response.project_id == project_id,
-                                                       Response.completed.is_(True))
-        .group_by(Response.survey_id)).all())
+    return dict(
+        session.execute(
+            select(Response.survey_id, func.count())
+            .where(Response.project_id == project_id, Response.completed.is_(True))
+            .group_by(Response.survey_id)
+        ).all()
+    )
 
 
-def due_surveys(session: Session, project: Project, surveys: list[Survey], history: History,
-                now: datetime | None = None) -> list[Survey]:
+def due_surveys(
+    session: Session, project: Project, surveys: list[Survey], history: History, now: datetime | None = None
+) -> list[Survey]:
     """The active surveys that pass every server-side check, highest priority first (ties by id)."""
     counts = completed_counts(session, project.id) if any(s.response_limit for s in surveys) else {}
     due = [s for s in surveys if all(c.passed for c in checks(session, project, s, history, counts.get(s.id, 0), now))]
@@ -168,14 +205,21 @@ def explain(session: Session, project: Project, survey: Survey, person_key: str,
         {"rule": "url", "reason": "any page" if not url else f"the page URL must {url['match']} {url['value']!r}"},
         {"rule": "trigger", "reason": _trigger_text(trigger)},
     ]
-    return {"survey": survey.id, "person": person_key, "known": history.person_id is not None,
-            "eligible": all(c.passed for c in found),
-            "checks": [{"rule": c.rule, "passed": c.passed, "reason": c.reason} for c in found],
-            "checkedInBrowser": browser}
+    return {
+        "survey": survey.id,
+        "person": person_key,
+        "known": history.person_id is not None,
+        "eligible": all(c.passed for c in found),
+        "checks": [{"rule": c.rule, "passed": c.passed, "reason": c.reason} for c in found],
+        "checkedInBrowser": browser,
+    }
 
 
 def _trigger_text(trigger: dict) -> str:
     delay = f", after {trigger.get('delay') or 0} s"
-    return {"immediate": "as soon as the tracker loads", "pageview": "on a page view",
-            "event": f"when the event {trigger.get('event')!r} is tracked",
-            "feature": f"when the feature {trigger.get('feature')!r} is used"}[trigger["type"]] + delay
+    return {
+        "immediate": "as soon as the tracker loads",
+        "pageview": "on a page view",
+        "event": f"when the event {trigger.get('event')!r} is tracked",
+        "feature": f"when the feature {trigger.get('feature')!r} is used",
+    }[trigger["type"]] + delay

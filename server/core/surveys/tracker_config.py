@@ -1,4 +1,5 @@
 """What GET /v1/config tells the tracker: tagged features, settings, and the surveys due for this person."""
+
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,8 +47,14 @@ class Document:
     etag: str
 
 
-def document_for(session: Session, project_id: int, anonymous_id: str | None, user_id: str | None,
-                 locale: str | None, now: datetime | None = None) -> Document:
+def document_for(
+    session: Session,
+    project_id: int,
+    anonymous_id: str | None,
+    user_id: str | None,
+    locale: str | None,
+    now: datetime | None = None,
+) -> Document:
     """The config for one person: features and settings for all, the surveys due for them in their locale."""
     project = config_cache.get(project_id, lambda: _load(session, project_id))
     surveys = []
@@ -62,13 +69,29 @@ def document_for(session: Session, project_id: int, anonymous_id: str | None, us
 
 def _load(session: Session, project_id: int) -> ProjectConfig:
     cooldown = session.scalar(select(Project.survey_cooldown_hours).where(Project.id == project_id))
-    features = [{"key": r.key, "selector": r.selector, "event": r.event} for r in session.execute(
-        select(Feature.key, Feature.selector, Feature.event).where(Feature.project_id == project_id)
-        .order_by(Feature.key))]
-    surveys = [SurveyRule(s.id, s.status, s.segment_id, s.sample_rate, s.targeting, s.priority, s.response_limit,
-                          s.content, s.appearance, s.kind)
-               for s in session.scalars(select(Survey).where(Survey.project_id == project_id,
-                                                             Survey.status == "active"))]
+    features = [
+        {"key": r.key, "selector": r.selector, "event": r.event}
+        for r in session.execute(
+            select(Feature.key, Feature.selector, Feature.event)
+            .where(Feature.project_id == project_id)
+            .order_by(Feature.key)
+        )
+    ]
+    surveys = [
+        SurveyRule(
+            s.id,
+            s.status,
+            s.segment_id,
+            s.sample_rate,
+            s.targeting,
+            s.priority,
+            s.response_limit,
+            s.content,
+            s.appearance,
+            s.kind,
+        )
+        for s in session.scalars(select(Survey).where(Survey.project_id == project_id, Survey.status == "active"))
+    ]
     return ProjectConfig(project_id, cooldown or 0, features, surveys)
 
 
@@ -96,8 +119,22 @@ def localize(survey: SurveyRule, wanted: str | None) -> dict:
 
     questions = []
     for q in content["questions"]:
-        out = {k: v for k, v in q.items() if k not in ("text", "lowLabel", "highLabel", "placeholder", "choices",
-                                                      "measures", "dimension", "weight", "trait")}
+        out = {
+            k: v
+            for k, v in q.items()
+            if k
+            not in (
+                "text",
+                "lowLabel",
+                "highLabel",
+                "placeholder",
+                "choices",
+                "measures",
+                "dimension",
+                "weight",
+                "trait",
+            )
+        }
         out["text"] = text(q["text"])
         for name in ("lowLabel", "highLabel", "placeholder"):
             if name in q:
@@ -106,7 +143,15 @@ def localize(survey: SurveyRule, wanted: str | None) -> dict:
             out["choices"] = [{"id": c["id"], "label": text(c["label"])} for c in q["choices"]]
         questions.append(out)
     t = survey.targeting
-    return {"id": str(survey.id), "kind": survey.kind, "priority": survey.priority, "locale": locale,
-            "dir": "rtl" if locale.split("-")[0] in RTL_LANGUAGES else "ltr",
-            "trigger": t.get("trigger") or {"type": "pageview", "delay": 0}, "url": t.get("url"),
-            "questions": questions, "thankYou": text(content.get("thankYou")), "appearance": survey.appearance}
+    return {
+        "id": str(survey.id),
+        "kind": survey.kind,
+        "priority": survey.priority,
+        "locale": locale,
+        "dir": "rtl" if locale.split("-")[0] in RTL_LANGUAGES else "ltr",
+        "trigger": t.get("trigger") or {"type": "pageview", "delay": 0},
+        "url": t.get("url"),
+        "questions": questions,
+        "thankYou": text(content.get("thankYou")),
+        "appearance": survey.appearance,
+    }

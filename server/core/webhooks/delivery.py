@@ -5,6 +5,7 @@ counts the attempt and leases the row for the request's timeout plus a margin; t
 any transaction. A worker that dies mid-send leaves the row due again when its lease runs out, so every
 event is delivered at least once; receivers deduplicate by `webhook-id`.
 """
+
 import logging
 import random
 import threading
@@ -43,9 +44,13 @@ class Settings:
     def current(cls) -> "Settings":
         config = current_app.config
         delays = tuple(float(d) for d in config["WEBHOOK_RETRY_DELAYS"])
-        return cls(delays=delays, max_attempts=int(config["WEBHOOK_MAX_ATTEMPTS"] or len(delays) + 1),
-                   jitter=float(config["WEBHOOK_RETRY_JITTER"]), timeout=float(config["WEBHOOK_TIMEOUT_SECONDS"]),
-                   poll=float(config["WEBHOOK_POLL_SECONDS"]))
+        return cls(
+            delays=delays,
+            max_attempts=int(config["WEBHOOK_MAX_ATTEMPTS"] or len(delays) + 1),
+            jitter=float(config["WEBHOOK_RETRY_JITTER"]),
+            timeout=float(config["WEBHOOK_TIMEOUT_SECONDS"]),
+            poll=float(config["WEBHOOK_POLL_SECONDS"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,11 @@ def deliver_due(session: Session, now: datetime | None = None) -> int:
 
 def _anything_due(session: Session, started: datetime) -> bool:
     # A plain read first, so an idle worker never takes SQLite's write lock.
-    found = session.scalar(select(WebhookDelivery.id).where(WebhookDelivery.status == "pending",
-                                                            WebhookDelivery.next_attempt_at <= started).limit(1))
+    found = session.scalar(
+        select(WebhookDelivery.id)
+        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= started)
+        .limit(1)
+    )
     session.commit()
     return found is not None
 
@@ -92,22 +100,34 @@ def _anything_due(session: Session, started: datetime) -> bool:
 def _claim(session: Session, started: datetime, at: datetime, settings: Settings) -> Claim | None:
     begin_write(session)
     row = session.execute(
-        select(WebhookDelivery.id, WebhookDelivery.attempts, WebhookDelivery.message_id, WebhookDelivery.payload,
-               Webhook.id.label("webhook_id"), Webhook.url, Webhook.secret, Webhook.active)
+        select(
+            WebhookDelivery.id,
+            WebhookDelivery.attempts,
+            WebhookDelivery.message_id,
+            WebhookDelivery.payload,
+            Webhook.id.label("webhook_id"),
+            Webhook.url,
+            Webhook.secret,
+            Webhook.active,
+        )
         # Only the project's own webhook: a delivery is never sent to another project's URL.
         .join(Webhook, and_(Webhook.id == WebhookDelivery.webhook_id, Webhook.project_id == WebhookDelivery.project_id))
         .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= started)
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(1)
-        .with_for_update(of=WebhookDelivery.__table__, skip_locked=True)).first()
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(1)
+        .with_for_update(of=WebhookDelivery.__table__, skip_locked=True)
+    ).first()
     if row is None:
         session.commit()
         return None
     lease = at + timedelta(seconds=settings.timeout + LEASE_MARGIN_SECONDS)
-    session.execute(update(WebhookDelivery).where(WebhookDelivery.id == row.id)
-                    .values(attempts=row.attempts + 1, next_attempt_at=lease))
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == row.id)
+        .values(attempts=row.attempts + 1, next_attempt_at=lease)
+    )
     session.commit()
-    return Claim(row.id, row.attempts + 1, row.message_id, row.payload, row.webhook_id, row.url, row.secret,
-                 row.active)
+    return Claim(row.id, row.attempts + 1, row.message_id, row.payload, row.webhook_id, row.url, row.secret, row.active)
 
 
 def _attempt(session: Session, claim: Claim, now: datetime | None, settings: Settings) -> int:
@@ -123,16 +143,28 @@ def _attempt(session: Session, claim: Claim, now: datetime | None, settings: Set
     if code is not None and 200 <= code < 300:
         _finish(session, claim, status="delivered", delivered_at=at, last_status_code=code, last_error=None)
     elif code == 410:  # Gone: the receiver asks us to stop (Standard Webhooks).
-        _finish(session, claim, disable=True, status="failed", last_status_code=code,
-                last_error="410 Gone: the webhook was disabled.")
+        _finish(
+            session,
+            claim,
+            disable=True,
+            status="failed",
+            last_status_code=code,
+            last_error="410 Gone: the webhook was disabled.",
+        )
     elif claim.attempt >= settings.max_attempts:
         _finish(session, claim, status="failed", last_status_code=code, last_error=outcome.error)
     else:
         later = at + timedelta(seconds=retry_delay(claim.attempt, settings, outcome.retry_after))
-        _finish(session, claim, status="pending", next_attempt_at=later, last_status_code=code,
-                last_error=outcome.error)
-    log.info("webhook %s delivery %s attempt %s: %s", claim.webhook_id, claim.id, claim.attempt,
-             code if code is not None else outcome.error)
+        _finish(
+            session, claim, status="pending", next_attempt_at=later, last_status_code=code, last_error=outcome.error
+        )
+    log.info(
+        "webhook %s delivery %s attempt %s: %s",
+        claim.webhook_id,
+        claim.id,
+        claim.attempt,
+        code if code is not None else outcome.error,
+    )
     return 1
 
 
@@ -141,9 +173,15 @@ def _finish(session: Session, claim: Claim, disable: bool = False, **values) -> 
     if disable:
         session.execute(update(Webhook).where(Webhook.id == claim.webhook_id).values(active=False))
     # Only if no other worker took the row over after this claim's lease ran out.
-    session.execute(update(WebhookDelivery).where(WebhookDelivery.id == claim.id,
-                                                  WebhookDelivery.attempts == claim.attempt,
-                                                  WebhookDelivery.status == "pending").values(**values))
+    session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == claim.id,
+            WebhookDelivery.attempts == claim.attempt,
+            WebhookDelivery.status == "pending",
+        )
+        .values(**values)
+    )
     session.commit()
 
 

@@ -6,6 +6,7 @@ worker in webhook_delivery sends the rows later. Events that may be announced tw
 again, a response stored again) get a message id derived from what they are about, and a webhook
 never gets two deliveries with the same message id.
 """
+
 import hashlib
 import secrets
 from datetime import UTC, datetime
@@ -26,8 +27,13 @@ _DELIVERIES = WebhookDelivery.__table__
 
 def create_webhook(session: Session, project_id: int, data: dict) -> Webhook:
     """Subscribe a URL to some events; the secret is generated unless one is given."""
-    webhook = Webhook(project_id=project_id, url=data["url"], events=list(data["events"]),
-                      secret=data.get("secret") or new_secret(), active=data.get("active", True))
+    webhook = Webhook(
+        project_id=project_id,
+        url=data["url"],
+        events=list(data["events"]),
+        secret=data.get("secret") or new_secret(),
+        active=data.get("active", True),
+    )
     session.add(webhook)
     session.commit()
     return webhook
@@ -67,8 +73,9 @@ def delete_webhook(session: Session, project_id: int, webhook_id: int) -> None:
 def deliveries(session: Session, project_id: int, webhook_id: int, args: dict) -> tuple[list, str | None]:
     """One page of a webhook's delivery log, newest first; the cursor names the last id seen."""
     webhook = get_webhook(session, project_id, webhook_id)
-    stmt = select(WebhookDelivery).where(WebhookDelivery.project_id == project_id,
-                                         WebhookDelivery.webhook_id == webhook.id)
+    stmt = select(WebhookDelivery).where(
+        WebhookDelivery.project_id == project_id, WebhookDelivery.webhook_id == webhook.id
+    )
     if args.get("status"):
         stmt = stmt.where(WebhookDelivery.status == args["status"])
     before = decode_cursor(args.get("cursor"))
@@ -77,7 +84,7 @@ def deliveries(session: Session, project_id: int, webhook_id: int, args: dict) -
     rows = list(session.scalars(stmt.order_by(WebhookDelivery.id.desc()).limit(args["limit"] + 1)))
     if len(rows) <= args["limit"]:
         return rows, None
-    rows = rows[:args["limit"]]
+    rows = rows[: args["limit"]]
     return rows, encode_cursor(rows[-1].id)
 
 
@@ -88,15 +95,32 @@ def send_test(session: Session, project_id: int, webhook_id: int) -> WebhookDeli
         raise Conflict("The webhook is disabled; activate it first.")
     begin_write(session)
     message_id = "msg_" + secrets.token_urlsafe(18)
-    _insert(session, project_id, [webhook.id], message_id, TEST_EVENT,
-            {"webhookId": webhook.id, "message": "A test event from Gapwise."}, utcnow())
+    _insert(
+        session,
+        project_id,
+        [webhook.id],
+        message_id,
+        TEST_EVENT,
+        {"webhookId": webhook.id, "message": "A test event from Gapwise."},
+        utcnow(),
+    )
     session.commit()
-    return session.scalar(select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id,
-                                                        WebhookDelivery.message_id == message_id))
+    return session.scalar(
+        select(WebhookDelivery).where(
+            WebhookDelivery.webhook_id == webhook.id, WebhookDelivery.message_id == message_id
+        )
+    )
 
 
-def enqueue(session: Session, project_id: int, event_type: str, data: dict, occurred_at: datetime,
-            natural_key: str | None = None, hooks: list[int] | None = None) -> int:
+def enqueue(
+    session: Session,
+    project_id: int,
+    event_type: str,
+    data: dict,
+    occurred_at: datetime,
+    natural_key: str | None = None,
+    hooks: list[int] | None = None,
+) -> int:
     """Queue an event for every active webhook of the project subscribed to it, in the caller's transaction.
 
     With a `natural_key` (what the event is about), the message id is derived from it and a webhook
@@ -111,8 +135,13 @@ def enqueue(session: Session, project_id: int, event_type: str, data: dict, occu
     else:
         digest = hashlib.sha256(f"{project_id}:{event_type}:{natural_key}".encode()).hexdigest()
         message_id = "msg_" + digest[:32]
-        done = set(session.scalars(select(WebhookDelivery.webhook_id).where(
-            WebhookDelivery.webhook_id.in_(hooks), WebhookDelivery.message_id == message_id)))
+        done = set(
+            session.scalars(
+                select(WebhookDelivery.webhook_id).where(
+                    WebhookDelivery.webhook_id.in_(hooks), WebhookDelivery.message_id == message_id
+                )
+            )
+        )
         hooks = [h for h in hooks if h not in done]
     _insert(session, project_id, hooks, message_id, event_type, data, occurred_at)
     return len(hooks)
@@ -126,8 +155,9 @@ def subscribers(session: Session, project_id: int, event_type: str) -> list[int]
 def subscriptions(session: Session, project_id: int) -> dict[str, list[int]]:
     """The project's active webhook ids by the event types they subscribe to."""
     found: dict[str, list[int]] = {}
-    for row in session.execute(select(Webhook.id, Webhook.events).where(Webhook.project_id == project_id,
-                                                                        Webhook.active.is_(True))):
+    for row in session.execute(
+        select(Webhook.id, Webhook.events).where(Webhook.project_id == project_id, Webhook.active.is_(True))
+    ):
         for event_type in row.events or ():
             found.setdefault(event_type, []).append(row.id)
     return found
@@ -138,10 +168,23 @@ def _insert(session, project_id, hook_ids, message_id, event_type, data, occurre
         return
     payload = {"type": event_type, "timestamp": iso(occurred_at), "data": data}
     now = utcnow()
-    session.execute(insert(_DELIVERIES), [
-        {"project_id": project_id, "webhook_id": h, "message_id": message_id, "event_type": event_type,
-         "payload": payload, "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
-        for h in hook_ids])
+    session.execute(
+        insert(_DELIVERIES),
+        [
+            {
+                "project_id": project_id,
+                "webhook_id": h,
+                "message_id": message_id,
+                "event_type": event_type,
+                "payload": payload,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for h in hook_ids
+        ],
+    )
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -155,20 +198,57 @@ def response_completed(session: Session, project_id: int, display_id: str, compl
     if not hooks:
         return
     row = session.execute(
-        select(Response.id, Response.survey_id, Response.person_id, Response.display_id, Response.answers,
-               Response.score, Response.stage, Response.locale, Response.created_at, Person.user_id)
+        select(
+            Response.id,
+            Response.survey_id,
+            Response.person_id,
+            Response.display_id,
+            Response.answers,
+            Response.score,
+            Response.stage,
+            Response.locale,
+            Response.created_at,
+            Person.user_id,
+        )
         .join(Person, Person.id == Response.person_id)
-        .where(Response.project_id == project_id, Response.display_id == display_id)).first()
+        .where(Response.project_id == project_id, Response.display_id == display_id)
+    ).first()
     if row is None:
         return
-    data = {"id": row.id, "surveyId": row.survey_id, "personId": row.person_id, "userId": row.user_id,
-            "displayId": row.display_id, "answers": row.answers, "score": row.score, "stage": row.stage,
-            "locale": row.locale, "createdAt": iso(row.created_at), "completedAt": iso(completed_at)}
+    data = {
+        "id": row.id,
+        "surveyId": row.survey_id,
+        "personId": row.person_id,
+        "userId": row.user_id,
+        "displayId": row.display_id,
+        "answers": row.answers,
+        "score": row.score,
+        "stage": row.stage,
+        "locale": row.locale,
+        "createdAt": iso(row.created_at),
+        "completedAt": iso(completed_at),
+    }
     enqueue(session, project_id, "response.created", data, completed_at, natural_key=display_id, hooks=hooks)
 
 
-_GAP_FIELDS = ("id", "key", "type", "subject", "cohort", "feature", "severity", "previousSeverity", "priority",
-               "affectedPeople", "affectedAccounts", "mrr", "valueBasis", "trend", "headline", "evidence")
+_GAP_FIELDS = (
+    "id",
+    "key",
+    "type",
+    "subject",
+    "cohort",
+    "feature",
+    "severity",
+    "previousSeverity",
+    "priority",
+    "affectedPeople",
+    "affectedAccounts",
+    "mrr",
+    "valueBasis",
+    "trend",
+    "headline",
+    "evidence",
+)
 
 
 def gap_changes(session: Session, project_id: int, window: dict, entries: list[dict], before: dict[str, bool]) -> None:
@@ -188,8 +268,16 @@ def gap_changes(session: Session, project_id: int, window: dict, entries: list[d
             event_type = "gap.closed"
         else:
             continue
-        data = {**{k: e[k] for k in _GAP_FIELDS if k in e},
-                "window": {"start": iso(window["start"]), "end": iso(window["end"]), "days": window["days"]}}
-        enqueue(session, project_id, event_type, data, now, natural_key=f"{e['key']}@{iso(window['end'])}",
-                hooks=hooks.get(event_type, []))
-
+        data = {
+            **{k: e[k] for k in _GAP_FIELDS if k in e},
+            "window": {"start": iso(window["start"]), "end": iso(window["end"]), "days": window["days"]},
+        }
+        enqueue(
+            session,
+            project_id,
+            event_type,
+            data,
+            now,
+            natural_key=f"{e['key']}@{iso(window['end'])}",
+            hooks=hooks.get(event_type, []),
+        )

@@ -4,6 +4,7 @@ The signed content is `{webhook-id}.{webhook-timestamp}.{body}`; the signature i
 HMAC-SHA256 keyed with the base64-decoded part of the secret after `whsec_`, sent as `v1,<signature>`
 in the `webhook-signature` header (a space-separated list, so a rotated secret can sign alongside).
 """
+
 import base64
 import hashlib
 import hmac
@@ -37,12 +38,16 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 def headers(secret: str, message_id: str, sent_at: datetime, body: bytes) -> dict[str, str]:
     """The three Standard Webhooks headers of an attempt made at `sent_at`."""
     timestamp = int(sent_at.timestamp())
-    return {"webhook-id": message_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature(secret, message_id, timestamp, body)}
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature(secret, message_id, timestamp, body),
+    }
 
 
-def verify(secret: str, received: dict[str, str], body: bytes, now: datetime,
-           tolerance: int = TOLERANCE_SECONDS) -> None:
+def verify(
+    secret: str, received: dict[str, str], body: bytes, now: datetime, tolerance: int = TOLERANCE_SECONDS
+) -> None:
     """Raise InvalidSignature unless the headers sign `body` with `secret` within `tolerance` seconds of `now`."""
     received = {k.lower(): v for k, v in received.items()}
     message_id, stamp, signatures = (received.get(h) for h in ("webhook-id", "webhook-timestamp", "webhook-signature"))

@@ -1,4 +1,5 @@
 """One webhook POST with the standard library: a short timeout, no redirects followed, the outcome as data."""
+
 import http.client
 import urllib.error
 import urllib.request
@@ -31,16 +32,20 @@ _OPENER = urllib.request.build_opener(_NoRedirects)
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outcome:
     """POST `body` as JSON to `url` with `headers`; never raises for network or HTTP failures."""
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
+    )
     try:
         with _OPENER.open(request, timeout=timeout) as response:
             response.read(1024)
             return Outcome(response.status)
     except urllib.error.HTTPError as error:
         error.close()
-        return Outcome(error.code, f"HTTP {error.code} {error.reason}"[:MAX_ERROR],
-                       _retry_after(error.headers.get("Retry-After") if error.headers else None))
+        return Outcome(
+            error.code,
+            f"HTTP {error.code} {error.reason}"[:MAX_ERROR],
+            _retry_after(error.headers.get("Retry-After") if error.headers else None),
+        )
     except urllib.error.URLError as error:
         return Outcome(None, f"connection failed: {error.reason}"[:MAX_ERROR])
     except (OSError, http.client.HTTPException, ValueError) as error:

@@ -3,6 +3,7 @@
 `base` makes the blueprint and the helpers its forms share; `settings`, `segments` and `features` add
 their routes to it, and are imported here so that registering `bp` registers every page.
 """
+
 from gapwise.dashboard.config import features, segments, settings
 from gapwise.dashboard.config.base import bp
 

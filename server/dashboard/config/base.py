@@ -1,9 +1,11 @@
 """The blueprint of the configuration pages and what their forms share.
 
 Its views live in `settings` (settings and secret keys), `segments` (segments and their live count) and
-`features` (features, journey rules and the funnel), each adding its routes to `bp`. A form that fails is shown again with the user's input and
-the reasons next to the fields; a form that succeeds redirects (303) with a flash message.
+`features` (features, journey rules and the funnel), each adding its routes to `bp`. A form that fails
+is shown again with the user's input and the reasons next to the fields; a form that succeeds redirects
+(303) with a flash message.
 """
+
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo

@@ -1,5 +1,6 @@
 """Features pages (the list with each feature's last 30 days of use, the feature form) and the journey page
 (the rules that place people on stages, and the funnel they give)."""
+
 import re
 
 from flask import g, request
@@ -19,8 +20,17 @@ from gapwise.schemas.features import FeatureSchema
 USAGE_DAYS = 30
 FLAGS = ("core", "aha", "promised")
 RULE_NUMBERS = (("activation", "coreFeatures"), ("activation", "withinDays"), ("adoption", "weeks"))
-NEW_FEATURE = {"key": "", "name": "", "selector": "", "event": "", "goals": "", "effort": "3",
-               "core": False, "aha": False, "promised": False}
+NEW_FEATURE = {
+    "key": "",
+    "name": "",
+    "selector": "",
+    "event": "",
+    "goals": "",
+    "effort": "3",
+    "core": False,
+    "aha": False,
+    "promised": False,
+}
 
 
 @bp.get("/p/<int:project_id>/features")
@@ -54,9 +64,15 @@ def feature_create(project_id):
 def feature_edit(project_id, key):
     """The form for an existing feature."""
     feature = feature_service.get_feature(db.session, project_id, key)
-    values = {"key": feature.key, "name": feature.name, "selector": feature.selector or "",
-              "event": feature.event or "", "goals": ", ".join(feature.goals or []), "effort": str(feature.effort),
-              **{flag: getattr(feature, flag) for flag in FLAGS}}
+    values = {
+        "key": feature.key,
+        "name": feature.name,
+        "selector": feature.selector or "",
+        "event": feature.event or "",
+        "goals": ", ".join(feature.goals or []),
+        "effort": str(feature.effort),
+        **{flag: getattr(feature, flag) for flag in FLAGS},
+    }
     return _form_page(feature, values)
 
 
@@ -92,8 +108,12 @@ def feature_delete(project_id, key):
 def journey(project_id):
     """The journey rules and the funnel they give."""
     rules = journey_rules(db.session, project_id)
-    return _journey_page({"ahaEvents": "\n".join(rules["ahaEvents"]),
-                          **{f"{part}.{name}": str(rules[part][name]) for part, name in RULE_NUMBERS}})
+    return _journey_page(
+        {
+            "ahaEvents": "\n".join(rules["ahaEvents"]),
+            **{f"{part}.{name}": str(rules[part][name]) for part, name in RULE_NUMBERS},
+        }
+    )
 
 
 @bp.post("/p/<int:project_id>/journey")
@@ -101,8 +121,11 @@ def journey(project_id):
 def journey_save(project_id):
     """Replace the journey rules; every person's stage is recomputed."""
     values = {name: request.form.get(name, "") for name in ("ahaEvents", *(f"{p}.{n}" for p, n in RULE_NUMBERS))}
-    rules: dict = {"ahaEvents": [line.strip() for line in values["ahaEvents"].splitlines() if line.strip()],
-                   "activation": {}, "adoption": {}}
+    rules: dict = {
+        "ahaEvents": [line.strip() for line in values["ahaEvents"].splitlines() if line.strip()],
+        "activation": {},
+        "adoption": {},
+    }
     for part, name in RULE_NUMBERS:
         if values[f"{part}.{name}"].strip():  # an empty field takes its default
             rules[part][name] = values[f"{part}.{name}"].strip()
@@ -125,38 +148,66 @@ def _values(with_key: bool) -> dict:
 
 def _data(values: dict) -> dict:
     """The form's text as the feature schema takes it: empty selector or event is none, goals split on commas."""
-    return {**values, "selector": values["selector"].strip() or None, "event": values["event"].strip() or None,
-            "goals": [goal.strip() for goal in re.split(r"[,\n]", values["goals"]) if goal.strip()]}
+    return {
+        **values,
+        "selector": values["selector"].strip() or None,
+        "event": values["event"].strip() or None,
+        "goals": [goal.strip() for goal in re.split(r"[,\n]", values["goals"]) if goal.strip()],
+    }
 
 
 def _list_page(error: str | None = None, status: int = 200):
     usage = feature_activity.recent_usage(db.session, g.project.id, USAGE_DAYS)
-    rows = [(f, usage.get(f.id, {"saw": 0, "used": 0, "repeat": 0}))
-            for f in feature_service.list_features(db.session, g.project.id)]
+    rows = [
+        (f, usage.get(f.id, {"saw": 0, "used": 0, "repeat": 0}))
+        for f in feature_service.list_features(db.session, g.project.id)
+    ]
     return page("ui/config/features.html", status, rows=rows, error=error, days=USAGE_DAYS)
 
 
 def _form_page(feature, values: dict, error: Exception | None = None):
     message, errors, status = failure(error) if error else (None, {}, 200)
-    return page("ui/config/feature_edit.html", status, feature=feature, values=values, message=message,
-                errors=errors)
+    return page("ui/config/feature_edit.html", status, feature=feature, values=values, message=message, errors=errors)
 
 
 def _journey_page(values: dict, error: Exception | None = None):
     message, errors, status = failure(error) if error else (None, {}, 200)
     result = funnel.funnel(db.session, g.project.id)
-    return page("ui/config/journey.html", status, values=values, message=message, errors=errors,
-                funnel=result, chart=_funnel_chart(result["stages"]))
+    return page(
+        "ui/config/journey.html",
+        status,
+        values=values,
+        message=message,
+        errors=errors,
+        funnel=result,
+        chart=_funnel_chart(result["stages"]),
+    )
 
 
 def _funnel_chart(stages: list[dict]) -> dict:
     """Chart.js bars per stage (drawn by static/ui/charts.js): reached and in it now, each bar labelled in text."""
-    def bars(label, key, color, word):
-        return {"label": label, "data": [s[key] for s in stages], "backgroundColor": color, "borderColor": "#14171c",
-                "borderWidth": 1, "gwLabels": [f"{word} {s[key]}" for s in stages]}
 
-    return {"type": "bar", "data": {"labels": [s["stage"].title() for s in stages], "datasets": [
+    def bars(label, key, color, word):
+        return {
+            "label": label,
+            "data": [s[key] for s in stages],
+            "backgroundColor": color,
+            "borderColor": "#14171c",
+            "borderWidth": 1,
+            "gwLabels": [f"{word} {s[key]}" for s in stages],
+        }
+
+    return {
+        "type": "bar",
+        "data": {
+            "labels": [s["stage"].title() for s in stages],
+            "datasets": [
                 bars("Reached the stage", "reached", "#1f5fbf", "reached"),
-                bars("In the stage now", "current", "#b8c7e0", "now")]},
-            "options": {"indexAxis": "y", "scales": {"x": {"beginAtZero": True, "grace": "30%",
-                                                           "title": {"display": True, "text": "people"}}}}}
+                bars("In the stage now", "current", "#b8c7e0", "now"),
+            ],
+        },
+        "options": {
+            "indexAxis": "y",
+            "scales": {"x": {"beginAtZero": True, "grace": "30%", "title": {"display": True, "text": "people"}}},
+        },
+    }

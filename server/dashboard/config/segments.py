@@ -3,6 +3,7 @@ being edited match (POST .../segments/count, JSON, for static/ui/segments.js).
 
 The form posts the rules as JSON (the editor's `rules` field); with JavaScript, segments.js builds the
 rules from structured controls and fills that field, so the page also works without it."""
+
 import orjson
 from flask import g, jsonify, request
 from marshmallow import ValidationError
@@ -40,8 +41,9 @@ def segment_create(project_id):
     """Save a new segment."""
     values = _values(with_key=True)
     try:
-        segment = segment_service.create_segment(db.session, project_id,
-                                          SegmentSchema().load({**values, "rules": _parse_rules(values["rules"])}))
+        segment = segment_service.create_segment(
+            db.session, project_id, SegmentSchema().load({**values, "rules": _parse_rules(values["rules"])})
+        )
     except (ValidationError, ApiError) as error:
         return _editor(None, values, error)
     return _saved(segment)
@@ -122,13 +124,17 @@ def _pretty(rules: dict) -> str:
 
 def _saved(segment):
     count = segment_service.count_segment(db.session, g.project.id, segment)
-    return saved(f"Segment {segment.name!r} saved: {count} {'person matches' if count == 1 else 'people match'} now.",
-                 "ui_config.segments")
+    return saved(
+        f"Segment {segment.name!r} saved: {count} {'person matches' if count == 1 else 'people match'} now.",
+        "ui_config.segments",
+    )
 
 
 def _list_page(error: str | None = None, status: int = 200):
-    rows = [(s, segment_service.count_segment(db.session, g.project.id, s))
-            for s in segment_service.list_segments(db.session, g.project.id)]
+    rows = [
+        (s, segment_service.count_segment(db.session, g.project.id, s))
+        for s in segment_service.list_segments(db.session, g.project.id)
+    ]
     return page("ui/config/segments.html", status, rows=rows, error=error)
 
 
@@ -136,7 +142,17 @@ def _editor(segment, values: dict, error: Exception | None = None):
     """The editor page: the segment (None for a new one), the input to show, and why it was refused."""
     message, errors, status = failure(error) if error else (None, {}, 200)
     count = None if segment is None or error else segment_service.count_segment(db.session, g.project.id, segment)
-    data = {"stages": list(STAGES), "features": [{"key": f.key, "name": f.name}
-                                                 for f in feature_service.list_features(db.session, g.project.id)]}
-    return page("ui/config/segment_edit.html", status, segment=segment, values=values, message=message,
-                errors=errors, count=count, editor_data=data)
+    data = {
+        "stages": list(STAGES),
+        "features": [{"key": f.key, "name": f.name} for f in feature_service.list_features(db.session, g.project.id)],
+    }
+    return page(
+        "ui/config/segment_edit.html",
+        status,
+        segment=segment,
+        values=values,
+        message=message,
+        errors=errors,
+        count=count,
+        editor_data=data,
+    )

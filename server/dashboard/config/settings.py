@@ -1,5 +1,6 @@
 """The settings page: write key and snippet, secret keys (created, shown once, revoked), project settings,
 gap thresholds. Everyone in the project sees it; only an owner changes anything."""
+
 from flask import g, request
 from marshmallow import ValidationError
 
@@ -110,15 +111,28 @@ def _page(status: int = 200, **forms):
     status = next((f["status"] for f in forms.values() if f and "status" in f), status)
     current = project_settings.project_settings(db.session, project.id)
     thresholds = gap_thresholds(db.session, project.id)
-    general = forms.get("general") or {"values": {**current, "allowedOrigins": "\n".join(current["allowedOrigins"])},
-                                       "errors": {}}
-    threshold_form = forms.get("thresholds") or {"values": {name: _pick(thresholds, name) for name, _, _ in THRESHOLDS},
-                                                 "errors": {}}
+    general = forms.get("general") or {
+        "values": {**current, "allowedOrigins": "\n".join(current["allowedOrigins"])},
+        "errors": {},
+    }
+    threshold_form = forms.get("thresholds") or {
+        "values": {name: _pick(thresholds, name) for name, _, _ in THRESHOLDS},
+        "errors": {},
+    }
     secret_keys, _ = keys.list_secret_keys(db.session, project.id, MAX_KEYS_SHOWN, None)
-    return page("ui/config/settings.html", status, current=current, general=general, thresholds=threshold_form,
-                threshold_fields=THRESHOLDS, key_form=forms.get("key_form") or {"values": {"name": ""}, "errors": {}},
-                new_key=forms.get("new_key"), secret_keys=secret_keys, timezones=timezones(),
-                snippet=snippet_html(project.write_key, request.host_url))
+    return page(
+        "ui/config/settings.html",
+        status,
+        current=current,
+        general=general,
+        thresholds=threshold_form,
+        threshold_fields=THRESHOLDS,
+        key_form=forms.get("key_form") or {"values": {"name": ""}, "errors": {}},
+        new_key=forms.get("new_key"),
+        secret_keys=secret_keys,
+        timezones=timezones(),
+        snippet=snippet_html(project.write_key, request.host_url),
+    )
 
 
 def _pick(tree: dict, name: str):

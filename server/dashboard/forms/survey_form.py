@@ -5,6 +5,7 @@ The form is plain HTML (it works without JavaScript), so a survey travels as fla
 `q<n>.text.<locale>`, `q<n>.c<m>.label.<locale>`, `appearance.<field>`, `targeting.<field>`.
 Errors come back keyed by the same names, so each is shown next to its input with the input kept.
 """
+
 import re
 from dataclasses import dataclass, field
 
@@ -58,12 +59,32 @@ class SurveyForm:
     otherLocales: str = ""
     thankYou: dict = field(default_factory=dict)
     questions: list = field(default_factory=list)
-    appearance: dict = field(default_factory=lambda: {"position": "bottom-right", "theme": "light", "accent": "",
-                                                      "background": "", "text": ""})
-    targeting: dict = field(default_factory=lambda: {
-        "segment": "", "urlMatch": "", "urlValue": "", "trigger": "pageview", "event": "", "feature": "",
-        "delay": "0", "sample": "100", "frequency": "until_answered", "frequencyDays": "", "recontactDays": "30",
-        "priority": "0", "responseLimit": ""})
+    appearance: dict = field(
+        default_factory=lambda: {
+            "position": "bottom-right",
+            "theme": "light",
+            "accent": "",
+            "background": "",
+            "text": "",
+        }
+    )
+    targeting: dict = field(
+        default_factory=lambda: {
+            "segment": "",
+            "urlMatch": "",
+            "urlValue": "",
+            "trigger": "pageview",
+            "event": "",
+            "feature": "",
+            "delay": "0",
+            "sample": "100",
+            "frequency": "until_answered",
+            "frequencyDays": "",
+            "recontactDays": "30",
+            "priority": "0",
+            "responseLimit": "",
+        }
+    )
 
     @property
     def locales(self) -> list[str]:
@@ -107,57 +128,102 @@ def from_survey(survey) -> SurveyForm:
     content, t = survey.content or {}, survey.targeting or {}
     default = content.get("defaultLocale", "en")
     questions = content.get("questions") or []
-    texts = [content.get("thankYou") or {}] + [q.get(k) or {} for q in questions for k in LOCALIZED] + [
-        c["label"] for q in questions for c in q.get("choices") or []]
+    texts = (
+        [content.get("thankYou") or {}]
+        + [q.get(k) or {} for q in questions for k in LOCALIZED]
+        + [c["label"] for q in questions for c in q.get("choices") or []]
+    )
     others = sorted({loc for text in texts for loc in text} - {default})
     appearance = survey.appearance or {}
     colors = appearance.get("colors") or {}
     url, trigger, frequency = t.get("url") or {}, t.get("trigger") or {}, t.get("frequency") or {}
     form = SurveyForm(survey.name, survey.kind, default, ", ".join(others), dict(content.get("thankYou") or {}))
     for n, q in enumerate(questions):
-        form.questions.append(Question(
-            n, q["id"], q["type"], q.get("required", True), *(dict(q.get(k) or {}) for k in LOCALIZED),
-            str(q.get("scale") or 5), str(q.get("maxLength") or 1000), q.get("trait") or "", q.get("measures") or "",
-            q.get("dimension") or "", _num(q.get("weight")), q.get("next") or "",
-            "\n".join(_branch_text(b) for b in q.get("branches") or []),
-            [Choice(m, c["id"], dict(c["label"]), ", ".join(c.get("goals") or []))
-             for m, c in enumerate(q.get("choices") or [])]))
-    form.appearance = {"position": appearance.get("position", "bottom-right"),
-                       "theme": appearance.get("theme", "light"), **{k: colors.get(k) or "" for k in ("accent", "background", "text")}}
+        form.questions.append(
+            Question(
+                n,
+                q["id"],
+                q["type"],
+                q.get("required", True),
+                *(dict(q.get(k) or {}) for k in LOCALIZED),
+                str(q.get("scale") or 5),
+                str(q.get("maxLength") or 1000),
+                q.get("trait") or "",
+                q.get("measures") or "",
+                q.get("dimension") or "",
+                _num(q.get("weight")),
+                q.get("next") or "",
+                "\n".join(_branch_text(b) for b in q.get("branches") or []),
+                [
+                    Choice(m, c["id"], dict(c["label"]), ", ".join(c.get("goals") or []))
+                    for m, c in enumerate(q.get("choices") or [])
+                ],
+            )
+        )
+    form.appearance = {
+        "position": appearance.get("position", "bottom-right"),
+        "theme": appearance.get("theme", "light"),
+        **{k: colors.get(k) or "" for k in ("accent", "background", "text")},
+    }
     form.targeting = {
-        "segment": t.get("segment") or "", "urlMatch": url.get("match", ""), "urlValue": url.get("value", ""),
-        "trigger": trigger.get("type", "pageview"), "event": trigger.get("event") or "",
-        "feature": trigger.get("feature") or "", "delay": str(trigger.get("delay") or 0),
-        "sample": _num(round(t.get("sampleRate", 1.0) * 100, 4)), "frequency": frequency.get("type", "until_answered"),
-        "frequencyDays": _num(frequency.get("days")), "recontactDays": str(t.get("recontactDays", 30)),
-        "priority": str(t.get("priority", 0)), "responseLimit": _num(t.get("responseLimit"))}
+        "segment": t.get("segment") or "",
+        "urlMatch": url.get("match", ""),
+        "urlValue": url.get("value", ""),
+        "trigger": trigger.get("type", "pageview"),
+        "event": trigger.get("event") or "",
+        "feature": trigger.get("feature") or "",
+        "delay": str(trigger.get("delay") or 0),
+        "sample": _num(round(t.get("sampleRate", 1.0) * 100, 4)),
+        "frequency": frequency.get("type", "until_answered"),
+        "frequencyDays": _num(frequency.get("days")),
+        "recontactDays": str(t.get("recontactDays", 30)),
+        "priority": str(t.get("priority", 0)),
+        "responseLimit": _num(t.get("responseLimit")),
+    }
     return form
 
 
 def from_post(data) -> SurveyForm:
     """The form as posted (a MultiDict), every value kept as typed (trimmed) so it can be shown again."""
     get = lambda name: (data.get(name) or "").strip()[:5000]  # noqa: E731
-    form = SurveyForm(get("name"), get("kind"), get("defaultLocale") or "en", get("locales"),
-                      _localized(data, "thankYou"))
+    form = SurveyForm(
+        get("name"), get("kind"), get("defaultLocale") or "en", get("locales"), _localized(data, "thankYou")
+    )
     form.appearance = {k: get(f"appearance.{k}") for k in form.appearance}
     form.targeting = {k: get(f"targeting.{k}") for k in form.targeting}
     numbers = sorted({int(m.group(1)) for key in data for m in [_QUESTION.match(key)] if m})[:MAX_ROWS]
     for n in numbers:
         p = f"q{n}."
-        q = Question(n, get(p + "id"), get(p + "type"), bool(data.get(p + "required")),
-                     *(_localized(data, p + k) for k in LOCALIZED), get(p + "scale"), get(p + "maxLength"),
-                     get(p + "trait"), get(p + "measures"), get(p + "dimension"), get(p + "weight"), get(p + "next"),
-                     (data.get(p + "branches") or "")[:5000])
+        q = Question(
+            n,
+            get(p + "id"),
+            get(p + "type"),
+            bool(data.get(p + "required")),
+            *(_localized(data, p + k) for k in LOCALIZED),
+            get(p + "scale"),
+            get(p + "maxLength"),
+            get(p + "trait"),
+            get(p + "measures"),
+            get(p + "dimension"),
+            get(p + "weight"),
+            get(p + "next"),
+            (data.get(p + "branches") or "")[:5000],
+        )
         rows = sorted({int(m.group(2)) for key in data for m in [_CHOICE.match(key)] if m and int(m.group(1)) == n})
-        q.choices = [Choice(m, get(f"{p}c{m}.id"), _localized(data, f"{p}c{m}.label"), get(f"{p}c{m}.goals"))
-                     for m in rows[:MAX_ROWS]]
+        q.choices = [
+            Choice(m, get(f"{p}c{m}.id"), _localized(data, f"{p}c{m}.label"), get(f"{p}c{m}.goals"))
+            for m in rows[:MAX_ROWS]
+        ]
         form.questions.append(q)
     return form
 
 
 def _localized(data, prefix: str) -> dict:
-    return {key[len(prefix) + 1:]: (value or "").strip()[:5000] for key, value in data.items()
-            if key.startswith(prefix + ".") and LOCALE.match(key[len(prefix) + 1:])}
+    return {
+        key[len(prefix) + 1 :]: (value or "").strip()[:5000]
+        for key, value in data.items()
+        if key.startswith(prefix + ".") and LOCALE.match(key[len(prefix) + 1 :])
+    }
 
 
 def _num(value) -> str:
@@ -185,8 +251,9 @@ def parse_branches(text: str) -> tuple[list[dict], list[str]]:
             errors.append(f"Line {number}: write '0..6 -> question_id' or 'choice_id, choice_id -> question_id'.")
         elif span:
             low, high = span.groups()
-            branches.append({"min": None if low is None else float(low), "max": None if high is None else float(high),
-                             "goto": goto})
+            branches.append(
+                {"min": None if low is None else float(low), "max": None if high is None else float(high), "goto": goto}
+            )
         elif _NUMBER.match(left):
             branches.append({"min": float(left), "max": float(left), "goto": goto})
         else:

@@ -1,4 +1,5 @@
 """The builder form validated into a survey document (SurveySchema), with errors keyed by the form's field names."""
+
 import re
 
 from marshmallow import ValidationError
@@ -7,11 +8,17 @@ from gapwise.dashboard.forms.survey_form import CHOICES, LOCALIZED, SCALES, Surv
 from gapwise.schemas.surveys import SurveySchema
 
 _SCHEMA = SurveySchema()
-_TARGETING = {("url", "match"): "targeting.urlMatch", ("url", "value"): "targeting.urlValue",
-              ("trigger", "type"): "targeting.trigger", ("trigger", "event"): "targeting.event",
-              ("trigger", "feature"): "targeting.feature", ("trigger", "delay"): "targeting.delay",
-              ("sampleRate",): "targeting.sample", ("frequency", "type"): "targeting.frequency",
-              ("frequency", "days"): "targeting.frequencyDays"}
+_TARGETING = {
+    ("url", "match"): "targeting.urlMatch",
+    ("url", "value"): "targeting.urlValue",
+    ("trigger", "type"): "targeting.trigger",
+    ("trigger", "event"): "targeting.event",
+    ("trigger", "feature"): "targeting.feature",
+    ("trigger", "delay"): "targeting.delay",
+    ("sampleRate",): "targeting.sample",
+    ("frequency", "type"): "targeting.frequency",
+    ("frequency", "days"): "targeting.frequencyDays",
+}
 
 
 class FormInvalid(Exception):
@@ -58,13 +65,19 @@ def _document(form: SurveyForm, errors: dict) -> dict:
             errors.setdefault(name, []).append(f"Write the {default} text.")
         return given or None
 
-    document = {"name": form.name, "kind": form.kind, "defaultLocale": default,
-                "thankYou": texts("thankYou", form.thankYou) or {default: "Thank you!"},
-                "questions": [_question(form, q, texts, errors) for q in form.questions],
-                "appearance": {"position": form.appearance["position"], "theme": form.appearance["theme"],
-                               "colors": {k: form.appearance[k] for k in ("accent", "background", "text")
-                                          if form.appearance[k]}},
-                "targeting": _targeting(form.targeting, errors)}
+    document = {
+        "name": form.name,
+        "kind": form.kind,
+        "defaultLocale": default,
+        "thankYou": texts("thankYou", form.thankYou) or {default: "Thank you!"},
+        "questions": [_question(form, q, texts, errors) for q in form.questions],
+        "appearance": {
+            "position": form.appearance["position"],
+            "theme": form.appearance["theme"],
+            "colors": {k: form.appearance[k] for k in ("accent", "background", "text") if form.appearance[k]},
+        },
+        "targeting": _targeting(form.targeting, errors),
+    }
     return document
 
 
@@ -91,8 +104,9 @@ def _question(form: SurveyForm, q, texts, errors) -> dict:
         for position, c in enumerate(q.choices, 1):
             label = texts(f"{p}c{c.n}.label", c.label, required=True) or {}
             c.id = c.id or _slug(label.get(form.locales[0], ""), f"c{position}")
-            out["choices"].append({"id": c.id, "label": label,
-                                   "goals": [g.strip() for g in c.goals.split(",") if g.strip()]})
+            out["choices"].append(
+                {"id": c.id, "label": label, "goals": [g.strip() for g in c.goals.split(",") if g.strip()]}
+            )
         if q.trait:
             out["trait"] = q.trait
     elif q.type == "text":
@@ -111,13 +125,19 @@ def _targeting(t: dict, errors: dict) -> dict:
     trigger = {"type": t["trigger"], "delay": t["delay"] or 0}
     if t["trigger"] in ("event", "feature"):
         trigger[t["trigger"]] = t[t["trigger"]] or None
-    return {"segment": t["segment"] or None,
-            "url": {"match": t["urlMatch"], "value": t["urlValue"]} if t["urlMatch"] else None,
-            "trigger": trigger, "sampleRate": sample,
-            "frequency": {"type": t["frequency"], **({"days": t["frequencyDays"] or None}
-                                                     if t["frequency"] == "every" else {})},
-            "recontactDays": t["recontactDays"] or 30, "priority": t["priority"] or 0,
-            "responseLimit": t["responseLimit"] or None}
+    return {
+        "segment": t["segment"] or None,
+        "url": {"match": t["urlMatch"], "value": t["urlValue"]} if t["urlMatch"] else None,
+        "trigger": trigger,
+        "sampleRate": sample,
+        "frequency": {
+            "type": t["frequency"],
+            **({"days": t["frequencyDays"] or None} if t["frequency"] == "every" else {}),
+        },
+        "recontactDays": t["recontactDays"] or 30,
+        "priority": t["priority"] or 0,
+        "responseLimit": t["responseLimit"] or None,
+    }
 
 
 def _slug(text: str, fallback: str) -> str:
@@ -158,6 +178,18 @@ def _field(form: SurveyForm, path: tuple) -> str:
         if index is not None and index < len(q.choices) and len(inner) > 2 and inner[2] in ("id", "label", "goals"):
             return f"q{q.n}.c{q.choices[index].n}.{inner[2]}"
         return f"q{q.n}.choices"
-    known = {"id", "type", "required", "next", "branches", "scale", "maxLength", "trait", "measures", "dimension",
-             "weight", *LOCALIZED}
+    known = {
+        "id",
+        "type",
+        "required",
+        "next",
+        "branches",
+        "scale",
+        "maxLength",
+        "trait",
+        "measures",
+        "dimension",
+        "weight",
+        *LOCALIZED,
+    }
     return f"q{q.n}.{name}" if name in known else f"q{q.n}"

@@ -4,6 +4,7 @@ Views read the same services as the admin API (funnel, scores, health, gaps) and
 the page with the presenters `charts` (Chart.js configurations) and `gap_text` (evidence in words). The
 people pages (`people`) are routes of this blueprint too.
 """
+
 from datetime import UTC, datetime, timedelta
 
 from flask import flash, redirect, request, url_for
@@ -44,12 +45,27 @@ def overview(project_id):
     flagged = [g for g in entries if g["flagged"]]
     at_risk = [a for a in accounts if a["atRisk"]]
     return render_page(
-        "ui/overview/overview.html", weeks=weeks, week_choices=WEEKS, since=since, funnel=journey, scores=score,
-        charts={"funnel": ui_charts.funnel_chart(journey), "nps": ui_charts.nps_chart(score["byPeriod"]),
-                "rates": ui_charts.rates_chart(score["byPeriod"])},
-        top_gaps=flagged[:TOP_GAPS], gap_count=len(flagged), accounts=accounts, at_risk=at_risk[:AT_RISK_SHOWN],
-        at_risk_count=len(at_risk), at_risk_mrr=sum(a["mrr"] or 0 for a in at_risk), pct=ui_charts.pct,
-        week_label=ui_charts.week_label, hours_text=ui_charts.hours_text)
+        "ui/overview/overview.html",
+        weeks=weeks,
+        week_choices=WEEKS,
+        since=since,
+        funnel=journey,
+        scores=score,
+        charts={
+            "funnel": ui_charts.funnel_chart(journey),
+            "nps": ui_charts.nps_chart(score["byPeriod"]),
+            "rates": ui_charts.rates_chart(score["byPeriod"]),
+        },
+        top_gaps=flagged[:TOP_GAPS],
+        gap_count=len(flagged),
+        accounts=accounts,
+        at_risk=at_risk[:AT_RISK_SHOWN],
+        at_risk_count=len(at_risk),
+        at_risk_mrr=sum(a["mrr"] or 0 for a in at_risk),
+        pct=ui_charts.pct,
+        week_label=ui_charts.week_label,
+        hours_text=ui_charts.hours_text,
+    )
 
 
 @bp.get("/p/<int:project_id>/gaps")
@@ -68,20 +84,25 @@ def gaps(project_id):
 @project_page("editor")
 def remediation(project_id, gap_id):
     """Record a gap's owner, status, note and due date; errors are shown beside the form with the input kept."""
-    form = {"status": request.form.get("status", ""), "owner": request.form.get("owner", "").strip() or None,
-            "note": request.form.get("note", "").strip() or None,
-            "dueDate": request.form.get("dueDate", "").strip() or None}
+    form = {
+        "status": request.form.get("status", ""),
+        "owner": request.form.get("owner", "").strip() or None,
+        "note": request.form.get("note", "").strip() or None,
+        "dueDate": request.form.get("dueDate", "").strip() or None,
+    }
     at_text = request.form.get("at", "").strip()
     at = _parsed_at(at_text)
     try:
         changes = _remediation.load(form)
     except ValidationError as error:
-        return _report_page(project_id, at, at_text, form_gap=gap_id, form_values=form,
-                            form_errors=error.normalized_messages()), 422
+        return _report_page(
+            project_id, at, at_text, form_gap=gap_id, form_values=form, form_errors=error.normalized_messages()
+        ), 422
     saved = gap_engine.update_remediation(db.session, project_id, gap_id, changes)
     flash(f"Remediation of {saved['key']} saved.")
-    return redirect(url_for("ui_overview.gaps", project_id=project_id, at=at_text if at else None,
-                            _anchor=f"gap-{gap_id}"))
+    return redirect(
+        url_for("ui_overview.gaps", project_id=project_id, at=at_text if at else None, _anchor=f"gap-{gap_id}")
+    )
 
 
 def _report_page(project_id: int, at: datetime | None, at_text: str, **form) -> str:
@@ -89,12 +110,22 @@ def _report_page(project_id: int, at: datetime | None, at_text: str, **form) -> 
     report = gap_engine.report(db.session, project_id, at)
     entries = _described(project_id, report)
     flagged = [g for g in entries if g["flagged"]]
-    return render_page("ui/overview/gaps.html", report=report, gaps=entries, flagged_count=len(flagged),
-                       matrix=ui_charts.matrix_chart(flagged), at_text=at_text,
-                       last_day=report["window"]["end"] - timedelta(days=1), statuses=STATUSES,
-                       form_gap=form.get("form_gap"), form_values=form.get("form_values", {}),
-                       form_errors=form.get("form_errors", {}), at_error=form.get("at_error"),
-                       listed_ids={g["id"] for g in entries}, field_names=FIELD_NAMES)
+    return render_page(
+        "ui/overview/gaps.html",
+        report=report,
+        gaps=entries,
+        flagged_count=len(flagged),
+        matrix=ui_charts.matrix_chart(flagged),
+        at_text=at_text,
+        last_day=report["window"]["end"] - timedelta(days=1),
+        statuses=STATUSES,
+        form_gap=form.get("form_gap"),
+        form_values=form.get("form_values", {}),
+        form_errors=form.get("form_errors", {}),
+        at_error=form.get("at_error"),
+        listed_ids={g["id"] for g in entries},
+        field_names=FIELD_NAMES,
+    )
 
 
 def _described(project_id: int, report: dict) -> list[dict]:

@@ -4,6 +4,7 @@ Routes of the ui_overview blueprint. The list pages with the admin API's cursors
 `person_records.export_person` holds (events, survey displays and responses, goals) with the person's stage
 milestones, newest first, capped with a "show more" link.
 """
+
 import json
 
 from flask import request
@@ -35,8 +36,15 @@ def people(project_id):
         error, status = _messages(invalid.normalized_messages()), 422
     except ApiError as failed:
         error, status = failed.message, failed.status_code
-    return render_page("ui/overview/people.html", filters=filters, people=found, next_cursor=next_cursor,
-                       stages=STAGES, segments=segments.list_segments(db.session, project_id), error=error), status
+    return render_page(
+        "ui/overview/people.html",
+        filters=filters,
+        people=found,
+        next_cursor=next_cursor,
+        stages=STAGES,
+        segments=segments.list_segments(db.session, project_id),
+        error=error,
+    ), status
 
 
 def _search(project_id: int, filters: dict):
@@ -46,8 +54,9 @@ def _search(project_id: int, filters: dict):
         return person_records.list_people(db.session, project_id, _query.load({**args, "limit": PAGE}))
     args.pop("cursor", None)
     for field in ("userId", "anonymousId"):
-        found = person_records.list_people(db.session, project_id,
-                                           _query.load({**args, field: filters["q"], "limit": PAGE}))
+        found = person_records.list_people(
+            db.session, project_id, _query.load({**args, field: filters["q"], "limit": PAGE})
+        )
         if found[0]:
             return found
     return [], None
@@ -61,11 +70,15 @@ def person(project_id, person_id):
     record = person_records.export_person(db.session, project_id, person_id)
     who = record["person"]
     items = timeline(record)
-    return render_page("ui/overview/person.html", who=who,
-                       traits=[(key, text(value)) for key, value in sorted(who.traits.items())],
-                       milestones=[(stage, getattr(who, column)) for stage, column in MILESTONES],
-                       items=items[:shown], total=len(items),
-                       more=min(shown * 4, MAX_SHOWN) if len(items) > shown else None)
+    return render_page(
+        "ui/overview/person.html",
+        who=who,
+        traits=[(key, text(value)) for key, value in sorted(who.traits.items())],
+        milestones=[(stage, getattr(who, column)) for stage, column in MILESTONES],
+        items=items[:shown],
+        total=len(items),
+        more=min(shown * 4, MAX_SHOWN) if len(items) > shown else None,
+    )
 
 
 def timeline(record: dict) -> list[dict]:
@@ -76,23 +89,41 @@ def timeline(record: dict) -> list[dict]:
     who, items = record["person"], []
     for stage, column in MILESTONES:
         if getattr(who, column):
-            items.append(_item(getattr(who, column), "stage", "First seen: stage trial" if stage == "trial"
-                               else f"Reached stage {stage}"))
+            items.append(
+                _item(
+                    getattr(who, column),
+                    "stage",
+                    "First seen: stage trial" if stage == "trial" else f"Reached stage {stage}",
+                )
+            )
     for e in record["events"]:
         if e["type"] == "survey":  # shown as the display and the response it recorded
             continue
-        items.append(_item(e["timestamp"], e["type"], _event_title(e),
-                           [f"{k}: {text(v)}" for k, v in sorted((e["properties"] or {}).items())]))
+        items.append(
+            _item(
+                e["timestamp"],
+                e["type"],
+                _event_title(e),
+                [f"{k}: {text(v)}" for k, v in sorted((e["properties"] or {}).items())],
+            )
+        )
     for d in record["displays"]:
         outcome = ([f"answered {d['answeredAt']:%Y-%m-%d %H:%M}"] if d["answeredAt"] else []) + (
-            [f"dismissed {d['dismissedAt']:%Y-%m-%d %H:%M}"] if d["dismissedAt"] else [])
-        items.append(_item(d["shownAt"], "survey shown", f"Survey shown: {d['survey']}",
-                           [f"stage: {d['stage']}", *outcome]))
+            [f"dismissed {d['dismissedAt']:%Y-%m-%d %H:%M}"] if d["dismissedAt"] else []
+        )
+        items.append(
+            _item(d["shownAt"], "survey shown", f"Survey shown: {d['survey']}", [f"stage: {d['stage']}", *outcome])
+        )
     for r in record["responses"]:
         details = [f"{k}: {text(v)}" for k, v in (r["answers"] or {}).items()]
-        items.append(_item(r["createdAt"], "answer", f"Answered {r['survey']}" + ("" if r["completed"] else
-                                                                                  " (not finished)"),
-                           details + [f"stage: {r['stage']}"]))
+        items.append(
+            _item(
+                r["createdAt"],
+                "answer",
+                f"Answered {r['survey']}" + ("" if r["completed"] else " (not finished)"),
+                details + [f"stage: {r['stage']}"],
+            )
+        )
     for goal in record["goals"]:
         items.append(_item(goal["chosenAt"], "goal", f"Chose the goal {goal['goal']}"))
     items.sort(key=lambda item: item["at"], reverse=True)

@@ -3,25 +3,41 @@
 Everything here reads the entries of `services.gaps.report` and returns text or URL arguments; templates
 print them escaped. Nothing is decided here that the gap engine has not already decided.
 """
+
 from gapwise.dashboard.presenters.charts import pct
 
 # A symbol for the eye and the word for everyone (the symbol is hidden from screen readers).
-TRENDS = {"new": ("✚", "new this window"), "widening": ("▲", "widening"), "steady": ("▶", "steady"),
-          "closing": ("▼", "closing"), "closed": ("✓", "closed")}
-STATUSES = (("open", "Open"), ("acknowledged", "Acknowledged"), ("in_progress", "In progress"),
-            ("resolved", "Resolved"))
+TRENDS = {
+    "new": ("✚", "new this window"),
+    "widening": ("▲", "widening"),
+    "steady": ("▶", "steady"),
+    "closing": ("▼", "closing"),
+    "closed": ("✓", "closed"),
+}
+STATUSES = (
+    ("open", "Open"),
+    ("acknowledged", "Acknowledged"),
+    ("in_progress", "In progress"),
+    ("resolved", "Resolved"),
+)
 
 
 def describe(gap: dict, rank: int | None, thresholds: dict, segment_names: dict[str, str]) -> dict:
     """A report entry with what its page shows: rank, trend, cohort label, evidence lines, links."""
     symbol, word = TRENDS[gap["trend"]]
     stage, segment = cohort_filter(gap)
-    return {**gap, "rank": rank, "trendSymbol": symbol, "trendWord": word, "trendDetail": trend_detail(gap),
-            "cohortLabel": cohort_label(gap["cohort"], segment_names),
-            "evidenceLines": evidence_lines(gap, thresholds) if gap["flagged"] else [],
-            "affectedLine": affected_line(gap) if gap["flagged"] else None,
-            "peopleArgs": {k: v for k, v in (("stage", stage), ("segment", segment)) if v},
-            "featureKey": feature_key(gap)}
+    return {
+        **gap,
+        "rank": rank,
+        "trendSymbol": symbol,
+        "trendWord": word,
+        "trendDetail": trend_detail(gap),
+        "cohortLabel": cohort_label(gap["cohort"], segment_names),
+        "evidenceLines": evidence_lines(gap, thresholds) if gap["flagged"] else [],
+        "affectedLine": affected_line(gap) if gap["flagged"] else None,
+        "peopleArgs": {k: v for k, v in (("stage", stage), ("segment", segment)) if v},
+        "featureKey": feature_key(gap),
+    }
 
 
 def trend_detail(gap: dict) -> str:
@@ -68,9 +84,11 @@ def affected_line(gap: dict) -> str:
     """Who the gap touches and how its priority is made."""
     basis = "MRR" if gap["valueBasis"] == "mrr" else "people"
     value = f"{gap['value']:,.0f} {basis}"
-    return (f"{gap['affectedPeople']:,} people in {gap['affectedAccounts']:,} accounts (MRR {gap['mrr']:,.0f}). "
-            f"Priority = value × severity ÷ effort = {value} × {gap['severity']:.2f} ÷ {gap['effort']} "
-            f"= {gap['priority']:,.0f}.")
+    return (
+        f"{gap['affectedPeople']:,} people in {gap['affectedAccounts']:,} accounts (MRR {gap['mrr']:,.0f}). "
+        f"Priority = value × severity ÷ effort = {value} × {gap['severity']:.2f} ÷ {gap['effort']} "
+        f"= {gap['priority']:,.0f}."
+    )
 
 
 def evidence_lines(gap: dict, t: dict) -> list[str]:
@@ -78,41 +96,56 @@ def evidence_lines(gap: dict, t: dict) -> list[str]:
     e, kind = gap["evidence"], gap["type"]
     th = e.get("threshold", {})
     if kind == "communication":
-        return [f"{e['expected']} people expected it (they chose a goal it serves, or it is promised); "
-                f"{e['exposedAmongExpected']} of them saw it: exposure {pct(e['exposure'], 1)}, "
-                f"under the {pct(th['exposure'])} threshold.",
-                f"Adoption among them: {pct(e['adoption'], 1)}. Active people in the window: {e['active']}."]
+        return [
+            f"{e['expected']} people expected it (they chose a goal it serves, or it is promised); "
+            f"{e['exposedAmongExpected']} of them saw it: exposure {pct(e['exposure'], 1)}, "
+            f"under the {pct(th['exposure'])} threshold.",
+            f"Adoption among them: {pct(e['adoption'], 1)}. Active people in the window: {e['active']}.",
+        ]
     if kind == "delivery":
         failing = set(e["failing"])
 
         def mark(name):
             return f" — under the {pct(th[name])} threshold" if name in failing else f" (threshold {pct(th[name])})"
-        lines = [f"{e['exposed']} of {e['active']} active people saw it: exposure {pct(e['exposure'], 1)}.",
-                 f"{e['users']} used it: adoption {pct(e['adoption'], 1)} of those who saw it{mark('adoption')}.",
-                 f"{e['repeaters']} used it on two days or more: repeat {pct(e['repeat'], 1)}{mark('repeat')}."]
+
+        lines = [
+            f"{e['exposed']} of {e['active']} active people saw it: exposure {pct(e['exposure'], 1)}.",
+            f"{e['users']} used it: adoption {pct(e['adoption'], 1)} of those who saw it{mark('adoption')}.",
+            f"{e['repeaters']} used it on two days or more: repeat {pct(e['repeat'], 1)}{mark('repeat')}.",
+        ]
         if e["csat"] is not None:
             lines.append(f"CSAT {pct(e['csat'], 1)} from {e['csatN']} answers{mark('csat')}.")
         else:
             lines.append(f"CSAT: not enough answers to count ({e['csatN']}).")
         return lines
     if kind == "stall":
-        return [f"{e['stalled']} of the {e['entered']} people who reached {e['stage']} ({pct(e['share'], 1)}) "
-                f"had not reached {e['next']} within {e['days']} days; the threshold is {pct(th['stall'])}."]
+        return [
+            f"{e['stalled']} of the {e['entered']} people who reached {e['stage']} ({pct(e['share'], 1)}) "
+            f"had not reached {e['next']} within {e['days']} days; the threshold is {pct(th['stall'])}."
+        ]
     if kind == "perception":
-        return [f"Mean perception {e['perception']:.2f} against mean expectation {e['expectation']:.2f} on a "
-                f"7-point scale: P − E = {e['gap']:+.2f}, under the threshold of {t['perception']:+.2f}.",
-                f"From {e['nExpectation']} expectation and {e['nPerception']} perception answers."]
+        return [
+            f"Mean perception {e['perception']:.2f} against mean expectation {e['expectation']:.2f} on a "
+            f"7-point scale: P − E = {e['gap']:+.2f}, under the threshold of {t['perception']:+.2f}.",
+            f"From {e['nExpectation']} expectation and {e['nPerception']} perception answers.",
+        ]
     if kind == "value":
-        return [f"Expected value {e['expected']:.1f}, realised {e['realised']:.1f} on a 0–100 scale: "
-                f"{e['gap']:+.1f} points, under the threshold of {t['value']:+g}.",
-                f"From {e['nExpected']} and {e['nRealised']} answers."]
+        return [
+            f"Expected value {e['expected']:.1f}, realised {e['realised']:.1f} on a 0–100 scale: "
+            f"{e['gap']:+.1f} points, under the threshold of {t['value']:+g}.",
+            f"From {e['nExpected']} and {e['nRealised']} answers.",
+        ]
     if kind == "knowledge" and "goal" in e:
         served = ", ".join(e["servedBy"]) + " (none of them core)" if e["servedBy"] else "no feature"
-        return [f"{e['choosers']} of the {e['answered']} people who answered the welcome screen "
-                f"({pct(e['share'], 1)}) chose the goal “{e['goal']}”; the threshold is {pct(th['goalShare'])}.",
-                f"Served by {served}."]
+        return [
+            f"{e['choosers']} of the {e['answered']} people who answered the welcome screen "
+            f"({pct(e['share'], 1)}) chose the goal “{e['goal']}”; the threshold is {pct(th['goalShare'])}.",
+            f"Served by {served}.",
+        ]
     if kind == "knowledge":
-        return [f"Core feature {e['feature']} serves {', '.join(e['goals'])}, chosen by {pct(e['share'], 1)} of the "
-                f"{e['answered']} people who answered the welcome screen, under the threshold of "
-                f"{pct(th['rareGoalShare'])}."]
+        return [
+            f"Core feature {e['feature']} serves {', '.join(e['goals'])}, chosen by {pct(e['share'], 1)} of the "
+            f"{e['answered']} people who answered the welcome screen, under the threshold of "
+            f"{pct(th['rareGoalShare'])}."
+        ]
     return [f"{name}: {value}" for name, value in sorted(e.items())]

@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-23
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -38,8 +39,9 @@ def upgrade() -> None:
         sa.Column("key_hash", sa.String(64), nullable=False),
         sa.Column("created_at", Timestamp, nullable=False),
         sa.Column("revoked_at", Timestamp, nullable=True),
-        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name="fk_secret_keys_project_id_projects",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["projects.id"], name="fk_secret_keys_project_id_projects", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_secret_keys"),
         sa.UniqueConstraint("key_hash", name="uq_secret_keys_key_hash"),
     )
@@ -56,8 +58,9 @@ def upgrade() -> None:
         sa.Column("traits", JSONDoc, nullable=False),
         sa.Column("created_at", Timestamp, nullable=False),
         sa.Column("updated_at", Timestamp, nullable=False),
-        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name="fk_accounts_project_id_projects",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["projects.id"], name="fk_accounts_project_id_projects", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_accounts"),
         sa.UniqueConstraint("project_id", "external_id", name="uq_accounts_project_id_external_id"),
     )
@@ -70,10 +73,12 @@ def upgrade() -> None:
         sa.Column("traits", JSONDoc, nullable=False),
         sa.Column("first_seen", Timestamp, nullable=False),
         sa.Column("last_seen", Timestamp, nullable=False),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name="fk_people_account_id_accounts",
-                                ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name="fk_people_project_id_projects",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name="fk_people_account_id_accounts", ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["projects.id"], name="fk_people_project_id_projects", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_people"),
         sa.UniqueConstraint("project_id", "user_id", name="uq_people_project_id_user_id"),
     )
@@ -84,10 +89,12 @@ def upgrade() -> None:
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("anonymous_id", sa.String(200), nullable=False),
         sa.Column("person_id", BigId, nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name="fk_person_aliases_person_id_people",
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name="fk_person_aliases_project_id_projects",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name="fk_person_aliases_person_id_people", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["projects.id"], name="fk_person_aliases_project_id_projects", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_person_aliases"),
         sa.UniqueConstraint("project_id", "anonymous_id", name="uq_person_aliases_project_id_anonymous_id"),
     )
@@ -105,8 +112,9 @@ def upgrade() -> None:
         sa.Column("timestamp", Timestamp, nullable=False),
         sa.Column("received_at", Timestamp, nullable=False),
         sa.ForeignKeyConstraint(["person_id"], ["people.id"], name="fk_events_person_id_people", ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name="fk_events_project_id_projects",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["projects.id"], name="fk_events_project_id_projects", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_events"),
         sa.UniqueConstraint("project_id", "message_id", name="uq_events_project_id_message_id"),
     )

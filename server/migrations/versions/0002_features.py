@@ -4,6 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -33,8 +34,9 @@ def upgrade() -> None:
         sa.Column("effort", sa.Integer(), nullable=False),
         sa.Column("created_at", Timestamp, nullable=False),
         sa.Column("updated_at", Timestamp, nullable=False),
-        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name="fk_features_project_id_projects",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["projects.id"], name="fk_features_project_id_projects", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_features"),
         sa.UniqueConstraint("project_id", "key", name="uq_features_project_id_key"),
     )

@@ -12,6 +12,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-24 02:00:00
 """
+
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -27,8 +28,12 @@ depends_on = None
 HISTORY_MONTHS = 120
 AHEAD = 3
 COLUMNS = "id, project_id, message_id, person_id, type, name, properties, context, timestamp, received_at"
-OLD_INDEXES = ("pk_events", "uq_events_project_id_message_id", "ix_events_project_id_timestamp",
-               "ix_events_person_id_timestamp")
+OLD_INDEXES = (
+    "pk_events",
+    "uq_events_project_id_message_id",
+    "ix_events_project_id_timestamp",
+    "ix_events_person_id_timestamp",
+)
 
 
 def upgrade() -> None:
@@ -39,12 +44,14 @@ def upgrade() -> None:
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("message_id", sa.String(100), nullable=False),
         sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name="fk_event_ids_project_id_projects",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["projects.id"], name="fk_event_ids_project_id_projects", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("project_id", "message_id", name="pk_event_ids"),
     )
-    op.execute("INSERT INTO event_ids (project_id, message_id, timestamp) "
-               "SELECT project_id, message_id, timestamp FROM events")
+    op.execute(
+        "INSERT INTO event_ids (project_id, message_id, timestamp) SELECT project_id, message_id, timestamp FROM events"
+    )
     if op.get_bind().dialect.name != "postgresql":
         with op.batch_alter_table("events") as batch:
             batch.drop_constraint("uq_events_project_id_message_id", type_="unique")
@@ -76,8 +83,10 @@ def upgrade() -> None:
     op.execute("CREATE TABLE events_default PARTITION OF events DEFAULT")
     for month in _months_holding_events():
         following = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=UTC)
-        op.execute(f"CREATE TABLE events_{month:%Y_%m} PARTITION OF events "
-                   f"FOR VALUES FROM ('{month.isoformat()}') TO ('{following.isoformat()}')")
+        op.execute(
+            f"CREATE TABLE events_{month:%Y_%m} PARTITION OF events "
+            f"FOR VALUES FROM ('{month.isoformat()}') TO ('{following.isoformat()}')"
+        )
     op.execute(f"INSERT INTO events ({COLUMNS}) SELECT {COLUMNS} FROM events_unpartitioned")
     op.execute("DROP TABLE events_unpartitioned")
 
@@ -87,9 +96,13 @@ def _months_holding_events() -> list[datetime]:
     current = now.year * 12 + now.month - 1
     since = datetime((current - HISTORY_MONTHS) // 12, (current - HISTORY_MONTHS) % 12 + 1, 1, tzinfo=UTC)
     until = datetime((current + AHEAD + 1) // 12, (current + AHEAD + 1) % 12 + 1, 1, tzinfo=UTC)
-    rows = op.get_bind().execute(sa.text(
-        "SELECT DISTINCT date_trunc('month', timestamp AT TIME ZONE 'UTC') FROM events_unpartitioned "
-        "WHERE timestamp >= :since AND timestamp < :until"), {"since": since, "until": until})
+    rows = op.get_bind().execute(
+        sa.text(
+            "SELECT DISTINCT date_trunc('month', timestamp AT TIME ZONE 'UTC') FROM events_unpartitioned "
+            "WHERE timestamp >= :since AND timestamp < :until"
+        ),
+        {"since": since, "until": until},
+    )
     return sorted(m.replace(tzinfo=UTC) for (m,) in rows)
 
 
@@ -104,10 +117,12 @@ def downgrade() -> None:
         op.execute(f"INSERT INTO events ({COLUMNS}) SELECT {COLUMNS} FROM events_partitioned")
         op.execute("DROP TABLE events_partitioned")
         op.create_primary_key("pk_events", "events", ["id"])
-        op.create_foreign_key("fk_events_project_id_projects", "events", "projects", ["project_id"], ["id"],
-                              ondelete="CASCADE")
-        op.create_foreign_key("fk_events_person_id_people", "events", "people", ["person_id"], ["id"],
-                              ondelete="CASCADE")
+        op.create_foreign_key(
+            "fk_events_project_id_projects", "events", "projects", ["project_id"], ["id"], ondelete="CASCADE"
+        )
+        op.create_foreign_key(
+            "fk_events_person_id_people", "events", "people", ["person_id"], ["id"], ondelete="CASCADE"
+        )
         op.create_index("ix_events_project_id_timestamp", "events", ["project_id", "timestamp"])
         op.create_index("ix_events_person_id_timestamp", "events", ["person_id", "timestamp"])
         op.create_unique_constraint("uq_events_project_id_message_id", "events", ["project_id", "message_id"])

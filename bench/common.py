@@ -2,6 +2,7 @@
 
 import http.client
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -60,7 +61,8 @@ def free_port() -> int:
 
 
 def start_server(url: str, port: int, workers: int, log) -> subprocess.Popen:
-    env = {**os.environ, "GAPWISE_DATABASE_URL": url}
+    # `gapwise serve` refuses the development secret key: each run gets its own.
+    env = {"GAPWISE_SECRET_KEY": secrets.token_urlsafe(32), **os.environ, "GAPWISE_DATABASE_URL": url}
     command = [
         str(ROOT / ".venv" / "bin" / "gapwise"),
         "serve",

@@ -22,6 +22,7 @@ import argparse
 import http.client
 import os
 import random
+import secrets
 import signal
 import subprocess
 import sys
@@ -150,7 +151,9 @@ class Server:
 
     def __init__(self, url: str, port: int, workers: int = 2, env: dict | None = None, log=None):
         self.port, self.workers, self.log = port, workers, log or subprocess.DEVNULL
-        self.env = {**os.environ, "GAPWISE_DATABASE_URL": url, **(env or {})}
+        # `gapwise serve` refuses the development secret key: each run gets its own.
+        secret = {"GAPWISE_SECRET_KEY": secrets.token_urlsafe(32)}
+        self.env = {**secret, **os.environ, "GAPWISE_DATABASE_URL": url, **(env or {})}
         self.process: subprocess.Popen | None = None
 
     def start(self, limit: float = 30) -> "Server":

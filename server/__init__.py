@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gapwise.config import Config
 from gapwise.dashboard.frame import init_ui
@@ -12,6 +13,8 @@ from gapwise.http.body import refuse_nul_in_query
 from gapwise.http.jsonio import OrjsonProvider
 from gapwise.http.ratelimit import init_rate_limits
 from gapwise.http.requestlog import init_request_log
+from gapwise.ops.logs import configure_logging
+from gapwise.ops.production import check_settings
 from gapwise.version import __version__
 
 __all__ = ["__version__", "create_app"]
@@ -30,14 +33,33 @@ def create_app(config: dict | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{os.path.join(app.instance_path, 'gapwise.db')}"
 
+    check_settings(app.config)
+    configure_logging(app.config["LOG_FORMAT"])
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind N proxies, the client's address, scheme and host are what the Nth from the right says:
+        # rate limits and the sign-in throttle count the real client, not the load balancer.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
     db.init_app(app)
     init_ui(app)
     register_error_handlers(app)
     init_request_log(app)
     init_rate_limits(app)
     app.before_request(refuse_nul_in_query)
+    app.after_request(_version_header)
     _register_blueprints(app)
+    # Imported here, not at the top: prometheus_client reads PROMETHEUS_MULTIPROC_DIR when first imported,
+    # and `gapwise serve` sets it just before it builds the app.
+    from gapwise.ops.metrics import init_metrics
+
+    init_metrics(app)
     return app
+
+
+def _version_header(response):
+    response.headers["X-Gapwise-Version"] = __version__
+    return response
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,6 +1,14 @@
-"""Running the app under gunicorn, from `gapwise serve` or `gunicorn 'server.wsgi:app'`."""
+"""Running the app under gunicorn, from `gapwise serve` or `gunicorn 'gapwise.wsgi:app'`.
+
+Under plain gunicorn, set PROMETHEUS_MULTIPROC_DIR to an empty folder for /metrics to add up the workers
+(see docs/deploy.md); `gapwise serve` does that itself.
+"""
+
+import os
 
 from gunicorn.app.base import BaseApplication
+
+from gapwise.ops.logs import gunicorn_logconfig
 
 
 class _Gunicorn(BaseApplication):
@@ -31,7 +39,11 @@ def serve_with_gunicorn(app, host: str, port: int, workers: int) -> None:
         "accesslog": None,
         "errorlog": "-",
         "post_fork": _after_fork,
+        "child_exit": _child_exit,
     }
+    logconfig = gunicorn_logconfig(app.config["LOG_FORMAT"])
+    if logconfig:
+        options["logconfig_dict"] = logconfig
     _Gunicorn(app, options).run()
 
 
@@ -41,9 +53,18 @@ def _after_fork(server, worker):
     # Partition upkeep takes an advisory lock, so the workers take turns.
     from gapwise.core.storage import partitions
     from gapwise.core.webhooks.delivery import start_worker
+    from gapwise.ops.metrics import partition_upkeep
 
     start_worker(worker.app.application)
-    partitions.start_worker(worker.app.application)
+    partitions.start_worker(worker.app.application, on_pass=partition_upkeep)
+
+
+def _child_exit(server, worker):
+    # A dead worker's live gauges must not count in later scrapes.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def _dispose_engine(server, worker):

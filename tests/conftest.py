@@ -7,20 +7,14 @@ a streamed export would hold its context open. Browser fixtures live in tests/br
 so a run without browser tests never imports Playwright. Helpers shared by test modules are in helpers.py.
 """
 
-import os
-import subprocess
-import sys
-import time
-
 import pytest
-import requests
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from gapwise import create_app
 from gapwise.core.storage import migrate
 from gapwise.db import make_engine
-from tests.helpers import BACKENDS, PG_URL, Batches, ProjectKeys, database_url, free_port
+from tests.helpers import BACKENDS, PG_URL, Batches, ProjectKeys, database_url, served
 
 
 @pytest.fixture(scope="session")
@@ -113,39 +107,5 @@ def batches(app, client, project):
 @pytest.fixture
 def gunicorn_server(app):
     """`gapwise serve` in its own process (gunicorn, 2 workers) on the test database; yields its base URL."""
-    port = free_port()
-    # Plain HTTP on 127.0.0.1: dashboard cookies cannot be Secure there.
-    env = {
-        **os.environ,
-        "GAPWISE_DATABASE_URL": app.config["DATABASE_URL"],
-        "GAPWISE_SECRET_KEY": "test",
-        "GAPWISE_SESSION_COOKIE_SECURE": "false",
-        "GAPWISE_REMEMBER_COOKIE_SECURE": "false",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gapwise", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {process.stdout.read().decode()}")
-            time.sleep(0.1)
+    with served(app.config["DATABASE_URL"]) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()

@@ -1,14 +1,20 @@
 """What tests share: the databases to run on, a project with its keys, valid messages, and small clients for
 /v1/batch and /api/v1. Test modules import these; conftest.py holds only fixtures."""
 
+import contextlib
 import gzip
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
 import uuid
 from datetime import UTC, datetime
 
 import orjson
+import requests
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -151,3 +157,43 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(database_url: str, env: dict | None = None, log=None, workers: int = 2):
+    """`gapwise serve` in its own process on 127.0.0.1 (plain HTTP, so cookies are not Secure); yields its URL.
+
+    Its output goes to `log` (a file) or is discarded; the process group is stopped on the way out."""
+    port = free_port()
+    settings = {
+        **os.environ,
+        "GAPWISE_DATABASE_URL": database_url,
+        "GAPWISE_SECRET_KEY": "test",
+        "GAPWISE_SESSION_COOKIE_SECURE": "false",
+        "GAPWISE_REMEMBER_COOKIE_SECURE": "false",
+        **(env or {}),
+    }
+    command = [sys.executable, "-m", "gapwise", "serve", "--port", str(port), "--workers", str(workers)]
+    output = log or subprocess.DEVNULL
+    process = subprocess.Popen(command, env=settings, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gapwise serve did not start (exit status {process.poll()})")
+            time.sleep(0.1)
+        yield base
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

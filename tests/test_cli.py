@@ -77,9 +77,28 @@ def test_an_unreachable_database_is_one_clear_line(tmp_path):
 
 
 def test_serve_refuses_an_unmigrated_database(tmp_path):
-    env = {"GAPWISE_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"}
+    env = {"GAPWISE_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}", "GAPWISE_SECRET_KEY": "a-real-secret"}
     result = CliRunner().invoke(main, ["serve"], env=env)
     assert result.exit_code == 1 and "run `gapwise db upgrade` first" in result.output
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ({}, "GAPWISE_SECRET_KEY is the built-in development key"),
+        ({"GAPWISE_SECRET_KEY": "dev-only-change-me"}, "GAPWISE_SECRET_KEY is the built-in development key"),
+        ({"GAPWISE_SECRET_KEY": ""}, "GAPWISE_SECRET_KEY is the built-in development key"),
+        ({"GAPWISE_SECRET_KEY": "s3cret", "GAPWISE_LOG_FORMAT": "xml"}, "GAPWISE_LOG_FORMAT must be one of text, json"),
+        ({"GAPWISE_SECRET_KEY": "s3cret", "GAPWISE_TRUSTED_PROXIES": "many"}, "GAPWISE_TRUSTED_PROXIES must be"),
+        ({"GAPWISE_SECRET_KEY": "s3cret", "GAPWISE_TRUSTED_PROXIES": "-1"}, "GAPWISE_TRUSTED_PROXIES must be"),
+    ],
+)
+def test_serve_refuses_settings_that_are_unsafe_or_wrong(app, monkeypatch, settings, said):
+    monkeypatch.delenv("GAPWISE_SECRET_KEY", raising=False)
+    env = {"GAPWISE_DATABASE_URL": app.config["DATABASE_URL"], **settings}
+    result = CliRunner().invoke(main, ["serve", "--port", "1"], env=env)
+    assert result.exit_code == 1 and said in result.output, result.output
+    assert "Traceback" not in result.output
 
 
 def test_commands_on_an_unmigrated_database_say_so(tmp_path):

@@ -9,11 +9,15 @@ from gapwise import create_app
 from gapwise.db import db
 from gapwise.errors import ApiError
 from gapwise.models import Project
+from gapwise.ops.production import UnsafeSettings
 
 
 def make_app():
-    """The app as `gapwise serve` would build it, from GAPWISE_* settings."""
-    return create_app()
+    """The app as `gapwise serve` would build it, from GAPWISE_* settings (a wrong one is one clear line)."""
+    try:
+        return create_app()
+    except UnsafeSettings as wrong:
+        raise click.ClickException(str(wrong)) from None
 
 
 def safe_url(url: str) -> str:

@@ -1,6 +1,10 @@
 """`gapwise serve` and `gapwise demo`: run the product, seed the demo project."""
 
+import logging
+import os
+import shutil
 import sys
+import tempfile
 
 import click
 from sqlalchemy.exc import OperationalError
@@ -9,6 +13,8 @@ from gapwise.cli.common import make_app, safe_url, storage_guard
 from gapwise.core.storage import migrate
 from gapwise.db import db
 from gapwise.demo import seed as demo_service
+from gapwise.ops.production import UnsafeSettings, check_serving_settings
+from gapwise.version import __version__
 
 
 @click.command("demo")
@@ -38,7 +44,12 @@ def demo() -> None:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 def serve(host: str, port: int, workers: int) -> None:
     """Serve Gapwise over HTTP (gunicorn)."""
+    metrics_dir = _metrics_dir()  # before the app is built: prometheus_client reads it on import
     app = make_app()
+    try:
+        check_serving_settings(app.config)
+    except UnsafeSettings as unsafe:
+        raise click.ClickException(str(unsafe)) from None
     url = app.config["DATABASE_URL"]
     try:
         current = migrate.is_current(url)
@@ -46,15 +57,41 @@ def serve(host: str, port: int, workers: int) -> None:
         raise click.ClickException(f"cannot use the database at {safe_url(url)}: {error.orig}") from None
     if not current:
         raise click.ClickException("the database schema is not up to date: run `gapwise db upgrade` first")
-    click.echo(f"Gapwise on http://{host}:{port} ({workers} workers, database {safe_url(url)})")
-    if sys.platform.startswith("win"):
-        from gapwise.core.storage import partitions
-        from gapwise.core.webhooks.delivery import start_worker
+    banner = f"Gapwise {__version__} on http://{host}:{port} ({workers} workers, database {safe_url(url)})"
+    if app.config["LOG_FORMAT"] == "json":  # every line of a JSON-logging server is a JSON record
+        logging.getLogger("gapwise.serve").info(banner)
+    else:
+        click.echo(banner)
+    try:
+        if sys.platform.startswith("win"):
+            from gapwise.core.storage import partitions
+            from gapwise.core.webhooks.delivery import start_worker
+            from gapwise.ops.metrics import partition_upkeep
 
-        start_worker(app)  # under gunicorn, each worker process starts its own (see wsgi.py)
-        partitions.start_worker(app)
-        app.run(host=host, port=port)
-        return
-    from gapwise.wsgi import serve_with_gunicorn
+            start_worker(app)  # under gunicorn, each worker process starts its own (see wsgi.py)
+            partitions.start_worker(app, on_pass=partition_upkeep)
+            app.run(host=host, port=port)
+            return
+        from gapwise.wsgi import serve_with_gunicorn
 
-    serve_with_gunicorn(app, host, port, workers)
+        serve_with_gunicorn(app, host, port, workers)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir() -> str | None:
+    """Give the workers a shared folder for their metrics: the operator's PROMETHEUS_MULTIPROC_DIR,
+    emptied of a previous run's files, or a new temporary one (returned, to remove at exit)."""
+    if "prometheus_client" in sys.modules:  # too late to choose (a serve run inside another program)
+        return None
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        os.makedirs(given, exist_ok=True)
+        for name in os.listdir(given):
+            if name.endswith(".db"):
+                os.remove(os.path.join(given, name))
+        return None
+    made = tempfile.mkdtemp(prefix="gapwise-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made

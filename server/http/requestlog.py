@@ -4,24 +4,11 @@ import logging
 import sys
 import time
 
-import orjson
 from flask import Flask, g, request
 
+from gapwise.ops.logs import JsonFormatter
+
 log = logging.getLogger("gapwise.requests")
-
-
-class JsonFormatter(logging.Formatter):
-    """Format a record as one JSON object; extra fields come from record.fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update(getattr(record, "fields", {}))
-        return orjson.dumps(entry).decode()
 
 
 def init_request_log(app: Flask) -> None:

@@ -1,0 +1,1 @@
+"""What operators run Gapwise with: health, metrics, logs, production settings and proxies."""

@@ -1,9 +1,10 @@
-"""GET /healthz: is the process up and the database reachable."""
+"""GET /healthz: is the process up and the database reachable, and which version answers."""
 
 from flask import Blueprint
 from sqlalchemy import text
 
 from gapwise.db import db
+from gapwise.version import __version__
 
 bp = Blueprint("health", __name__)
 
@@ -11,4 +12,4 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    return {"status": "ok", "version": __version__}

@@ -10,6 +10,7 @@ from gapwise.http.body import read_json_body
 from gapwise.http.cors import add_cors_headers
 from gapwise.http.ratelimit import limit_batch
 from gapwise.models.base import utcnow
+from gapwise.ops.metrics import count_batch
 
 bp = Blueprint("ingest", __name__)
 bp.after_request(add_cors_headers)
@@ -24,4 +25,6 @@ def batch():
         raise BadRequest("The body must be a JSON object with writeKey and batch.")
     project = require_write_key(document.get("writeKey"))
     envelope = ingest.parse_envelope(document)
-    return jsonify(ingest.ingest_batch(db.session, project, envelope, received_at))
+    answer = ingest.ingest_batch(db.session, project, envelope, received_at)
+    count_batch(answer)
+    return jsonify(answer)

@@ -28,7 +28,6 @@ def asset(name):
     headers = {
         "ETag": etag,
         "Vary": "Accept-Encoding",
-        "X-Gapwise-Version": found.version,
         "Access-Control-Allow-Origin": "*",
         "Cache-Control": "public, max-age=31536000, immutable"
         if versioned

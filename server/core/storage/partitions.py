@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -21,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from gapwise.core.storage.sql import rowcount
 from gapwise.db import db
 
 AHEAD = 3
@@ -173,9 +175,12 @@ def _split_out(session: Session, month: datetime) -> Partition | None:
             )
         )
         bounds = {"start": month, "end": add_months(month, 1)}
-        moved = session.execute(
-            text(f"INSERT INTO {name} SELECT * FROM {DEFAULT} WHERE timestamp >= :start AND timestamp < :end"), bounds
-        ).rowcount
+        moved = rowcount(
+            session.execute(
+                text(f"INSERT INTO {name} SELECT * FROM {DEFAULT} WHERE timestamp >= :start AND timestamp < :end"),
+                bounds,
+            )
+        )
         session.execute(text(f"DELETE FROM {DEFAULT} WHERE timestamp >= :start AND timestamp < :end"), bounds)
         session.execute(text(f"ALTER TABLE events ATTACH PARTITION {name} FOR VALUES FROM ('{start}') TO ('{end}')"))
         session.execute(text(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bound"))
@@ -226,22 +231,28 @@ def rows_by_project(session: Session, partition: Partition) -> dict[int, int]:
     return dict(rows.all())
 
 
-def start_worker(app: Flask, stop: threading.Event | None = None) -> threading.Thread | None:
+def start_worker(
+    app: Flask, stop: threading.Event | None = None, on_pass: Callable[[int | None], None] | None = None
+) -> threading.Thread | None:
     """In `gapwise serve`, make the partitions that are due at start and then once a day, in a daemon
-    thread; None on SQLite."""
+    thread; None on SQLite. `on_pass` hears of each pass: how many partitions it made, or None if it failed."""
     if not app.config["DATABASE_URL"].startswith("postgresql"):
         return None
     stop = stop or threading.Event()
+    report = on_pass or (lambda made: None)
 
     def loop():
         with app.app_context():
             while True:
                 wait = EVERY_SECONDS
                 try:
-                    for made in ensure(db.session, datetime.now(UTC)):
+                    made_now = ensure(db.session, datetime.now(UTC))
+                    for made in made_now:
                         log.info("made partition %s (%d events moved from %s)", made.name, made.rows, DEFAULT)
+                    report(len(made_now))
                 except Exception:  # a busy or absent database: try again soon
                     log.exception("making monthly partitions of events failed")
+                    report(None)
                     wait = RETRY_SECONDS
                 finally:
                     db.session.close()

@@ -1,15 +1,22 @@
 """SQL helpers that read the same on SQLite and PostgreSQL."""
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import Float, Integer, String, Table, case
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+# Both dialects' INSERT has on_conflict_do_nothing/do_update and `excluded`; the generic Insert has none of them.
+_INSERTS: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 def insert_ignoring_conflicts(
@@ -24,6 +31,14 @@ def insert_ignoring_conflicts(
         session.execute(stmt, rows)
         return []
     return list(session.scalars(stmt.returning(returning), rows))
+
+
+def rowcount(result: Result) -> int:
+    """The rows an UPDATE, DELETE or INSERT without RETURNING matched.
+
+    Session.execute returns a CursorResult for such a statement, but is typed to return any Result.
+    """
+    return cast(CursorResult, result).rowcount
 
 
 # Unique or foreign-key violations from a concurrent insert, deadlocks, serialization failures. As an
@@ -62,7 +77,7 @@ def day_number(moment: datetime) -> int:
 
 
 def upsert_adding(
-    session: Session, table: Table, rows: list[dict], key: list[str], added: list[str], earliest: list[str] = ()
+    session: Session, table: Table, rows: list[dict], key: list[str], added: list[str], earliest: Sequence[str] = ()
 ) -> None:
     """Insert rows, or add their `added` counts to the stored row with the same key (and keep the earliest times).
 

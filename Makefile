@@ -11,18 +11,31 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := sdk_js/node_modules/.installed
 WIDGETS_STAMP := widgets/node_modules/.installed
 
-.PHONY: demo test js-test bench chromium clean
+.PHONY: demo test lint js-test bench chromium clean
 
-# The demo project holds 60 days of 300 simulated people (services/demo_data.py) and prints its gap report.
-demo: $(VENV)/.installed
+# The demo project holds 60 days of 300 simulated people (server/demo/) and prints its gap report.
+# Its secret key is made once, at random, into instance/secret_key (gapwise serve refuses the built-in one).
+demo: $(VENV)/.installed instance/secret_key
 	$(BIN)/gapwise db upgrade
 	$(BIN)/gapwise demo
 	@echo "Dashboard: http://$(HOST):$(PORT)/app/   Example app sending to the demo project: http://$(HOST):$(PORT)/example/"
-	GAPWISE_SERVE_EXAMPLE=1 GAPWISE_SESSION_COOKIE_SECURE=false GAPWISE_REMEMBER_COOKIE_SECURE=false \
+	GAPWISE_SECRET_KEY="$$(cat instance/secret_key)" GAPWISE_SERVE_EXAMPLE=1 \
+	  GAPWISE_SESSION_COOKIE_SECURE=false GAPWISE_REMEMBER_COOKIE_SECURE=false \
 	  $(BIN)/gapwise serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test js-test chromium
+instance/secret_key:
+	@mkdir -p instance
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
+
+test: lint js-test chromium
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# ruff (lint and format) and mypy; mypy reads the package as `gapwise` through a link to server/.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@mkdir -p build/typecheck && ln -sfn ../../server build/typecheck/gapwise
+	$(BIN)/mypy --python-executable $(BIN)/python
 
 # Rebuild the browser files, fail if the committed ones are stale or over budget, run the JS unit tests.
 js-test: $(NPM_STAMP) $(WIDGETS_STAMP)
@@ -55,7 +68,7 @@ $(VENV)/.created:
 	touch $@
 
 $(VENV)/.installed: pyproject.toml $(VENV)/.created
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[parquet]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.created
@@ -63,4 +76,4 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.created
 	touch $@ $(VENV)/.installed
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis sdk_js/node_modules widgets/node_modules
+	rm -rf $(VENV) instance build .pytest_cache .mypy_cache .ruff_cache .hypothesis sdk_js/node_modules widgets/node_modules

@@ -12,9 +12,9 @@ from gapwise.errors import register_error_handlers
 from gapwise.http.body import refuse_nul_in_query
 from gapwise.http.jsonio import OrjsonProvider
 from gapwise.http.ratelimit import init_rate_limits
-from gapwise.http.requestlog import init_request_log
 from gapwise.ops.logs import configure_logging
 from gapwise.ops.production import check_settings
+from gapwise.ops.requestlog import init_request_log
 from gapwise.version import __version__
 
 __all__ = ["__version__", "create_app"]

@@ -1,7 +1,7 @@
 """The gap report, the funnel and the scores on 1M events from 10k people in PostgreSQL (goal: each ≤ 2 s).
 
-What it does: sets up the demo project (services.demo: its features, segments and surveys) in a
-PostgreSQL database, loads the demo simulation (services.demo_data) for --people people over --days
+What it does: sets up the demo project (demo.seed: its features, segments and surveys) in a
+PostgreSQL database, loads the demo simulation (demo.plan) for --people people over --days
 days through the real ingest service (`ingest.ingest_batch` in-process, batches of 500, so usage
 rollups and journey stages are kept as in production) and prints the load rate; then times
 `gaps.report`, `funnel.funnel` and `scores.scores` on the project, median of --runs runs each.

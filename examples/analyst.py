@@ -53,7 +53,7 @@ def load(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def nps(n: int, promoters: int, detractors: int) -> dict:
-    """NPS and its margin of error from the counts, as services.scores computes them."""
+    """NPS and its margin of error from the counts, as core.surveys.scores computes them."""
     p, d = (promoters / n, detractors / n) if n else (0.0, 0.0)
     return {
         "score": (p - d) * 100 if n else None,

@@ -1,7 +1,7 @@
 """One simulated person of the demo data: who they are, which days they come back, and what each visit sends.
 
 Every draw comes from the person's own seeded generator, in a fixed order, so a person's messages do
-not depend on how many other people are simulated. The rates are the planted truths of `demo_data`.
+not depend on how many other people are simulated. The rates are the planted truths of `demo.plan`.
 """
 
 import math

@@ -45,7 +45,7 @@ __all__ = [
 
 PEOPLE, DAYS, SEED = 300, 60, 7
 ACCOUNTS = 40
-# The demo's surveys as the simulation names them (services.demo maps them to the project's survey ids).
+# The demo's surveys as the simulation names them (demo.seed maps them to the project's survey ids).
 SURVEYS = ("welcome", "nps", "csat_share", "csat_export", "reliability", "value")
 
 # --- Planted truths: shares are of people, per person and for the whole of their life in the app ----------

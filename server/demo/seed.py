@@ -1,6 +1,6 @@
 """The demo project: the features, surveys and segments of a small analytics SaaS, and its simulated people.
 
-`configure` sets the project up (idempotent); `seed` also loads the simulation of `demo_data`, whose
+`configure` sets the project up (idempotent); `seed` also loads the simulation of `demo.simulation`, whose
 planted gaps the gap report should flag. `examples/simulate.py` is the command-line way to the same data.
 """
 

@@ -13,7 +13,7 @@ class Event(Base):
     """One message from /v1/batch. Written in bulk by the ingest service, never one ORM object at a time.
 
     On PostgreSQL the table is partitioned by calendar month of `timestamp` (migration 0007,
-    services.partitions), so its primary key there is (id, timestamp), and retention drops whole
+    core.storage.partitions), so its primary key there is (id, timestamp), and retention drops whole
     months. A partitioned table cannot hold a unique index on (project_id, message_id) alone, so
     retries are absorbed by `event_ids`, written first in the same transaction.
     """

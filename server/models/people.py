@@ -47,7 +47,7 @@ class Person(Base):
     traits: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The journey: the furthest stage reached and when each was reached (see services.journey).
+    # The journey: the furthest stage reached and when each was reached (see core.journey.stages).
     stage: Mapped[str] = mapped_column(String(16), default="trial", server_default="trial")
     aha_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

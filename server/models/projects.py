@@ -23,7 +23,7 @@ class Project(Base):
     survey_cooldown_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     # An IANA time zone: how the dashboard shows dates (figures are computed in UTC days).
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
-    # Journey rules and gap thresholds as the project set them; defaults fill the rest (services.settings).
+    # Journey rules and gap thresholds as the project set them; defaults fill the rest (core.journey.rules).
     journey_rules: Mapped[dict] = mapped_column(JSONDoc, default=dict, server_default="{}")
     gap_thresholds: Mapped[dict] = mapped_column(JSONDoc, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,6 +1,6 @@
 """Retention of raw events: remove those older than a cutoff, oldest month first.
 
-On PostgreSQL, where `events` is partitioned by month (services.partitions), a month wholly before
+On PostgreSQL, where `events` is partitioned by month (core.storage.partitions), a month wholly before
 the cutoff is dropped as a table. What is left (a partial month when keeping days, one project's rows
 with --project, rows in the default partition, and everything on SQLite) is deleted a bounded batch
 at a time, each batch with its messageIds in `event_ids`.

@@ -1,6 +1,6 @@
 """The gap report in words for the dashboard: evidence with its thresholds, trends, cohorts, and where to look next.
 
-Everything here reads the entries of `services.gaps.report` and returns text or URL arguments; templates
+Everything here reads the entries of `core.gaps.report.report` and returns text or URL arguments; templates
 print them escaped. Nothing is decided here that the gap engine has not already decided.
 """
 

@@ -6,7 +6,7 @@ message carries a different corrected timestamp, so the unique (project_id, mess
 
 On PostgreSQL `events` becomes `PARTITION BY RANGE (timestamp)` with primary key (id, timestamp), a
 partition per calendar month (UTC) that holds events, and a default partition. The months ahead are
-made by services.partitions, which `gapwise db upgrade` runs after migrating. SQLite keeps one table.
+made by core.storage.partitions, which `gapwise db upgrade` runs after migrating. SQLite keeps one table.
 
 Revision ID: 0007
 Revises: 0006

@@ -1,42 +1,56 @@
-// Build the loader snippet and the tracker into dist/, print their sizes, enforce the budgets.
-//   node build.mjs           write dist/snippet.min.js and dist/gapwise.min.js
-//   node build.mjs --check   build in memory; fail if dist/ is stale or a budget is exceeded
-import { build, transform } from "esbuild";
+// The one build for both browser packages: writes a package's dist/, prints the sizes, enforces the budgets.
+//   node build.mjs <sdk_js|widgets>           write the package's dist/ files
+//   node build.mjs <sdk_js|widgets> --check   build in memory; fail if dist/ is stale or a budget is exceeded
+// Each package's npm scripts name it (widgets/ runs ../sdk_js/build.mjs); without a name, the current folder's.
 import { readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
-const root = dirname(fileURLToPath(import.meta.url));
-const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-const TARGET = "es2019";
-
-// DESIGN.md "Quality bars": the snippet is pasted into pages, the tracker is downloaded on each.
-const BUDGETS = {
-  "dist/snippet.min.js": { raw: 600 },
-  "dist/gapwise.min.js": { gzip: 4096 },
+// Output file -> entry, budget (bytes, by kind) and the esbuild options that differ between bundles.
+// DESIGN.md "Quality bars": the snippet is pasted into pages, the tracker is downloaded on each,
+// the widgets are loaded only when a survey is due.
+const PACKAGES = {
+  sdk_js: {
+    // One file kept as written (no bundle, no wrapper), ES5 so it is never a syntax error on a host page.
+    "dist/snippet.min.js": { entry: "src/snippet.js", budget: { raw: 600 }, esbuild: { target: "es5" } },
+    "dist/gapwise.min.js": {
+      entry: "src/index.js",
+      budget: { gzip: 4096 },
+      esbuild: { bundle: true, format: "iife", target: "es2019", charset: "utf8" },
+    },
+  },
+  widgets: {
+    "dist/widgets.min.js": {
+      entry: "src/index.js",
+      budget: { gzip: 8192 },
+      // "×" as \xD7: right whatever charset the host page or server declares.
+      esbuild: { bundle: true, format: "iife", target: "es2019", charset: "ascii" },
+    },
+  },
 };
 
-async function snippet() {
-  const source = await readFile(join(root, "src/snippet.js"), "utf8");
-  const { code } = await transform(source, { minify: true, target: "es5", legalComments: "none" });
-  return code;
-}
+const args = process.argv.slice(2);
+const check = args.includes("--check");
+const name = args.find((arg) => !arg.startsWith("--")) ?? basename(process.cwd());
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", name);
 
-async function tracker() {
+async function bundle(entry, options) {
+  // esbuild comes from the package being built: each pins and installs its own with `npm ci`,
+  // so widgets/ builds without sdk_js/node_modules.
+  const { build } = createRequire(join(root, "package.json"))("esbuild");
+  const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
   const result = await build({
-    entryPoints: [join(root, "src/index.js")],
-    bundle: true,
+    entryPoints: [join(root, entry)],
     minify: true,
-    format: "iife",
-    target: TARGET,
     platform: "browser",
-    define: { __VERSION__: JSON.stringify(version) },
+    define: { __VERSION__: JSON.stringify(version) }, // a no-op where a source does not use it
     legalComments: "none",
-    charset: "utf8",
     write: false,
     logLevel: "silent",
+    ...options,
   });
   return result.outputFiles[0].text;
 }
@@ -44,25 +58,28 @@ async function tracker() {
 const sizes = (code) => ({ raw: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length });
 
 async function main() {
-  const check = process.argv.includes("--check");
-  const files = { "dist/snippet.min.js": await snippet(), "dist/gapwise.min.js": await tracker() };
+  if (!Object.hasOwn(PACKAGES, name)) {
+    throw new Error(`usage: node build.mjs <${Object.keys(PACKAGES).join("|")}> [--check]`);
+  }
+  const files = {};
+  for (const [out, { entry, esbuild }] of Object.entries(PACKAGES[name])) files[out] = await bundle(entry, esbuild);
   let failed = false;
 
-  for (const [name, code] of Object.entries(files)) {
+  for (const [out, code] of Object.entries(files)) {
     const size = sizes(code);
-    const over = Object.entries(BUDGETS[name]).filter(([kind, limit]) => size[kind] > limit);
-    const budget = Object.entries(BUDGETS[name]).map(([kind, limit]) => `${kind} budget ${limit} B`).join(", ");
-    console.log(`${name.padEnd(20)} ${String(size.raw).padStart(5)} B raw  ${String(size.gzip).padStart(5)} B gzip -9  (${budget})`);
-    for (const [kind, limit] of over) {
+    const limits = Object.entries(PACKAGES[name][out].budget);
+    const budget = limits.map(([kind, limit]) => `${kind} budget ${limit} B`).join(", ");
+    console.log(`${out.padEnd(20)} ${String(size.raw).padStart(5)} B raw  ${String(size.gzip).padStart(5)} B gzip -9  (${budget})`);
+    for (const [kind, limit] of limits.filter(([kind, limit]) => size[kind] > limit)) {
       console.error(`  OVER BUDGET: ${kind} size ${size[kind]} B > ${limit} B`);
       failed = true;
     }
 
-    const path = join(root, name);
+    const path = join(root, out);
     if (check) {
       const committed = await readFile(path, "utf8").catch(() => null);
       if (committed !== code) {
-        console.error(`  STALE: ${name} differs from a fresh build; run \`npm run build\` in sdk_js/ and commit dist/`);
+        console.error(`  STALE: ${out} differs from a fresh build; run \`npm run build\` in ${name}/ and commit dist/`);
         failed = true;
       }
     } else {

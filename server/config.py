@@ -5,6 +5,11 @@ JSON are taken as JSON: numbers, `true`/`false`, lists), then the mapping it is 
 configuration reference lists the same names; tests/test_config.py keeps the two in step.
 """
 
+
+class SettingsError(ValueError):
+    """A setting's value cannot work (or is unsafe to serve with); the message names what to set."""
+
+
 # The secret key a checkout starts with: `gapwise serve` refuses it (see ops.production).
 DEV_SECRET_KEY = "dev-only-change-me"
 

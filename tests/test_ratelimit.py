@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import logging
+import sys
 import uuid
 
 import orjson
@@ -10,6 +11,7 @@ import pytest
 import redis
 
 from gapwise import create_app
+from gapwise.config import SettingsError
 from tests.helpers import AdminApi, ProjectKeys, database_url, message
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -135,3 +137,10 @@ def test_unreachable_redis_allows_requests_and_logs_once(make_app, caplog):
     assert [r.getMessage() for r in caplog.records if r.name == "gapwise.ratelimit"] == [
         "rate limit storage unavailable, allowing requests: StorageError"
     ]
+
+
+def test_redis_without_its_client_is_one_clear_error(monkeypatch, tmp_path):
+    """The redis client is an optional extra: a configured Redis without it says how to install it."""
+    monkeypatch.setitem(sys.modules, "redis", None)  # as if `gapwise[redis]` was not installed
+    with pytest.raises(SettingsError, match=r"pip install 'gapwise\[redis\]'"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "REDIS_URL": "redis://127.0.0.1:6379/0"})

@@ -6,17 +6,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gapwise import create_app
+from gapwise.config import SettingsError
 from gapwise.db import db
 from gapwise.errors import ApiError
 from gapwise.models import Project
-from gapwise.ops.production import UnsafeSettings
 
 
 def make_app():
     """The app as `gapwise serve` would build it, from GAPWISE_* settings (a wrong one is one clear line)."""
     try:
         return create_app()
-    except UnsafeSettings as wrong:
+    except SettingsError as wrong:
         raise click.ClickException(str(wrong)) from None
 
 

@@ -10,10 +10,11 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from gapwise.cli.common import make_app, safe_url, storage_guard
+from gapwise.config import SettingsError
 from gapwise.core.storage import migrate
 from gapwise.db import db
 from gapwise.demo import seed as demo_service
-from gapwise.ops.production import UnsafeSettings, check_serving_settings
+from gapwise.ops.production import check_serving_settings
 from gapwise.version import __version__
 
 
@@ -48,7 +49,7 @@ def serve(host: str, port: int, workers: int) -> None:
     app = make_app()
     try:
         check_serving_settings(app.config)
-    except UnsafeSettings as unsafe:
+    except SettingsError as unsafe:
         raise click.ClickException(str(unsafe)) from None
     url = app.config["DATABASE_URL"]
     try:

@@ -7,10 +7,11 @@ import time
 
 from flask import Flask, current_app, request
 from limits import parse
-from limits.errors import StorageError
+from limits.errors import ConfigurationError, StorageError
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import STRATEGIES
 
+from gapwise.config import SettingsError
 from gapwise.errors import ApiError
 
 log = logging.getLogger("gapwise.ratelimit")
@@ -30,13 +31,7 @@ class RateLimits:
     def __init__(self, config):
         redis_url = config.get("REDIS_URL")
         if redis_url:
-            self.storage = RedisStorage(
-                redis_url,
-                key_prefix=config["RATE_LIMIT_PREFIX"],
-                wrap_exceptions=True,
-                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-                socket_timeout=REDIS_TIMEOUT_SECONDS,
-            )
+            self.storage = _redis_storage(redis_url, config)
         else:
             self.storage = MemoryStorage()
         self.limiter = STRATEGIES[config["RATE_LIMIT_STRATEGY"]](self.storage)
@@ -67,6 +62,20 @@ class RateLimits:
         if self.down_until:
             log.warning("rate limit storage reachable again")
             self.down_until = 0.0
+
+
+def _redis_storage(url: str, config) -> RedisStorage:
+    """Counts shared through Redis; the redis client is an optional extra, so say how to add it."""
+    try:
+        return RedisStorage(
+            url,
+            key_prefix=config["RATE_LIMIT_PREFIX"],
+            wrap_exceptions=True,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+    except ConfigurationError as missing:
+        raise SettingsError("GAPWISE_REDIS_URL needs the redis client: pip install 'gapwise[redis]'") from missing
 
 
 def _parse(text):

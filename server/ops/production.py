@@ -1,29 +1,25 @@
 """Settings Gapwise refuses to run with: wrong values at start, and the development secret key when served."""
 
-from gapwise.config import DEV_SECRET_KEY
+from gapwise.config import DEV_SECRET_KEY, SettingsError
 from gapwise.ops.logs import LOG_FORMATS
 
 MAX_PROXY_HOPS = 10
 
 
-class UnsafeSettings(ValueError):
-    """The settings would run the server insecurely or not at all; the message says what to set."""
-
-
 def check_settings(config) -> None:
     """Values every app needs right (create_app checks them before it uses them)."""
     if config.get("LOG_FORMAT") not in LOG_FORMATS:
-        raise UnsafeSettings(f"GAPWISE_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        raise SettingsError(f"GAPWISE_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
     hops = config.get("TRUSTED_PROXIES")
     if not isinstance(hops, int) or isinstance(hops, bool) or not 0 <= hops <= MAX_PROXY_HOPS:
-        raise UnsafeSettings(f"GAPWISE_TRUSTED_PROXIES must be a number of proxy hops from 0 to {MAX_PROXY_HOPS}")
+        raise SettingsError(f"GAPWISE_TRUSTED_PROXIES must be a number of proxy hops from 0 to {MAX_PROXY_HOPS}")
 
 
 def check_serving_settings(config) -> None:
     """Refuse the development secret key when serving: anyone could forge dashboard sessions with it."""
     key = config.get("SECRET_KEY")
     if not key or key == DEV_SECRET_KEY:
-        raise UnsafeSettings(
+        raise SettingsError(
             "GAPWISE_SECRET_KEY is the built-in development key: set it to a long random value, for example "
             "`python -c 'import secrets; print(secrets.token_urlsafe(32))'` (make demo makes one for the demo)"
         )

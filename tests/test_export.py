@@ -349,3 +349,13 @@ def _peak(api, fmt: str, limit: int) -> int:
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def test_parquet_without_pyarrow_is_a_clear_422_and_csv_still_works(api, monkeypatch):
+    """pyarrow is the optional `parquet` extra: a server without it says so before sending anything."""
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.delitem(sys.modules, "gapwise.core.exports.parquet", raising=False)
+    answer = api.get("/events?format=parquet")
+    assert answer.status_code == 422
+    assert "pip install 'gapwise[parquet]'" in answer.get_json()["message"]
+    assert api.get("/events?format=csv").status_code == 200

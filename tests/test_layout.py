@@ -2,6 +2,8 @@
 every package of server/ (installed as `gapwise`)."""
 
 import ast
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -120,3 +122,14 @@ def test_the_packaging_lists_every_package():
         module_name(p.parent / "__init__.py") for p in SERVER.rglob("__init__.py") if "migrations" not in p.parts
     }
     assert set(config["packages"]) == packages
+
+
+def test_a_run_without_browser_tests_never_imports_playwright(tmp_path):
+    """Browser fixtures live in tests/browser/conftest.py: collecting every other test leaves Playwright out."""
+    probe = (
+        "import sys, pytest\n"
+        "code = pytest.main(['--collect-only', '-q', '-p', 'no:cacheprovider', '--ignore=tests/browser', 'tests'])\n"
+        "print('playwright loaded:', 'playwright' in sys.modules, 'exit:', int(code))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "playwright loaded: False exit: 0" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]

@@ -34,7 +34,7 @@ test: lint js-test chromium
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	@mkdir -p build/typecheck && ln -sfn ../../server build/typecheck/gapwise
+	@mkdir -p $(VENV)/typecheck && ln -sfn ../../server $(VENV)/typecheck/gapwise
 	$(BIN)/mypy --python-executable $(BIN)/python
 
 # Rebuild the browser files, fail if the committed ones are stale or over budget, run the JS unit tests.

@@ -1,6 +1,6 @@
 """/api/v1/export: the project's events and survey responses as streamed CSV, NDJSON or Parquet (secret key)."""
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 from flask import Blueprint, Response, g, request, stream_with_context
 
@@ -47,7 +47,7 @@ def _streamed(dataset: str, args: dict) -> Response:
     )
 
 
-def _relay(first: bytes, body: Iterator[bytes]) -> Iterator[bytes]:
+def _relay(first: bytes, body: Generator[bytes, None, None]) -> Iterator[bytes]:
     try:
         yield first
         yield from body

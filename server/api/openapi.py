@@ -43,6 +43,7 @@ tests/test_openapi.py refuses.
 
 import re
 from functools import cache
+from typing import Any, cast
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -123,9 +124,9 @@ def doc(
 @cache
 def list_of(key: str, item_schema, paginated: bool = True) -> type[Schema]:
     """A schema for `{key: [item, ...], "nextCursor": str|null}` (without nextCursor when not paginated)."""
-    item = resolve_schema_cls(item_schema)
+    item = _schema_cls(item_schema)
     name = f"{item.__name__.removesuffix('Schema').removesuffix('Out')}List"
-    attrs = {key: fields.List(fields.Nested(item_schema), required=True)}
+    attrs: dict[str, fields.Field] = {key: fields.List(fields.Nested(item_schema), required=True)}
     if paginated:
         attrs["nextCursor"] = fields.String(
             required=True,
@@ -135,24 +136,37 @@ def list_of(key: str, item_schema, paginated: bool = True) -> type[Schema]:
     return Schema.from_dict(attrs, name=name)
 
 
-def _name_resolver():
+def _schema_cls(schema: Schema | type[Schema] | str) -> type[Schema]:
+    """The class of a schema given as a class, an instance or a registered name.
+
+    apispec's `resolve_schema_cls` is typed to return a list too, but only marshmallow's `get_class(name, all=True)`
+    does that: a name it resolves is one class (or a RegistryError).
+    """
+    return cast(type[Schema], resolve_schema_cls(schema))
+
+
+class _NameResolver:
     """Component names: the class name without 'Schema', plus what a modifier changed, so none collide.
 
-    Two classes of the same name in different modules are told apart by their module's name.
+    Two classes of the same name in different modules are told apart by their module's name. `classes` maps each
+    name given out to its schema class.
     """
-    taken: dict[str, type] = {}
 
-    def resolve(schema) -> str:
-        name = _resolve(schema)
-        resolve.classes[name] = resolve_schema_cls(schema)
+    def __init__(self) -> None:
+        self.taken: dict[str, type[Schema]] = {}
+        self.classes: dict[str, type[Schema]] = {}
+
+    def __call__(self, schema: Schema | type[Schema] | str) -> str:
+        name = self._resolve(schema)
+        self.classes[name] = _schema_cls(schema)
         return name
 
-    def _resolve(schema) -> str:
-        cls = resolve_schema_cls(schema)
+    def _resolve(self, schema: Schema | type[Schema] | str) -> str:
+        cls = _schema_cls(schema)
         name = cls.__name__.removesuffix("Schema") or cls.__name__
-        if taken.setdefault(name, cls) is not cls:
+        if self.taken.setdefault(name, cls) is not cls:
             name = cls.__module__.rpartition(".")[2].title().replace("_", "") + name
-            taken.setdefault(name, cls)
+            self.taken.setdefault(name, cls)
         if isinstance(schema, Schema):
             if schema.partial:
                 name += "Patch"
@@ -162,13 +176,10 @@ def _name_resolver():
                 name += "Without" + "".join(sorted(f.title() for f in schema.exclude))
         return name
 
-    resolve.classes = {}
-    return resolve
-
 
 def build_spec(app: Flask) -> dict:
     """The OpenAPI 3.1 document of every rule under /api/v1 in `app`."""
-    resolver = _name_resolver()
+    resolver = _NameResolver()
     plugin = MarshmallowPlugin(schema_name_resolver=resolver)
     spec = APISpec(
         title="Gapwise admin API",
@@ -201,6 +212,7 @@ def build_spec(app: Flask) -> dict:
             continue
         path, params = _path(rule)
         view = app.view_functions[rule.endpoint]
+        assert rule.methods is not None  # Flask gives every rule its methods (GET when none are named)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(rule.endpoint, method, view, params)
     for path, operations in paths.items():
@@ -238,10 +250,10 @@ def cached_spec(app: Flask) -> dict:
 
 def _path(rule: Rule) -> tuple[str, list[dict]]:
     """`/surveys/<int:survey_id>` → `/surveys/{survey_id}` and its path parameters, typed by their converters."""
-    params = []
+    params: list[dict] = []
     for name in _ARG.findall(rule.rule):
         converter = rule._converters.get(name)  # werkzeug keeps a rule's converters only here
-        schema = {"type": "string"}
+        schema: dict[str, str | int] = {"type": "string"}
         if isinstance(converter, NumberConverter):
             schema = {"type": "integer" if isinstance(converter, IntegerConverter) else "number"}
             low = converter.min if converter.min is not None else (None if converter.signed else 0)
@@ -256,7 +268,7 @@ def _operation(endpoint: str, method: str, view, path_params: list[dict]) -> dic
     endpoint = endpoint.removeprefix("api.")  # the resources are nested in the parent blueprint `api`
     meta = getattr(view, ATTRIBUTE, None)
     description = " ".join((view.__doc__ or "").split())
-    operation = {"operationId": f"{endpoint}.{method.lower()}", "tags": [endpoint.partition(".")[0]]}
+    operation: dict[str, Any] = {"operationId": f"{endpoint}.{method.lower()}", "tags": [endpoint.partition(".")[0]]}
     if description:
         operation["description"] = description
     if path_params:
@@ -284,8 +296,8 @@ def _operation(endpoint: str, method: str, view, path_params: list[dict]) -> dic
 
 
 def _success(meta: dict) -> dict:
-    response = {"description": "Success." if meta["status"] != 204 else "Done; no body."}
-    content = {}
+    response: dict[str, Any] = {"description": "Success." if meta["status"] != 204 else "Done; no body."}
+    content: dict[str, dict] = {}
     for media in meta["media"] or (("application/json",) if meta["response"] is not None else ()):
         if "json" in media:
             content[media] = {"schema": meta["response"] if meta["response"] is not None else {"type": "object"}}

@@ -82,7 +82,7 @@ def _export(dataset: str, schema, project_id: int, fmt: str, out: str, args: dic
 def _write(out: str, chunks) -> None:
     """Write the chunks to `out` atomically: into a temporary file beside it, renamed over it at the end."""
     if out == "-":
-        stdout = click.get_binary_stream("stdout")
+        stdout = click.open_file("-", "wb")  # binary stdout, kept open (get_binary_stream is deprecated in Click 8.5)
         for chunk in chunks:
             stdout.write(chunk)
         stdout.flush()

@@ -49,6 +49,8 @@ def project_snippet(project_id: int, host: str) -> None:
     app = make_app()
 
     def build():
-        return snippet.snippet_html(db.session.get(Project, existing_project(project_id)).write_key, host)
+        project = db.session.get(Project, existing_project(project_id))
+        assert project is not None  # existing_project stops at a missing one
+        return snippet.snippet_html(project.write_key, host)
 
     click.echo(storage_guard(app, build))

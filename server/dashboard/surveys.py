@@ -97,7 +97,7 @@ def set_status(project_id, survey_id):
         raise Unprocessable("Choose to activate or pause the survey.")
     survey = survey_service.update_survey(db.session, project_id, survey_id, _status.load({"status": status}))
     flash(f"Survey “{survey.name}” is {'active' if status == 'active' else 'paused'}.")
-    back = request.form.get("back")
+    back = request.form.get("back", "")
     endpoint = {"edit": ".edit_survey", "results": ".results"}.get(back)
     if endpoint:
         return redirect(url_for(endpoint, project_id=project_id, survey_id=survey_id))
@@ -110,7 +110,8 @@ def results(project_id, survey_id):
     """Responses (filtered, a page at a time), score trends by stage, open-text answers."""
     survey = survey_service.get_survey(db.session, project_id, survey_id)
     filters, errors = _read_filters()
-    rows, next_cursor = [], None
+    rows: list = []
+    next_cursor: str | None = None
     if not errors:
         rows, next_cursor = survey_results.responses(db.session, project_id, survey_id, filters)
     return render_page(
@@ -171,8 +172,9 @@ def _builder(form, survey=None, errors=None):
         segments=segments.list_segments(db.session, project_id),
         features=features.list_features(db.session, project_id),
         options=_options,
-        template_question=survey_form.Question("__N__"),
-        template_choice=survey_form.Choice("__C__"),
+        # The rows the builder's script copies; it fills in the row numbers "__N__" and "__C__".
+        template_question=survey_form.Question("__N__"),  # type: ignore[arg-type]  # a placeholder, not an int
+        template_choice=survey_form.Choice("__C__"),  # type: ignore[arg-type]  # a placeholder, not an int
     )
 
 
@@ -206,12 +208,12 @@ def _row_action(form) -> bool:
 
 def _read_filters(paged: bool = True) -> tuple[dict, dict]:
     """The results filters from the query string (empty fields ignored), and their errors by field."""
-    args = {k: request.args[k] for k in (*FILTERS, "cursor") if request.args.get(k)}
+    args: dict[str, str | int] = {k: request.args[k] for k in (*FILTERS, "cursor") if request.args.get(k)}
     args["limit"] = PAGE_SIZE
     if not paged:
         args.pop("cursor", None)
     try:
         filters = _filters.load(args)
     except ValidationError as error:
-        return {}, {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages.items()}
+        return {}, {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages_dict.items()}
     return {k: filters[k] for k in (*FILTERS, "limit", "cursor") if k in filters}, {}

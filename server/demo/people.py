@@ -185,6 +185,7 @@ class Person:
     # --- messages --------------------------------------------------------------------------------
 
     def _emit(self, kind: str, **fields) -> None:
+        assert self.clock is not None  # _visit sets the clock before a visit sends anything
         self.clock += timedelta(seconds=self.rng.uniform(2, 40))
         message = {"type": kind, "messageId": plan.message_id(self.key, len(self.out)), "anonymousId": self.anon}
         if self.signed_in:

@@ -119,6 +119,6 @@ NAMES = [
 ]
 
 
-def message_id(key: str, k: int) -> str:
-    """A stable messageId: the same person's k-th message in every run."""
+def message_id(key: str, k: int | str) -> str:
+    """A stable messageId: the same person's k-th message (or named message) in every run."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}/{k}"))

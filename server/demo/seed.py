@@ -26,7 +26,7 @@ DEMO_NAME = "Gapwise Demo"
 BATCH = 500
 
 # The tagged features of examples/app (its buttons), with the events that also count as their use.
-DEMO_FEATURES = [
+DEMO_FEATURES: list[dict] = [
     {
         "key": "export",
         "name": "Export reports",
@@ -67,7 +67,7 @@ DEMO_FEATURES = [
 ]
 
 # `ads-trials` is the trial cohort the simulation makes stall; `settled` (a week in) is who gets the later surveys.
-DEMO_SEGMENTS = [
+DEMO_SEGMENTS: list[dict] = [
     {
         "key": "ads-trials",
         "name": "Trials from ads",
@@ -95,7 +95,7 @@ def _rating(qid, text, scale, measures, dimension, low="Low", high="High") -> di
 
 
 # What the example app shows everyone: a welcome screen on the first visit, an NPS after an export, a CSAT on sharing.
-DEMO_SURVEYS = [
+DEMO_SURVEYS: list[dict] = [
     {
         "name": "Welcome",
         "kind": "welcome",
@@ -170,7 +170,7 @@ DEMO_SURVEYS = [
 ]
 
 # Asked once people are a week in (segment `settled`): exports, and the SERVQUAL-style pairs.
-SETTLED_SURVEYS = [
+SETTLED_SURVEYS: list[dict] = [
     {
         "name": "CSAT for exports",
         "kind": "csat",
@@ -313,4 +313,4 @@ def report_lines(report: dict) -> list[str]:
 
 
 def _count(session: Session, project_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Event).where(Event.project_id == project_id))
+    return session.execute(select(func.count()).select_from(Event).where(Event.project_id == project_id)).scalar_one()

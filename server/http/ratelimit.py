@@ -30,6 +30,7 @@ class RateLimits:
 
     def __init__(self, config):
         redis_url = config.get("REDIS_URL")
+        self.storage: RedisStorage | MemoryStorage
         if redis_url:
             self.storage = _redis_storage(redis_url, config)
         else:

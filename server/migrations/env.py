@@ -15,7 +15,9 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"), timeout_ms=600_000)
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None  # core.storage.migrate.alembic_config always sets it
+    engine = make_engine(url, timeout_ms=600_000)
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()

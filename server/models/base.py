@@ -1,8 +1,9 @@
 """The declarative base, with constraint names that are the same on every database."""
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -16,6 +17,10 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+    if TYPE_CHECKING:
+        # Every model is mapped to a Table (by __tablename__); DeclarativeBase types __table__ as any FromClause.
+        __table__: ClassVar[Table]
 
 
 def utcnow() -> datetime:

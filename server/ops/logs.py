@@ -32,9 +32,9 @@ def configure_logging(log_format: str) -> None:
         raise ValueError(f"GAPWISE_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
     root = logging.getLogger()
     if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
+        stderr = logging.StreamHandler(sys.stderr)
+        stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(stderr)
         root.setLevel(logging.INFO)
     if log_format == "json":
         for logger in (root, *(logging.getLogger(name) for name in GUNICORN_LOGGERS)):

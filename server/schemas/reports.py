@@ -9,8 +9,6 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from gapwise.models.people import STAGES
 from gapwise.schemas.segments import SegmentOutSchema
 
-_NUMBER = {"allow_none": True}
-
 
 class SurveyListQuerySchema(Schema):
     """`status`: only the surveys in this status."""
@@ -65,15 +63,15 @@ class FunnelStageSchema(Schema):
     reached = fields.Integer(metadata={"description": "People who reached the stage."})
     current = fields.Integer(metadata={"description": "People in the stage now."})
     conversion = fields.Float(
-        metadata={"description": "reached ÷ reached of the stage before (not on trial)."}, **_NUMBER
+        metadata={"description": "reached ÷ reached of the stage before (not on trial)."}, allow_none=True
     )
-    medianHoursFromFirstSeen = fields.Float(**_NUMBER)
+    medianHoursFromFirstSeen = fields.Float(allow_none=True)
 
 
 class CohortStageSchema(Schema):
     stage = fields.String(validate=validate.OneOf(STAGES))
     reached = fields.Integer()
-    conversion = fields.Float(**_NUMBER)
+    conversion = fields.Float(allow_none=True)
 
 
 class FunnelCohortSchema(Schema):
@@ -93,24 +91,24 @@ class FunnelSchema(Schema):
 
 
 class NpsSchema(Schema):
-    score = fields.Float(metadata={"description": "%promoters − %detractors; null without answers."}, **_NUMBER)
+    score = fields.Float(metadata={"description": "%promoters − %detractors; null without answers."}, allow_none=True)
     n = fields.Integer()
     promoters = fields.Integer()
     passives = fields.Integer()
     detractors = fields.Integer()
     marginOfError = fields.Float(
-        metadata={"description": "95% margin, in NPS points; null below 2 answers."}, **_NUMBER
+        metadata={"description": "95% margin, in NPS points; null below 2 answers."}, allow_none=True
     )
 
 
 class CsatSchema(Schema):
-    score = fields.Float(metadata={"description": "Share of 4–5 answers on 1–5."}, **_NUMBER)
+    score = fields.Float(metadata={"description": "Share of 4–5 answers on 1–5."}, allow_none=True)
     n = fields.Integer()
     satisfied = fields.Integer()
 
 
 class ResponseRateSchema(Schema):
-    rate = fields.Float(**_NUMBER)
+    rate = fields.Float(allow_none=True)
     shown = fields.Integer()
     answered = fields.Integer()
 
@@ -133,12 +131,12 @@ class PerceptionDimensionSchema(Schema):
     gap = fields.Float(metadata={"description": "perception − expectation on a 7-point scale; < 0 is below."})
     nExpectation = fields.Integer()
     nPerception = fields.Integer()
-    weight = fields.Float(**_NUMBER)
+    weight = fields.Float(allow_none=True)
 
 
 class PerceptionSchema(Schema):
     dimensions = fields.List(fields.Nested(PerceptionDimensionSchema))
-    weighted = fields.Float(**_NUMBER)
+    weighted = fields.Float(allow_none=True)
     weightedBy = fields.String(allow_none=True, validate=validate.OneOf(("importance", "mean")))
 
 

@@ -151,7 +151,9 @@ class _Entry(fields.Field):
             return schema().load(value)
         if "conditions" not in value and "match" not in value:
             raise ValidationError({"field": ["Give a field, or match and conditions for a group."]})
-        depth = self.root.depth
+        group = self.root
+        assert isinstance(group, GroupSchema)  # _Entry is a field of GroupSchema only
+        depth = group.depth
         if depth >= MAX_DEPTH:
             raise ValidationError(f"Groups nest at most {MAX_DEPTH} deep.")
         return GroupSchema(depth=depth + 1).load(value)

@@ -128,7 +128,8 @@ class QuestionField(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, dict):
             raise ValidationError("A question must be an object.")
-        schema = QUESTION_SCHEMAS.get(value.get("type")) if isinstance(value.get("type"), str) else None
+        kind = value.get("type")
+        schema = QUESTION_SCHEMAS.get(kind) if isinstance(kind, str) else None
         if schema is None:
             raise ValidationError({"type": [f"Must be one of: {', '.join(QUESTION_TYPES)}."]})
         return schema.load(value)

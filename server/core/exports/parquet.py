@@ -55,7 +55,9 @@ class ParquetEncoder:
     def __init__(self, columns: tuple[Column, ...], row_group_rows: int = 100_000):
         self.columns, self.row_group_rows = columns, row_group_rows
         self.schema = pa.schema([pa.field(c.name, ARROW_TYPES[c.kind]) for c in columns])
-        self.sink, self.writer, self.pending = _Sink(), None, []
+        self.sink = _Sink()
+        self.writer: pq.ParquetWriter | None = None  # made by begin()
+        self.pending: list[pa.RecordBatch] = []
 
     def begin(self) -> bytes:
         self.writer = pq.ParquetWriter(self.sink, self.schema, compression="zstd")
@@ -70,12 +72,14 @@ class ParquetEncoder:
 
     def end(self) -> bytes:
         self._write_row_group()
+        assert self.writer is not None  # begin() came first
         self.writer.close()
         return self.sink.take()
 
     def _write_row_group(self) -> None:
         if self.pending:
             table = pa.Table.from_batches(self.pending, schema=self.schema)
+            assert self.writer is not None  # begin() came first
             self.writer.write_table(table, row_group_size=table.num_rows)
             self.pending = []
 

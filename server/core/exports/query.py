@@ -4,11 +4,11 @@ Values leave the database ready to write: timestamps already formatted as UTC IS
 documents as their text, so no row is parsed back into Python objects on the way out.
 """
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Engine, Select, String, Text, cast, func, select, union
+from sqlalchemy import Engine, Row, Select, String, Text, cast, func, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -171,10 +171,10 @@ def _people_known_as(project_id: int, person: str):
 
 def count(session: Session, stmt: Select) -> int:
     """How many rows `stmt` gives."""
-    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
 
 
-def chunks(engine: Engine, build, f: Filters, size: int) -> Iterator[list]:
+def chunks(engine: Engine, build, f: Filters, size: int) -> Generator[Sequence[Row], None, None]:
     """The rows of build(f) in lists of at most `size`, holding about one list in memory at a time.
 
     The export reads through a session of its own, open exactly as long as the stream: the request's
@@ -194,7 +194,7 @@ def chunks(engine: Engine, build, f: Filters, size: int) -> Iterator[list]:
             yield from _by_id(session, build, f, size)
 
 
-def _by_id(session: Session, build, f: Filters, size: int) -> Iterator[list]:
+def _by_id(session: Session, build, f: Filters, size: int) -> Iterator[Sequence[Row]]:
     left = f.limit
     while left is None or left > 0:
         want = size if left is None else min(size, left)

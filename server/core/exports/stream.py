@@ -6,7 +6,7 @@ stays flat whatever the size: rows are read a chunk at a time (`query`) and each
 is encoded and handed on before the next is read (`formats`).
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -58,7 +58,7 @@ def count_rows(session: Session, dataset: str, filters: Filters) -> int:
 
 def stream(
     engine: Engine, dataset: str, fmt: str, filters: Filters, on_rows: Callable[[int], None] | None = None
-) -> Iterator[bytes]:
+) -> Generator[bytes, None, None]:
     """The export's bytes, chunk by chunk, read through a session of its own; `on_rows(n)` is told of each chunk.
 
     Nothing is yielded before the first chunk of rows was read, so a database that fails at once
@@ -79,7 +79,7 @@ def stream(
         rows.close()  # a client that went away ends the read transaction now, not when collected
 
 
-def _encoded(encoder, rows: list, on_rows) -> bytes:
+def _encoded(encoder, rows: Sequence, on_rows) -> bytes:
     data = encoder.encode(rows)
     if on_rows is not None:
         on_rows(len(rows))

@@ -106,7 +106,7 @@ def feature_counts(
     key = (split if split is not None else literal("all")).label("part")
     active = active_people(project_id, window).subquery("active")
     pf = per_person_feature(project_id, window).subquery("pf")
-    actives = dict(
+    actives: dict[str, int] = dict(
         session.execute(
             select(key, func.count())
             .select_from(active)
@@ -258,13 +258,16 @@ def affected_value(session: Session, people_stmt) -> dict:
     """Who a gap touches: head count, accounts, and the accounts' summed MRR (value = MRR, or heads when none)."""
     ids = people_stmt.subquery("affected")
     heads = session.scalar(select(func.count(distinct(ids.c[0]))))
+    assert heads is not None  # an aggregate answers one row, and COUNT is never NULL
     accounts = select(Person.account_id).where(Person.id.in_(select(ids.c[0])), Person.account_id.is_not(None))
     account_ids = list(session.scalars(accounts.distinct()))
-    mrr = float(
+    total = (
         session.scalar(select(func.coalesce(func.sum(Account.mrr), 0)).where(Account.id.in_(account_ids)))
         if account_ids
         else 0
     )
+    assert total is not None  # an aggregate answers one row, and COALESCE(..., 0) is never NULL
+    mrr = float(total)
     return {
         "people": heads,
         "accounts": account_ids,

@@ -45,6 +45,7 @@ def report(session: Session, project_id: int, at: datetime | None = None) -> dic
     if previous is None:
         _store(session, project_id, window.previous(), measure(session, project_id, window.previous(), thresholds))
         previous = _snapshots(session, project_id, window.previous())
+        assert previous is not None  # _store has just recorded the window
     measured = {key: snap.flagged for key, (_, snap) in (_snapshots(session, project_id, window) or {}).items()}
     current = measure(session, project_id, window, thresholds)
     gaps = _store(session, project_id, window, current)

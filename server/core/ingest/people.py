@@ -178,7 +178,9 @@ def _link_new_anonymous_ids(session, r: _Resolution, messages) -> None:
         session.execute(delete(_PEOPLE).where(_PEOPLE.c.id.in_(unused)))
     user_of = {p: u for u, p in r.users.items()}
     for a in linked:
-        r.aliases[a] = (targets[a], user_of.get(targets[a]))
+        person = targets[a]
+        assert person is not None  # each orphan got its new person above
+        r.aliases[a] = (person, user_of.get(person))
     r.aliases.update(_read_aliases(session, r.project_id, lost))
 
 
@@ -212,6 +214,7 @@ def merge_person(session: Session, source_id: int, target_id: int) -> None:
     session.execute(delete(_PEOPLE).where(_PEOPLE.c.id == source_id))
     # The source's rollups went with it; the target's are rebuilt from the events they now hold.
     project_id = session.scalar(select(_PEOPLE.c.project_id).where(_PEOPLE.c.id == target_id))
+    assert project_id is not None  # the target was read above, in this transaction
     rollups.rebuild(session, project_id, person_ids=[target_id])
     journey.recompute(session, project_id, person_ids=[target_id])
 

@@ -19,7 +19,7 @@ def record(session: Session, project_id: int, items: list[tuple[int, dict]]) -> 
     if not items:
         return
     journeys = milestones_of(session, (p for p, _ in items))
-    displays = {}
+    displays: dict[str, dict] = {}  # display id -> its row
     for person, m in items:  # every message implies its display, even if "shown" was lost
         key = m["displayId"] or m["messageId"]
         displays.setdefault(
@@ -118,7 +118,7 @@ def _answer(session, project_id, person, m, display_id, content, stage) -> None:
 
 def _record_goals(session, project_id, person, questions, answers, at) -> None:
     """Welcome-screen choices name goals; the gap engine reads who expected what from them."""
-    goals = set()
+    goals: set[str] = set()
     for qid, value in answers.items():
         chosen = value if isinstance(value, list) else [value]
         for choice in questions[qid].get("choices") or ():

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select, update
+from sqlalchemy import ColumnElement, Row, SQLColumnExpression, and_, case, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from gapwise.core.ingest.rollups import ProjectFeatures, project_features
@@ -110,7 +110,8 @@ def advance(
     if not (features.core or features.aha or (features.stored_rules or {}).get("ahaEvents")):
         return  # nothing in this project can move anyone on
     rules = journey_rules(session, project_id, features.stored_rules)
-    aha_names, aha_events = set(rules["ahaEvents"]), {}
+    aha_names = set(rules["ahaEvents"])
+    aha_events: dict[int, datetime] = {}  # person -> their first aha event in the batch
     for person, m in tracks:
         if m["event"] in aha_names and (person not in aha_events or m["timestamp"] < aha_events[person]):
             aha_events[person] = m["timestamp"]
@@ -119,7 +120,8 @@ def advance(
         return
     u = FeatureUsage.__table__
     wanted = sorted(features.core | features.aha)
-    people, uses = {}, {}
+    people: dict[int, Row] = {}
+    uses: dict[int, tuple[list, list]] = {}
     for row in session.execute(
         select(*_STATE, u.c.feature_id, u.c.first_used_at)
         .outerjoin(
@@ -188,6 +190,7 @@ def _uses(session: Session, project_id: int, features: ProjectFeatures, person_i
     if person_ids is not None:
         stmt = stmt.where(u.person_id.in_(person_ids))
     for person, feature, at in session.execute(stmt):
+        assert at is not None  # the statement keeps the features used
         _add_use(out, features, person, feature, at)
     return out
 
@@ -223,7 +226,7 @@ def stage_of(session: Session, person_id: int | None) -> str:
     return session.scalar(select(Person.stage).where(Person.id == person_id)) or "trial"
 
 
-def stage_expression() -> ColumnElement[str]:
+def stage_expression() -> SQLColumnExpression[str]:
     """The journey stage of a `people` row in SQL: the twin of stage_of, for segments evaluated in SQL."""
     return Person.stage
 

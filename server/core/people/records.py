@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from gapwise.core.projects import config_cache
 from gapwise.core.segments import definitions as segments
 from gapwise.core.storage.pagination import page
+from gapwise.core.storage.sql import rowcount
 from gapwise.db import begin_write
 from gapwise.errors import NotFound
 from gapwise.models import (
@@ -35,7 +36,7 @@ from gapwise.models import (
 
 _IDS_PER_STATEMENT = 10_000
 # What a person leaves in each table, erased in this order (children before the person).
-_HELD = {
+_HELD: dict[str, type[Event | Display | Response | FeatureUsage | Activity | PersonGoal | PersonAlias]] = {
     "events": Event,
     "displays": Display,
     "responses": Response,
@@ -169,16 +170,18 @@ def delete_person(session: Session, project_id: int, person_id: int) -> dict[str
     counts = {"events": len(gone)}
     for name, model in _HELD.items():
         if name != "events":
-            counts[name] = session.execute(delete(model).where(model.person_id == pid)).rowcount
-    counts["people"] = session.execute(delete(Person).where(Person.id == pid)).rowcount
+            counts[name] = rowcount(session.execute(delete(model).where(model.person_id == pid)))
+    counts["people"] = rowcount(session.execute(delete(Person).where(Person.id == pid)))
     # Webhook payloads announcing their responses carry their answers: the delivery log forgets them too.
-    counts["webhookDeliveries"] = session.execute(
-        delete(WebhookDelivery).where(
-            WebhookDelivery.project_id == project_id,
-            WebhookDelivery.event_type == "response.created",
-            WebhookDelivery.payload[("data", "personId")].as_integer() == pid,
+    counts["webhookDeliveries"] = rowcount(
+        session.execute(
+            delete(WebhookDelivery).where(
+                WebhookDelivery.project_id == project_id,
+                WebhookDelivery.event_type == "response.created",
+                WebhookDelivery.payload[("data", "personId")].as_integer() == pid,
+            )
         )
-    ).rowcount
+    )
     # Gap figures stored for past windows counted this person: measure them again from what is left.
     session.execute(delete(GapSnapshot).where(GapSnapshot.project_id == project_id))
     session.execute(delete(GapWindow).where(GapWindow.project_id == project_id))
@@ -204,7 +207,10 @@ def _views(session: Session, people: list[Person]) -> list[PersonView]:
     ):
         aliases.setdefault(person_id, []).append(anonymous_id)
     account_ids = {p.account_id for p in people if p.account_id}
-    accounts = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(account_ids)))}
+    # Keyed by int | None so a person without an account looks up None and finds none.
+    accounts: dict[int | None, Account] = {
+        a.id: a for a in session.scalars(select(Account).where(Account.id.in_(account_ids)))
+    }
     return [PersonView(p, aliases.get(p.id, []), accounts.get(p.account_id)) for p in people]
 
 

@@ -78,7 +78,7 @@ def issue_secret_key(session: Session, project_id: int, name: str) -> tuple[Secr
     """Add a secret key to a project; return its row and the key itself, which is never stored."""
     secret = _add_secret_key(session, project_id, name)
     session.commit()
-    return session.scalar(select(SecretKey).where(SecretKey.key_hash == hash_key(secret))), secret
+    return session.execute(select(SecretKey).where(SecretKey.key_hash == hash_key(secret))).scalar_one(), secret
 
 
 def _add_secret_key(session: Session, project_id: int, name: str) -> str:
@@ -118,6 +118,7 @@ def authenticate_secret_key(session: Session, key: str | None) -> tuple[Project,
     if row is None:
         return None
     project = session.get(Project, row.project_id)
+    assert project is not None  # a key goes with its project (ON DELETE CASCADE)
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
         _record_use(session, row.id, now)

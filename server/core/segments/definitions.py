@@ -8,10 +8,11 @@ missing value fails every test except neq, not_in and not_exists.
 """
 
 import operator
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -40,7 +41,14 @@ from gapwise.models import Account, Event, Feature, Person, Segment, Survey
 from gapwise.models.base import utcnow
 from gapwise.schemas.segments import ACCOUNT_COLUMNS
 
-_COMPARE = {"eq": operator.eq, "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+# Applied to Python values and to SQL expressions alike (where they build a condition).
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": operator.eq,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
 _NEGATED = {"neq": "eq", "not_in": "in", "not_exists": "exists"}
 _COUNTS = ("event_count", "feature_count")
 
@@ -278,6 +286,7 @@ def _sql_group(group: dict, ctx: _Context) -> ColumnElement[bool]:
 def _sql_condition(condition: dict, ctx: _Context) -> ColumnElement[bool]:
     field, op, value = condition["field"], condition["op"], condition.get("value")
     if field == "days_since_first_seen":
+        assert value is not None  # DaysCondition requires a whole number with every op
         return _days_since(op, value, ctx.now)
     if field in _COUNTS:
         used = (

@@ -108,7 +108,8 @@ def _drop_months(session: Session, before: datetime, dry_run: bool) -> list[Remo
     """Drop (or, dry, count) the monthly partitions that end by the cutoff, all projects at once."""
     removed = []
     for partition in partitions.listing(session):
-        if partition.month is None or partition.end > before:
+        end = partition.end  # None exactly when month is: the default partition
+        if partition.month is None or end is None or end > before:
             continue
         counts = partitions.rows_by_project(session, partition)
         session.commit()

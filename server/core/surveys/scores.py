@@ -1,6 +1,7 @@
 """Scores of survey answers, aggregated in SQL: NPS, CSAT, response rate, P − E and value gaps, by stage and period."""
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -162,7 +163,7 @@ def _key(by: str | None, model, at):
     return model.stage if by == "stage" else PERIOD_STARTS[by](at)
 
 
-def _buckets(groups: dict, period: str) -> list[str]:
+def _buckets(groups: Collection[str], period: str) -> list[str]:
     """Every period start from the first with data to the last, so that empty weeks or months show as empty."""
     if not groups:
         return []
@@ -322,7 +323,7 @@ def csat_by_feature(session: Session, project_id: int, since, until) -> dict[str
             or scored.get("measures") in ("expectation", "value_expected")
         ):
             continue
-        keys = {((targeting or {}).get("trigger") or {}).get("feature"), (scored or {}).get("dimension")} & features
+        keys = features & {((targeting or {}).get("trigger") or {}).get("feature"), (scored or {}).get("dimension")}
         if keys:
             linked[survey_id] = keys
     totals = {key: [0, 0] for keys in linked.values() for key in keys}

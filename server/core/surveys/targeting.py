@@ -3,12 +3,44 @@
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import BindParameter, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from gapwise.models import Display, Person, PersonAlias, Project, Response, Segment, Survey
 from gapwise.models.base import utcnow
+
+
+class TargetedProject(Protocol):
+    """What targeting reads of a project: a Project, or the ProjectConfig cached for /v1/config."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def survey_cooldown_hours(self) -> int: ...
+
+
+class TargetedSurvey(Protocol):
+    """What targeting reads of a survey: a Survey, or the SurveyRule cached for /v1/config."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def segment_id(self) -> int | None: ...
+    @property
+    def sample_rate(self) -> float: ...
+    @property
+    def targeting(self) -> dict: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def response_limit(self) -> int | None: ...
+
+
+_Survey = TypeVar("_Survey", bound=TargetedSurvey)
 
 
 @dataclass
@@ -33,7 +65,8 @@ class History:
 
 
 # Built once: /v1/config runs these for every person with surveys due, so they skip statement building.
-_PROJECT, _PERSON = bindparam("project_id"), bindparam("person_id")
+_PROJECT: BindParameter[int] = bindparam("project_id")
+_PERSON: BindParameter[int] = bindparam("person_id")
 _BY_USER = select(Person.id).where(Person.project_id == _PROJECT, Person.user_id == bindparam("key"))
 _BY_ALIAS = select(PersonAlias.person_id).where(
     PersonAlias.project_id == _PROJECT, PersonAlias.anonymous_id == bindparam("key")
@@ -82,7 +115,12 @@ def in_sample(survey_id: int, sample_key: str | None, rate: float) -> bool:
 
 
 def checks(
-    session: Session, project: Project, survey: Survey, history: History, responses: int, now: datetime | None = None
+    session: Session,
+    project: TargetedProject,
+    survey: TargetedSurvey,
+    history: History,
+    responses: int,
+    now: datetime | None = None,
 ) -> list[Check]:
     """Every server-side rule for showing `survey` to the person of `history` now."""
     now = now or utcnow()
@@ -186,8 +224,8 @@ def completed_counts(session: Session, project_id: int) -> dict[int, int]:
 
 
 def due_surveys(
-    session: Session, project: Project, surveys: list[Survey], history: History, now: datetime | None = None
-) -> list[Survey]:
+    session: Session, project: TargetedProject, surveys: list[_Survey], history: History, now: datetime | None = None
+) -> list[_Survey]:
     """The active surveys that pass every server-side check, highest priority first (ties by id)."""
     counts = completed_counts(session, project.id) if any(s.response_limit for s in surveys) else {}
     due = [s for s in surveys if all(c.passed for c in checks(session, project, s, history, counts.get(s.id, 0), now))]

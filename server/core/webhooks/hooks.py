@@ -105,11 +105,11 @@ def send_test(session: Session, project_id: int, webhook_id: int) -> WebhookDeli
         utcnow(),
     )
     session.commit()
-    return session.scalar(
+    return session.execute(
         select(WebhookDelivery).where(
             WebhookDelivery.webhook_id == webhook.id, WebhookDelivery.message_id == message_id
         )
-    )
+    ).scalar_one()
 
 
 def enqueue(

@@ -139,7 +139,9 @@ def journey_save(project_id):
 
 def _values(with_key: bool) -> dict:
     form = request.form
-    values = {name: form.get(name, "") for name in ("name", "selector", "event", "goals", "effort")}
+    values: dict[str, str | bool] = {
+        name: form.get(name, "") for name in ("name", "selector", "event", "goals", "effort")
+    }
     values.update({flag: flag in form for flag in FLAGS})
     if with_key:
         values["key"] = form.get("key", "").strip()

@@ -145,16 +145,19 @@ def from_survey(survey) -> SurveyForm:
                 q["id"],
                 q["type"],
                 q.get("required", True),
-                *(dict(q.get(k) or {}) for k in LOCALIZED),
-                str(q.get("scale") or 5),
-                str(q.get("maxLength") or 1000),
-                q.get("trait") or "",
-                q.get("measures") or "",
-                q.get("dimension") or "",
-                _num(q.get("weight")),
-                q.get("next") or "",
-                "\n".join(_branch_text(b) for b in q.get("branches") or []),
-                [
+                text=dict(q.get("text") or {}),
+                lowLabel=dict(q.get("lowLabel") or {}),
+                highLabel=dict(q.get("highLabel") or {}),
+                placeholder=dict(q.get("placeholder") or {}),
+                scale=str(q.get("scale") or 5),
+                maxLength=str(q.get("maxLength") or 1000),
+                trait=q.get("trait") or "",
+                measures=q.get("measures") or "",
+                dimension=q.get("dimension") or "",
+                weight=_num(q.get("weight")),
+                next=q.get("next") or "",
+                branches="\n".join(_branch_text(b) for b in q.get("branches") or []),
+                choices=[
                     Choice(m, c["id"], dict(c["label"]), ", ".join(c.get("goals") or []))
                     for m, c in enumerate(q.get("choices") or [])
                 ],
@@ -199,15 +202,18 @@ def from_post(data) -> SurveyForm:
             get(p + "id"),
             get(p + "type"),
             bool(data.get(p + "required")),
-            *(_localized(data, p + k) for k in LOCALIZED),
-            get(p + "scale"),
-            get(p + "maxLength"),
-            get(p + "trait"),
-            get(p + "measures"),
-            get(p + "dimension"),
-            get(p + "weight"),
-            get(p + "next"),
-            (data.get(p + "branches") or "")[:5000],
+            text=_localized(data, p + "text"),
+            lowLabel=_localized(data, p + "lowLabel"),
+            highLabel=_localized(data, p + "highLabel"),
+            placeholder=_localized(data, p + "placeholder"),
+            scale=get(p + "scale"),
+            maxLength=get(p + "maxLength"),
+            trait=get(p + "trait"),
+            measures=get(p + "measures"),
+            dimension=get(p + "dimension"),
+            weight=get(p + "weight"),
+            next=get(p + "next"),
+            branches=(data.get(p + "branches") or "")[:5000],
         )
         rows = sorted({int(m.group(2)) for key in data for m in [_CHOICE.match(key)] if m and int(m.group(1)) == n})
         q.choices = [
@@ -240,7 +246,8 @@ def _branch_text(branch: dict) -> str:
 
 def parse_branches(text: str) -> tuple[list[dict], list[str]]:
     """Branches from lines like `0..6 -> detractor`, `9.. -> promoter`, `pm, eng -> follow_up`; and line errors."""
-    branches, errors = [], []
+    branches: list[dict] = []
+    errors: list[str] = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue

@@ -1,5 +1,8 @@
 """Migrations build, on an empty database of each kind, exactly the schema the models describe."""
 
+import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -140,3 +143,32 @@ def test_events_stored_before_partitioning_are_kept_with_their_ids(empty_databas
             u["column_names"] == ["project_id", "message_id"] for u in inspect(conn).get_unique_constraints("events")
         )
     engine.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL only: SQLite's own write lock already serialises migrations")
+def test_replicas_migrating_at_once_take_turns(tmp_path):
+    """Several processes starting together each run `gapwise db upgrade`; all succeed, the schema is made once."""
+    name = f"gapwise_migrations_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(make_url(PG_URL).set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        env = {**os.environ, "GAPWISE_DATABASE_URL": url}
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "gapwise", "db", "upgrade"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        outputs = [run.communicate(timeout=120)[0] for run in runs]
+        assert [run.returncode for run in runs] == [0, 0, 0], outputs
+        assert migrate.is_current(url)
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -96,13 +96,17 @@ def test_metrics_add_up_across_workers_and_every_log_line_is_json(app, tmp_path)
 def test_behind_a_proxy_the_sign_in_throttle_counts_each_client(app, hops, separate):
     """With TRUSTED_PROXIES the real client is X-Forwarded-For's last hop; without it, the proxy's address."""
     proxied = create_app({**app.config, "TRUSTED_PROXIES": hops, "LOGIN_ATTEMPTS": 3})
-    browser = Browser(proxied.test_client())
+    try:
+        browser = Browser(proxied.test_client())
 
-    def attempt(client_address: str, n: int):
-        form = {"email": f"someone{n}@example.com", "password": "wrong", "csrf_token": browser.token()}
-        proxy = {"X-Forwarded-For": client_address}
-        return browser.client.post("/app/login", data=form, headers=proxy, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+        def attempt(client_address: str, n: int):
+            form = {"email": f"someone{n}@example.com", "password": "wrong", "csrf_token": browser.token()}
+            proxy = {"X-Forwarded-For": client_address}
+            return browser.client.post("/app/login", data=form, headers=proxy, environ_base={"REMOTE_ADDR": "10.9.9.9"})
 
-    statuses = [attempt("198.51.100.7", n).status_code for n in range(4)]
-    assert statuses[3] == 429, statuses
-    assert (attempt("203.0.113.5", 9).status_code != 429) is separate
+        statuses = [attempt("198.51.100.7", n).status_code for n in range(4)]
+        assert statuses[3] == 429, statuses
+        assert (attempt("203.0.113.5", 9).status_code != 429) is separate
+    finally:
+        proxied.extensions["gapwise.db"].sessions.remove()
+        proxied.extensions["gapwise.db"].engine.dispose()

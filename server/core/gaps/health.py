@@ -122,7 +122,7 @@ def _latest(session: Session, project_id: int, kind: str) -> dict[int, float]:
             last, and_(last.c.account_id == answered.c.account_id, last.c.at == answered.c.created_at)
         )
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _open_gaps(session: Session, project_id: int, end: int, days: int) -> dict[int, list[str]]:

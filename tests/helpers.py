@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import orjson
 import requests
@@ -160,10 +161,38 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(database_url: str, env: dict | None = None, log=None, workers: int = 2):
-    """`gapwise serve` in its own process on 127.0.0.1 (plain HTTP, so cookies are not Secure); yields its URL.
+def running(command: list, base: str, env: dict, log=None, cwd=None, limit: float = 20):
+    """A server process in its own process group, once `base`/healthz answers 200; stopped on the way out.
 
-    Its output goes to `log` (a file) or is discarded; the process group is stopped on the way out."""
+    Its output goes to `log` (a file, shown when it does not start) or is discarded."""
+    output = log or subprocess.DEVNULL
+    process = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + limit
+        while True:
+            with contextlib.suppress(requests.ConnectionError):
+                if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                said = Path(log.name).read_text() if log is not None else ""
+                raise RuntimeError(f"{command[0]} did not serve (exit status {process.poll()}):\n{said}")
+            time.sleep(0.1)
+        yield process
+    finally:
+        if process.poll() is None:  # the server's workers share its group
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+@contextlib.contextmanager
+def served(database_url: str, env: dict | None = None, log=None, workers: int = 2):
+    """`gapwise serve` in its own process on 127.0.0.1 (plain HTTP, so cookies are not Secure); yields its URL."""
     port = free_port()
     settings = {
         **os.environ,
@@ -174,26 +203,6 @@ def served(database_url: str, env: dict | None = None, log=None, workers: int = 
         **(env or {}),
     }
     command = [sys.executable, "-m", "gapwise", "serve", "--port", str(port), "--workers", str(workers)]
-    output = log or subprocess.DEVNULL
-    process = subprocess.Popen(command, env=settings, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gapwise serve did not start (exit status {process.poll()})")
-            time.sleep(0.1)
+    with running(command, base, settings, log):
         yield base
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()

@@ -9,7 +9,6 @@ import html
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ import requests
 
 from gapwise.config import DEV_SECRET_KEY
 from gapwise.version import __version__
-from tests.helpers import free_port
+from tests.helpers import free_port, running
 
 pytestmark = pytest.mark.slow
 
@@ -138,28 +137,9 @@ def started(env: dict, cwd: Path, log: Path):
     """`container.sh start` in its own process group; yields its base URL once /healthz answers 200."""
     base = f"http://{env['GAPWISE_HOST']}:{env['GAPWISE_PORT']}"
     with open(log, "wb") as output:
-        process = subprocess.Popen(
-            [SCRIPT, "start"], env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                with contextlib.suppress(requests.ConnectionError):
-                    if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"container.sh start did not serve (exit {process.poll()}):\n{log.read_text()}")
-                time.sleep(0.2)
+        # exec makes gunicorn's arbiter the script's own process; its workers share the group.
+        with running([SCRIPT, "start"], base, env, log=output, cwd=cwd, limit=60):
             yield base
-        finally:
-            # exec made gunicorn's arbiter this process; its workers share the group.
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
 
 
 def test_container_script_installs_and_serves_the_wheel_outside_the_checkout(installed, tmp_path):

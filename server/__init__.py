@@ -5,17 +5,17 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gapwise.config import Config
-from gapwise.dashboard.frame import init_ui
-from gapwise.db import db
-from gapwise.errors import register_error_handlers
-from gapwise.http.body import refuse_nul_in_query
-from gapwise.http.jsonio import OrjsonProvider
-from gapwise.http.ratelimit import init_rate_limits
-from gapwise.ops.logs import configure_logging
-from gapwise.ops.production import check_settings
-from gapwise.ops.requestlog import init_request_log
-from gapwise.version import __version__
+from .config import Config
+from .dashboard.frame import init_ui
+from .db import db
+from .errors import register_error_handlers
+from .http.body import refuse_nul_in_query
+from .http.jsonio import OrjsonProvider
+from .http.ratelimit import init_rate_limits
+from .ops.logs import configure_logging
+from .ops.production import check_settings
+from .ops.requestlog import init_request_log
+from .version import __version__
 
 __all__ = ["__version__", "create_app"]
 
@@ -51,7 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     # Imported here, not at the top: prometheus_client reads PROMETHEUS_MULTIPROC_DIR when first imported,
     # and `gapwise serve` sets it just before it builds the app.
-    from gapwise.ops.metrics import init_metrics
+    from .ops.metrics import init_metrics
 
     init_metrics(app)
     return app
@@ -63,9 +63,9 @@ def _version_header(response):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from gapwise import api, dashboard, tracker
-    from gapwise.api import docs
-    from gapwise.ops import health
+    from . import api, dashboard, tracker
+    from .api import docs
+    from .ops import health
 
     tracker.register(app)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
@@ -73,6 +73,6 @@ def _register_blueprints(app: Flask) -> None:
     dashboard.register(app)
     app.register_blueprint(health.bp)
     if app.config["SERVE_EXAMPLE"]:
-        from gapwise.demo import example
+        from .demo import example
 
         app.register_blueprint(example.bp)

@@ -1,5 +1,6 @@
 """`python -m gapwise` is the `gapwise` command."""
 
-from gapwise.cli import main
+from .cli import main
 
-main()
+if __name__ == "__main__":
+    main()

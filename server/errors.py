@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from gapwise.db import db
+from .db import db
 
 log = logging.getLogger("gapwise.errors")
 

@@ -8,7 +8,7 @@ import os
 
 from gunicorn.app.base import BaseApplication
 
-from gapwise.ops.logs import gunicorn_logconfig
+from .ops.logs import gunicorn_logconfig
 
 
 class _Gunicorn(BaseApplication):
@@ -51,9 +51,9 @@ def _after_fork(server, worker):
     _dispose_engine(server, worker)
     # One webhook delivery thread per worker process; their claims never overlap (see webhook_delivery).
     # Partition upkeep takes an advisory lock, so the workers take turns.
-    from gapwise.core.storage import partitions
-    from gapwise.core.webhooks.delivery import start_worker
-    from gapwise.ops.metrics import partition_upkeep
+    from .core.storage import partitions
+    from .core.webhooks.delivery import start_worker
+    from .ops.metrics import partition_upkeep
 
     start_worker(worker.app.application)
     partitions.start_worker(worker.app.application, on_pass=partition_upkeep)
@@ -75,7 +75,7 @@ def _dispose_engine(server, worker):
 
 def __getattr__(name):
     if name == "app":
-        from gapwise import create_app
+        from . import create_app
 
         return create_app()
     raise AttributeError(name)

@@ -7,7 +7,9 @@ page (`docs`) are registered beside it, without the key guard.
 
 from flask import Blueprint, current_app, request
 
-from gapwise.api import (
+from ..http.auth import require_secret_key
+from ..http.ratelimit import limit_api
+from . import (
     accounts,
     export,
     features,
@@ -22,8 +24,6 @@ from gapwise.api import (
     surveys,
     webhooks,
 )
-from gapwise.http.auth import require_secret_key
-from gapwise.http.ratelimit import limit_api
 
 bp = Blueprint("api", __name__)
 

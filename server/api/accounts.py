@@ -2,10 +2,10 @@
 
 from flask import Blueprint, g, request
 
-from gapwise.api.openapi import ID, doc, list_of
-from gapwise.core.people import directory
-from gapwise.db import db
-from gapwise.schemas.api import AccountOutSchema, AccountQuerySchema
+from ..core.people import directory
+from ..db import db
+from ..schemas.api import AccountOutSchema, AccountQuerySchema
+from .openapi import ID, doc, list_of
 
 bp = Blueprint("accounts", __name__)
 _query, _out = AccountQuerySchema(), AccountOutSchema()

@@ -2,8 +2,8 @@
 
 from flask import Blueprint, current_app, render_template
 
-from gapwise.api import openapi_page
-from gapwise.api.openapi import cached_spec, doc
+from . import openapi_page
+from .openapi import cached_spec, doc
 
 bp = Blueprint("docs", __name__, template_folder="templates")
 

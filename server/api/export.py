@@ -4,10 +4,10 @@ from collections.abc import Generator, Iterator
 
 from flask import Blueprint, Response, g, request, stream_with_context
 
-from gapwise.api.openapi import doc
-from gapwise.core.exports import stream as export
-from gapwise.db import db
-from gapwise.schemas.export import EventsExportQuerySchema, ResponsesExportQuerySchema
+from ..core.exports import stream as export
+from ..db import db
+from ..schemas.export import EventsExportQuerySchema, ResponsesExportQuerySchema
+from .openapi import doc
 
 bp = Blueprint("export", __name__)
 _events_args, _responses_args = EventsExportQuerySchema(), ResponsesExportQuerySchema()

@@ -2,11 +2,11 @@
 
 from flask import Blueprint, g
 
-from gapwise.api.openapi import doc, list_of
-from gapwise.core.features import definitions as features
-from gapwise.db import db
-from gapwise.http.body import read_json_object
-from gapwise.schemas.features import FeatureOutSchema, FeatureSchema
+from ..core.features import definitions as features
+from ..db import db
+from ..http.body import read_json_object
+from ..schemas.features import FeatureOutSchema, FeatureSchema
+from .openapi import doc, list_of
 
 bp = Blueprint("features", __name__)
 _create, _update = FeatureSchema(), FeatureSchema(partial=True, exclude=("key",))

@@ -2,14 +2,14 @@
 
 from flask import Blueprint, g, request
 
-from gapwise.api.openapi import ID, doc
-from gapwise.core.gaps import health, thresholds
-from gapwise.core.gaps import report as gaps
-from gapwise.db import db
-from gapwise.http.body import read_json_object
-from gapwise.schemas.gap_report import AccountsHealthSchema, GapReportSchema, GapSchema
-from gapwise.schemas.gaps import GapsQuerySchema, RemediationSchema
-from gapwise.schemas.settings import GapThresholdsSchema
+from ..core.gaps import health, thresholds
+from ..core.gaps import report as gaps
+from ..db import db
+from ..http.body import read_json_object
+from ..schemas.gap_report import AccountsHealthSchema, GapReportSchema, GapSchema
+from ..schemas.gaps import GapsQuerySchema, RemediationSchema
+from ..schemas.settings import GapThresholdsSchema
+from .openapi import ID, doc
 
 bp = Blueprint("gaps", __name__)
 _query, _remediation = GapsQuerySchema(), RemediationSchema()

@@ -2,13 +2,13 @@
 
 from flask import Blueprint, g, request
 
-from gapwise.api.openapi import doc
-from gapwise.core.journey import funnel, rules, stages
-from gapwise.db import db
-from gapwise.http.body import read_json_object
-from gapwise.schemas.journey import FunnelQuerySchema
-from gapwise.schemas.reports import FunnelSchema
-from gapwise.schemas.settings import JourneyRulesSchema
+from ..core.journey import funnel, rules, stages
+from ..db import db
+from ..http.body import read_json_object
+from ..schemas.journey import FunnelQuerySchema
+from ..schemas.reports import FunnelSchema
+from ..schemas.settings import JourneyRulesSchema
+from .openapi import doc
 
 bp = Blueprint("journey", __name__)
 _funnel_args = FunnelQuerySchema()

@@ -2,12 +2,12 @@
 
 from flask import Blueprint, g, request
 
-from gapwise.api.openapi import INT_ID, doc, list_of
-from gapwise.core.projects import keys
-from gapwise.db import db
-from gapwise.http.body import read_json_object
-from gapwise.schemas.api import KeyCreatedSchema, KeyCreateSchema, KeyOutSchema
-from gapwise.schemas.pagination import PageQuerySchema
+from ..core.projects import keys
+from ..db import db
+from ..http.body import read_json_object
+from ..schemas.api import KeyCreatedSchema, KeyCreateSchema, KeyOutSchema
+from ..schemas.pagination import PageQuerySchema
+from .openapi import INT_ID, doc, list_of
 
 bp = Blueprint("keys", __name__)
 _query, _create, _out, _created = PageQuerySchema(), KeyCreateSchema(), KeyOutSchema(), KeyCreatedSchema()

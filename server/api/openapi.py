@@ -53,7 +53,7 @@ from marshmallow import Schema, fields
 from werkzeug.routing import IntegerConverter, Rule
 from werkzeug.routing.converters import NumberConverter
 
-from gapwise.schemas.fields import Identifier, JSONObject, Timestamp
+from ..schemas.fields import Identifier, JSONObject, Timestamp
 
 PREFIX = "/api/v1"
 ATTRIBUTE = "__openapi__"

@@ -2,16 +2,16 @@
 
 from flask import Blueprint, g, request
 
-from gapwise.api.openapi import ID, doc
-from gapwise.core.people import records as person_records
-from gapwise.db import db
-from gapwise.schemas.people import (
+from ..core.people import records as person_records
+from ..db import db
+from ..schemas.people import (
     DeletedSchema,
     PeoplePageSchema,
     PeopleQuerySchema,
     PersonExportSchema,
     PersonOutSchema,
 )
+from .openapi import ID, doc
 
 bp = Blueprint("people", __name__)
 _query, _person, _page, _export = PeopleQuerySchema(), PersonOutSchema(), PeoplePageSchema(), PersonExportSchema()

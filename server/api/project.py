@@ -2,8 +2,8 @@
 
 from flask import Blueprint, g
 
-from gapwise.api.openapi import doc
-from gapwise.schemas.projects import ProjectSchema
+from ..schemas.projects import ProjectSchema
+from .openapi import doc
 
 bp = Blueprint("project", __name__)
 

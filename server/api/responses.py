@@ -2,10 +2,10 @@
 
 from flask import Blueprint, g, request
 
-from gapwise.api.openapi import doc, list_of
-from gapwise.core.people import directory
-from gapwise.db import db
-from gapwise.schemas.api import ResponseOutSchema, ResponseQuerySchema
+from ..core.people import directory
+from ..db import db
+from ..schemas.api import ResponseOutSchema, ResponseQuerySchema
+from .openapi import doc, list_of
 
 bp = Blueprint("responses", __name__)
 _query, _out = ResponseQuerySchema(), ResponseOutSchema()

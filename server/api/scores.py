@@ -2,11 +2,11 @@
 
 from flask import Blueprint, g, request
 
-from gapwise.api.openapi import doc
-from gapwise.core.surveys import scores
-from gapwise.db import db
-from gapwise.schemas.reports import ScoresSchema
-from gapwise.schemas.scores import ScoresQuerySchema
+from ..core.surveys import scores
+from ..db import db
+from ..schemas.reports import ScoresSchema
+from ..schemas.scores import ScoresQuerySchema
+from .openapi import doc
 
 bp = Blueprint("scores", __name__)
 _args = ScoresQuerySchema()

@@ -2,13 +2,13 @@
 
 from flask import Blueprint, g
 
-from gapwise.api.openapi import doc, list_of
-from gapwise.core.segments import definitions as segments
-from gapwise.db import db
-from gapwise.http.body import read_json_object
-from gapwise.models import Segment
-from gapwise.schemas.reports import CountedSegmentSchema
-from gapwise.schemas.segments import SegmentOutSchema, SegmentSchema, SegmentUpdateSchema
+from ..core.segments import definitions as segments
+from ..db import db
+from ..http.body import read_json_object
+from ..models import Segment
+from ..schemas.reports import CountedSegmentSchema
+from ..schemas.segments import SegmentOutSchema, SegmentSchema, SegmentUpdateSchema
+from .openapi import doc, list_of
 
 bp = Blueprint("segments", __name__)
 _create, _update, _out = SegmentSchema(), SegmentUpdateSchema(), SegmentOutSchema()

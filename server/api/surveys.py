@@ -2,14 +2,14 @@
 
 from flask import Blueprint, g, request
 
-from gapwise.api.openapi import INT_ID, doc, list_of
-from gapwise.core.surveys import definitions as surveys
-from gapwise.core.surveys import targeting
-from gapwise.db import db
-from gapwise.http.body import read_json_object
-from gapwise.schemas.reports import EligibilitySchema, SurveyListQuerySchema
-from gapwise.schemas.survey_out import SurveyOutSchema
-from gapwise.schemas.surveys import EligibilityQuerySchema, SurveySchema
+from ..core.surveys import definitions as surveys
+from ..core.surveys import targeting
+from ..db import db
+from ..http.body import read_json_object
+from ..schemas.reports import EligibilitySchema, SurveyListQuerySchema
+from ..schemas.survey_out import SurveyOutSchema
+from ..schemas.surveys import EligibilityQuerySchema, SurveySchema
+from .openapi import INT_ID, doc, list_of
 
 bp = Blueprint("surveys", __name__)
 _create, _update, _out = SurveySchema(), SurveySchema(partial=True), SurveyOutSchema()

@@ -2,17 +2,17 @@
 
 from flask import Blueprint, g, request
 
-from gapwise.api.openapi import INT_ID, doc, list_of
-from gapwise.core.webhooks import hooks as webhooks
-from gapwise.db import db
-from gapwise.http.body import read_json_object
-from gapwise.schemas.webhooks import (
+from ..core.webhooks import hooks as webhooks
+from ..db import db
+from ..http.body import read_json_object
+from ..schemas.webhooks import (
     DeliveryOutSchema,
     DeliveryQuerySchema,
     WebhookCreatedSchema,
     WebhookOutSchema,
     WebhookSchema,
 )
+from .openapi import INT_ID, doc, list_of
 
 bp = Blueprint("webhooks", __name__)
 _create, _update = WebhookSchema(), WebhookSchema(partial=True, exclude=("secret",))

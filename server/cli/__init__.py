@@ -1,5 +1,5 @@
 """The `gapwise` command: `main` is the console script."""
 
-from gapwise.cli.main import main
+from .main import main
 
 __all__ = ["main"]

@@ -5,11 +5,11 @@ from marshmallow import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from gapwise import create_app
-from gapwise.config import SettingsError
-from gapwise.db import db
-from gapwise.errors import ApiError
-from gapwise.models import Project
+from .. import create_app
+from ..config import SettingsError
+from ..db import db
+from ..errors import ApiError
+from ..models import Project
 
 
 def make_app():

@@ -2,8 +2,8 @@
 
 import click
 
-from gapwise.cli.common import make_app, safe_url, storage_guard
-from gapwise.core.storage import migrate
+from ..core.storage import migrate
+from .common import make_app, safe_url, storage_guard
 
 
 @click.group("db")

@@ -6,10 +6,10 @@ import tempfile
 
 import click
 
-from gapwise.cli.common import existing_project, load_or_usage_error, make_app, project_option, storage_guard
-from gapwise.core.exports import stream as export
-from gapwise.db import db
-from gapwise.schemas.export import FORMATS, EventsExportQuerySchema, ResponsesExportQuerySchema
+from ..core.exports import stream as export
+from ..db import db
+from ..schemas.export import FORMATS, EventsExportQuerySchema, ResponsesExportQuerySchema
+from .common import existing_project, load_or_usage_error, make_app, project_option, storage_guard
 
 
 @click.group("export")

@@ -2,10 +2,10 @@
 
 import click
 
-from gapwise.cli.common import existing_project, load_or_usage_error, make_app, project_option, storage_guard
-from gapwise.core.features import definitions as features
-from gapwise.db import db
-from gapwise.schemas.features import FeatureSchema
+from ..core.features import definitions as features
+from ..db import db
+from ..schemas.features import FeatureSchema
+from .common import existing_project, load_or_usage_error, make_app, project_option, storage_guard
 
 
 @click.group("feature")

@@ -4,12 +4,12 @@ from datetime import UTC, timedelta
 
 import click
 
-from gapwise.cli.common import existing_project, make_app, project_option, storage_guard
-from gapwise.core.gaps import health
-from gapwise.core.gaps import report as gaps
-from gapwise.core.ingest import rollups
-from gapwise.core.journey import stages as journey
-from gapwise.db import db, write_lock_options
+from ..core.gaps import health
+from ..core.gaps import report as gaps
+from ..core.ingest import rollups
+from ..core.journey import stages as journey
+from ..db import db, write_lock_options
+from .common import existing_project, make_app, project_option, storage_guard
 
 
 @click.group("rollups")

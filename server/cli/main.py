@@ -2,8 +2,8 @@
 
 import click
 
-from gapwise.cli import database, export, features, journey, projects, retention, serve, users, webhooks
-from gapwise.version import __version__
+from ..version import __version__
+from . import database, export, features, journey, projects, retention, serve, users, webhooks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

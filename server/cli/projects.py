@@ -2,11 +2,11 @@
 
 import click
 
-from gapwise.cli.common import existing_project, make_app, storage_guard
-from gapwise.core.projects import keys, snippet
-from gapwise.db import db
-from gapwise.errors import ApiError
-from gapwise.models import Project
+from ..core.projects import keys, snippet
+from ..db import db
+from ..errors import ApiError
+from ..models import Project
+from .common import existing_project, make_app, storage_guard
 
 
 @click.group("project")

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import click
 
-from gapwise.cli.common import existing_project, make_app, storage_guard
-from gapwise.core.storage import partitions, retention
-from gapwise.db import db
+from ..core.storage import partitions, retention
+from ..db import db
+from .common import existing_project, make_app, storage_guard
 
 
 class KeepType(click.ParamType):

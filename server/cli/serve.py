@@ -9,13 +9,13 @@ import tempfile
 import click
 from sqlalchemy.exc import OperationalError
 
-from gapwise.cli.common import make_app, safe_url, storage_guard
-from gapwise.config import SettingsError
-from gapwise.core.storage import migrate
-from gapwise.db import db
-from gapwise.demo import seed as demo_service
-from gapwise.ops.production import check_serving_settings
-from gapwise.version import __version__
+from ..config import SettingsError
+from ..core.storage import migrate
+from ..db import db
+from ..demo import seed as demo_service
+from ..ops.production import check_serving_settings
+from ..version import __version__
+from .common import make_app, safe_url, storage_guard
 
 
 @click.command("demo")
@@ -65,15 +65,15 @@ def serve(host: str, port: int, workers: int) -> None:
         click.echo(banner)
     try:
         if sys.platform.startswith("win"):
-            from gapwise.core.storage import partitions
-            from gapwise.core.webhooks.delivery import start_worker
-            from gapwise.ops.metrics import partition_upkeep
+            from ..core.storage import partitions
+            from ..core.webhooks.delivery import start_worker
+            from ..ops.metrics import partition_upkeep
 
             start_worker(app)  # under gunicorn, each worker process starts its own (see wsgi.py)
             partitions.start_worker(app, on_pass=partition_upkeep)
             app.run(host=host, port=port)
             return
-        from gapwise.wsgi import serve_with_gunicorn
+        from ..wsgi import serve_with_gunicorn
 
         serve_with_gunicorn(app, host, port, workers)
     finally:

@@ -2,10 +2,10 @@
 
 import click
 
-from gapwise.cli.common import existing_project, make_app, storage_guard
-from gapwise.core.projects import users
-from gapwise.db import db
-from gapwise.models.users import ROLES
+from ..core.projects import users
+from ..db import db
+from ..models.users import ROLES
+from .common import existing_project, make_app, storage_guard
 
 
 @click.group("user")

@@ -2,8 +2,8 @@
 
 import click
 
-from gapwise.cli.common import make_app, storage_guard
-from gapwise.core.webhooks import delivery as webhook_delivery
+from ..core.webhooks import delivery as webhook_delivery
+from .common import make_app, storage_guard
 
 
 @click.group("webhooks")

@@ -6,7 +6,7 @@ blueprint of its own, with its form models (`forms`) and presenters (`presenters
 
 from flask import Flask
 
-from gapwise.dashboard import auth, config, overview, surveys
+from . import auth, config, overview, surveys
 
 
 def register(app: Flask) -> None:

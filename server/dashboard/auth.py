@@ -3,9 +3,9 @@
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from gapwise.core.projects import users
-from gapwise.dashboard.frame import render_page, ui_blueprint
-from gapwise.db import db
+from ..core.projects import users
+from ..db import db
+from .frame import render_page, ui_blueprint
 
 bp = ui_blueprint("ui_auth")
 

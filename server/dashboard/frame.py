@@ -22,9 +22,9 @@ from flask import Blueprint, Flask, abort, current_app, g, render_template, requ
 from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
 
-from gapwise.core.projects import users
-from gapwise.db import db
-from gapwise.models import Project, User
+from ..core.projects import users
+from ..db import db
+from ..models import Project, User
 
 csrf = CSRFProtect()
 login_manager = LoginManager()

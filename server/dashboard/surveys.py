@@ -7,20 +7,20 @@ form (static/ui/builder.js adds question rows and the preview); its errors are s
 from flask import Response, flash, g, redirect, request, stream_with_context, url_for
 from marshmallow import ValidationError
 
-from gapwise.api.openapi import INT_ID
-from gapwise.core.features import definitions as features
-from gapwise.core.journey.stages import STAGES
-from gapwise.core.segments import definitions as segments
-from gapwise.core.surveys import definitions as survey_service
-from gapwise.core.surveys import results as survey_results
-from gapwise.core.surveys import targeting
-from gapwise.dashboard.forms import survey_form
-from gapwise.dashboard.forms.survey_form_load import FormInvalid, load, service_errors
-from gapwise.dashboard.frame import project_page, render_page, ui_blueprint
-from gapwise.db import db
-from gapwise.errors import Unprocessable
-from gapwise.schemas.api import ResponseQuerySchema
-from gapwise.schemas.surveys import EligibilityQuerySchema, SurveySchema
+from ..api.openapi import INT_ID
+from ..core.features import definitions as features
+from ..core.journey.stages import STAGES
+from ..core.segments import definitions as segments
+from ..core.surveys import definitions as survey_service
+from ..core.surveys import results as survey_results
+from ..core.surveys import targeting
+from ..db import db
+from ..errors import Unprocessable
+from ..schemas.api import ResponseQuerySchema
+from ..schemas.surveys import EligibilityQuerySchema, SurveySchema
+from .forms import survey_form
+from .forms.survey_form_load import FormInvalid, load, service_errors
+from .frame import project_page, render_page, ui_blueprint
 
 bp = ui_blueprint("ui_surveys")
 SURVEY = f"/p/<int:project_id>/surveys/<{INT_ID}:survey_id>"

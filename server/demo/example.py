@@ -6,11 +6,11 @@ from pathlib import Path
 from flask import Blueprint, Response, request
 from sqlalchemy import select
 
-from gapwise.assets import loader_snippet
-from gapwise.db import db
-from gapwise.demo.seed import DEMO_NAME
-from gapwise.errors import BadRequest, NotFound
-from gapwise.models import Project
+from ..assets import loader_snippet
+from ..db import db
+from ..errors import BadRequest, NotFound
+from ..models import Project
+from .seed import DEMO_NAME
 
 bp = Blueprint("example", __name__)
 # The example app is not packaged: it is served from a source checkout only.

@@ -7,7 +7,7 @@ not depend on how many other people are simulated. The rates are the planted tru
 import math
 from datetime import timedelta
 
-from gapwise.demo import plan
+from . import plan
 
 HOST = "https://app.acme-analytics.example"
 TITLES = {"/": "Dashboard", "/reports": "Reports", "/alerts": "Alerts", "/settings": "Settings"}

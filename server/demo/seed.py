@@ -9,18 +9,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gapwise.core.features import definitions as features
-from gapwise.core.gaps import report as gaps
-from gapwise.core.ingest import batch as ingest
-from gapwise.core.projects import keys, users
-from gapwise.core.segments import definitions as segments
-from gapwise.core.surveys import definitions as surveys
-from gapwise.demo import plan as demo_data
-from gapwise.demo import simulation
-from gapwise.models import Event, Project, User
-from gapwise.models.base import utcnow
-from gapwise.schemas.segments import SegmentSchema
-from gapwise.schemas.surveys import SurveySchema
+from ..core.features import definitions as features
+from ..core.gaps import report as gaps
+from ..core.ingest import batch as ingest
+from ..core.projects import keys, users
+from ..core.segments import definitions as segments
+from ..core.surveys import definitions as surveys
+from ..models import Event, Project, User
+from ..models.base import utcnow
+from ..schemas.segments import SegmentSchema
+from ..schemas.surveys import SurveySchema
+from . import plan as demo_data
+from . import simulation
 
 DEMO_NAME = "Gapwise Demo"
 BATCH = 500

@@ -7,9 +7,9 @@ nothing new).
 import random
 from datetime import datetime, timedelta
 
-from gapwise.demo.people import Person
-from gapwise.demo.plan import ACCOUNTS, DAYS, NAMES, PEOPLE, PLANS, SEED, SURVEYS
-from gapwise.models.base import utcnow
+from ..models.base import utcnow
+from .people import Person
+from .plan import ACCOUNTS, DAYS, NAMES, PEOPLE, PLANS, SEED, SURVEYS
 
 
 def generate(

@@ -2,9 +2,9 @@
 
 from flask import g, request
 
-from gapwise.core.projects.keys import ProjectRef, authenticate_secret_key, is_write_key_shaped, project_for_write_key
-from gapwise.db import db
-from gapwise.errors import Forbidden, Unauthorized
+from ..core.projects.keys import ProjectRef, authenticate_secret_key, is_write_key_shaped, project_for_write_key
+from ..db import db
+from ..errors import Forbidden, Unauthorized
 
 
 def require_write_key(write_key) -> ProjectRef:

@@ -5,7 +5,7 @@ import zlib
 import orjson
 from flask import current_app, request
 
-from gapwise.errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from ..errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 
 JSON_TYPES = ("application/json", "text/plain", "")
 

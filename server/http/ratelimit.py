@@ -11,8 +11,8 @@ from limits.errors import ConfigurationError, StorageError
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import STRATEGIES
 
-from gapwise.config import SettingsError
-from gapwise.errors import ApiError
+from ..config import SettingsError
+from ..errors import ApiError
 
 log = logging.getLogger("gapwise.ratelimit")
 

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gapwise.db import JSONDoc, UTCDateTime
-from gapwise.models.base import Base, utcnow
+from ..db import JSONDoc, UTCDateTime
+from .base import Base, utcnow
 
 
 class Feature(Base):

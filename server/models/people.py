@@ -6,8 +6,8 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gapwise.db import BigId, JSONDoc, UTCDateTime
-from gapwise.models.base import Base, utcnow
+from ..db import BigId, JSONDoc, UTCDateTime
+from .base import Base, utcnow
 
 # The journey stages in order (a person's `stage` is one of them); core.journey keeps them current.
 STAGES = ("trial", "aha", "activation", "adoption")

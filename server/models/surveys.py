@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gapwise.db import BigId, JSONDoc, UTCDateTime
-from gapwise.models.base import Base, utcnow
+from ..db import BigId, JSONDoc, UTCDateTime
+from .base import Base, utcnow
 
 
 class Segment(Base):

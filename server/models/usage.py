@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gapwise.db import BigId, UTCDateTime
-from gapwise.models.base import Base
+from ..db import BigId, UTCDateTime
+from .base import Base
 
 
 class FeatureUsage(Base):

@@ -6,8 +6,8 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gapwise.db import UTCDateTime
-from gapwise.models.base import Base, utcnow
+from ..db import UTCDateTime
+from .base import Base, utcnow
 
 ROLES = ("viewer", "editor", "owner")  # each can do what the ones before it can
 

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gapwise.db import BigId, JSONDoc, UTCDateTime
-from gapwise.models.base import Base, utcnow
+from ..db import BigId, JSONDoc, UTCDateTime
+from .base import Base, utcnow
 
 
 class Webhook(Base):

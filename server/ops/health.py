@@ -3,8 +3,8 @@
 from flask import Blueprint
 from sqlalchemy import text
 
-from gapwise.db import db
-from gapwise.version import __version__
+from ..db import db
+from ..version import __version__
 
 bp = Blueprint("health", __name__)
 

@@ -24,9 +24,9 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
-from gapwise.db import db
-from gapwise.errors import NotFound, Unauthorized
-from gapwise.models import WebhookDelivery
+from ..db import db
+from ..errors import NotFound, Unauthorized
+from ..models import WebhookDelivery
 
 bp = Blueprint("metrics", __name__)
 

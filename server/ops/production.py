@@ -1,7 +1,7 @@
 """Settings Gapwise refuses to run with: wrong values at start, and the development secret key when served."""
 
-from gapwise.config import DEV_SECRET_KEY, SettingsError
-from gapwise.ops.logs import LOG_FORMATS
+from ..config import DEV_SECRET_KEY, SettingsError
+from .logs import LOG_FORMATS
 
 MAX_PROXY_HOPS = 10
 

@@ -6,7 +6,7 @@ import time
 
 from flask import Flask, g, request
 
-from gapwise.ops.logs import JsonFormatter
+from .logs import JsonFormatter
 
 log = logging.getLogger("gapwise.requests")
 

@@ -2,9 +2,9 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from gapwise.models.people import STAGES
-from gapwise.schemas.fields import Timestamp
-from gapwise.schemas.pagination import PageQuerySchema
+from ..models.people import STAGES
+from .fields import Timestamp
+from .pagination import PageQuerySchema
 
 _TEXT = validate.Length(1, 200)
 

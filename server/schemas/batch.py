@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from gapwise.schemas.fields import Identifier, JSONObject, Timestamp, require_one_of
+from .fields import Identifier, JSONObject, Timestamp, require_one_of
 
 MESSAGE_TYPES = ("track", "identify", "group", "page", "survey")
 SURVEY_ACTIONS = ("shown", "dismissed", "answered")

@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from gapwise.schemas.fields import Identifier
+from .fields import Identifier
 
 
 class ConfigQuerySchema(Schema):

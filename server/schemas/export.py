@@ -2,7 +2,7 @@
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from gapwise.schemas.fields import Identifier, Timestamp
+from .fields import Identifier, Timestamp
 
 MAX_ID = 2**63 - 1
 FORMATS = ("csv", "ndjson", "parquet")

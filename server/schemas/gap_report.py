@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from gapwise.schemas.settings import GapThresholdsSchema
+from .settings import GapThresholdsSchema
 
 GAP_TYPES = ("communication", "delivery", "stall", "perception", "value", "knowledge")
 TRENDS = ("new", "widening", "steady", "closing", "closed")

@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from gapwise.schemas.fields import Timestamp
+from .fields import Timestamp
 
 
 class GapsQuerySchema(Schema):

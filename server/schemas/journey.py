@@ -2,8 +2,8 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from gapwise.schemas.features import KEY
-from gapwise.schemas.fields import Timestamp
+from .features import KEY
+from .fields import Timestamp
 
 
 class FunnelQuerySchema(Schema):

@@ -2,9 +2,9 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from gapwise.schemas.features import KEY
-from gapwise.schemas.fields import Timestamp
-from gapwise.schemas.pagination import PageQuerySchema
+from .features import KEY
+from .fields import Timestamp
+from .pagination import PageQuerySchema
 
 STAGES = ("trial", "aha", "activation", "adoption")
 

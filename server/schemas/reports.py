@@ -6,8 +6,8 @@ document, so clients and the schemathesis run can hold the API to its word.
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from gapwise.models.people import STAGES
-from gapwise.schemas.segments import SegmentOutSchema
+from ..models.people import STAGES
+from .segments import SegmentOutSchema
 
 
 class SurveyListQuerySchema(Schema):

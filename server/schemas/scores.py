@@ -2,9 +2,9 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from gapwise.models.people import STAGES
-from gapwise.schemas.features import KEY
-from gapwise.schemas.fields import Timestamp
+from ..models.people import STAGES
+from .features import KEY
+from .fields import Timestamp
 
 
 class ScoresQuerySchema(Schema):

@@ -4,8 +4,8 @@ import math
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from gapwise.models.people import STAGES
-from gapwise.schemas.features import KEY
+from ..models.people import STAGES
+from .features import KEY
 
 MAX_DEPTH = 3  # the top group counts as 1
 MAX_CONDITIONS = 50  # entries in all groups together, nested groups included

@@ -4,8 +4,8 @@ import re
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from gapwise.schemas.features import KEY
-from gapwise.schemas.fields import Identifier
+from .features import KEY
+from .fields import Identifier
 
 QUESTION_TYPES = ("nps", "rating", "single_choice", "multi_choice", "text")
 DIMENSIONS = ("reliability", "responsiveness", "assurance", "empathy", "tangibles")

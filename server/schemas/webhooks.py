@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, validate, validates
 
-from gapwise.schemas.pagination import PageQuerySchema
+from .pagination import PageQuerySchema
 
 EVENTS = ("response.created", "gap.flagged", "gap.closed")
 MAX_URL_LENGTH = 2000

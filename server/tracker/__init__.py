@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from gapwise.tracker import batch, config, sdk
+from . import batch, config, sdk
 
 
 def register(app: Flask) -> None:

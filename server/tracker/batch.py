@@ -2,15 +2,15 @@
 
 from flask import Blueprint, current_app, jsonify
 
-from gapwise.core.ingest import batch as ingest
-from gapwise.db import db
-from gapwise.errors import BadRequest
-from gapwise.http.auth import require_write_key
-from gapwise.http.body import read_json_body
-from gapwise.http.cors import add_cors_headers
-from gapwise.http.ratelimit import limit_batch
-from gapwise.models.base import utcnow
-from gapwise.ops.metrics import count_batch
+from ..core.ingest import batch as ingest
+from ..db import db
+from ..errors import BadRequest
+from ..http.auth import require_write_key
+from ..http.body import read_json_body
+from ..http.cors import add_cors_headers
+from ..http.ratelimit import limit_batch
+from ..models.base import utcnow
+from ..ops.metrics import count_batch
 
 bp = Blueprint("ingest", __name__)
 bp.after_request(add_cors_headers)

@@ -2,12 +2,12 @@
 
 from flask import Blueprint, Response, request
 
-from gapwise.core.surveys import tracker_config
-from gapwise.db import db
-from gapwise.http.auth import require_write_key
-from gapwise.http.cors import add_cors_headers
-from gapwise.http.ratelimit import limit_config
-from gapwise.schemas.config import ConfigQuerySchema
+from ..core.surveys import tracker_config
+from ..db import db
+from ..http.auth import require_write_key
+from ..http.cors import add_cors_headers
+from ..http.ratelimit import limit_config
+from ..schemas.config import ConfigQuerySchema
 
 bp = Blueprint("config", __name__)
 bp.before_request(limit_config)

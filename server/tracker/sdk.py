@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request
 
-from gapwise.assets import BROWSER_FILES, AssetMissing, browser_file
-from gapwise.errors import NotFound
+from ..assets import BROWSER_FILES, AssetMissing, browser_file
+from ..errors import NotFound
 
 bp = Blueprint("sdk", __name__)
 

@@ -10,9 +10,9 @@ import io
 
 import orjson
 
-from gapwise.core.exports.query import Column
-from gapwise.errors import Unprocessable
-from gapwise.schemas.export import FORMATS
+from ...errors import Unprocessable
+from ...schemas.export import FORMATS
+from .query import Column
 
 
 class CsvEncoder:
@@ -89,7 +89,7 @@ def encoder_for(fmt: str, columns: tuple[Column, ...]):
     """An encoder of `fmt` for these columns; Parquet needs the optional pyarrow (`gapwise[parquet]`)."""
     if fmt == "parquet":
         try:
-            from gapwise.core.exports.parquet import ParquetEncoder
+            from .parquet import ParquetEncoder
         except ImportError:
             raise Unprocessable(
                 "Parquet exports need pyarrow on the server: pip install 'gapwise[parquet]'.",

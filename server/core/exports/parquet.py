@@ -3,7 +3,7 @@
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gapwise.core.exports.query import Column
+from .query import Column
 
 ARROW_TYPES = {
     "int": pa.int64(),

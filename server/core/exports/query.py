@@ -13,7 +13,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from gapwise.models import Event, Person, PersonAlias, Response, Survey
+from ...models import Event, Person, PersonAlias, Response, Survey
 
 _EVENTS, _PEOPLE, _ALIASES = Event.__table__, Person.__table__, PersonAlias.__table__
 _RESPONSES, _SURVEYS = Response.__table__, Survey.__table__

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from gapwise.core.exports.formats import MEDIA_TYPES, encoder_for
-from gapwise.core.exports.query import (
+from .formats import MEDIA_TYPES, encoder_for
+from .query import (
     EVENT_COLUMNS,
     RESPONSE_COLUMNS,
     Column,

@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
-from gapwise.core.storage.sql import day_number
-from gapwise.models import FeatureUsage
-from gapwise.models.base import utcnow
+from ...models import FeatureUsage
+from ...models.base import utcnow
+from ..storage.sql import day_number
 
 
 def recent_usage(session: Session, project_id: int, days: int = 30, now: datetime | None = None) -> dict[int, dict]:

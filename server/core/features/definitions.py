@@ -3,12 +3,12 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gapwise.core.ingest import rollups
-from gapwise.core.journey import stages as journey
-from gapwise.core.storage.keyed import commit_keyed, get_keyed, list_keyed
-from gapwise.db import write_lock_options
-from gapwise.errors import Conflict, Unprocessable
-from gapwise.models import Feature, Survey
+from ...db import write_lock_options
+from ...errors import Conflict, Unprocessable
+from ...models import Feature, Survey
+from ..ingest import rollups
+from ..journey import stages as journey
+from ..storage.keyed import commit_keyed, get_keyed, list_keyed
 
 
 def list_features(session: Session, project_id: int) -> list[Feature]:

@@ -7,10 +7,10 @@ the figure is, as a share of the room the threshold leaves.
 
 from sqlalchemy import select
 
-from gapwise.core.gaps import metrics as m
-from gapwise.core.journey.stages import NEXT
-from gapwise.core.surveys import scores
-from gapwise.models import Feature, Person, Response, Survey
+from ...models import Feature, Person, Response, Survey
+from ..journey.stages import NEXT
+from ..surveys import scores
+from . import metrics as m
 
 HEADLINES = {
     "communication": "we promised it; they never found it",

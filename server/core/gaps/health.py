@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from gapwise.core.gaps import report as gaps
-from gapwise.models import Account, Activity, Gap, GapSnapshot, Person, Response, Survey
+from ...models import Account, Activity, Gap, GapSnapshot, Person, Response, Survey
+from . import report as gaps
 
 PERIOD_DAYS = 14
 AT_RISK_BELOW = 60

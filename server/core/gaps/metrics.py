@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, select, true, union_all
 from sqlalchemy.orm import Session
 
-from gapwise.core.journey.stages import NEXT, stage_at_expression
-from gapwise.core.storage.sql import day_of
-from gapwise.models import Account, Activity, Feature, FeatureUsage, Person, PersonGoal
+from ...models import Account, Activity, Feature, FeatureUsage, Person, PersonGoal
+from ..journey.stages import NEXT, stage_at_expression
+from ..storage.sql import day_of
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

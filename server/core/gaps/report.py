@@ -11,19 +11,19 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gapwise.core.gaps import flags as gap_flags
-from gapwise.core.gaps import metrics as gap_metrics
-from gapwise.core.gaps.metrics import Window
-from gapwise.core.gaps.thresholds import gap_thresholds
-from gapwise.core.journey.stages import STAGES, stage_at_expression
-from gapwise.core.segments import definitions as segments
-from gapwise.core.storage.sql import day_number
-from gapwise.core.surveys import scores
-from gapwise.core.webhooks import hooks as webhooks
-from gapwise.db import begin_write
-from gapwise.errors import NotFound
-from gapwise.models import Feature, Gap, GapSnapshot, GapWindow, Person, Segment
-from gapwise.models.base import utcnow
+from ...db import begin_write
+from ...errors import NotFound
+from ...models import Feature, Gap, GapSnapshot, GapWindow, Person, Segment
+from ...models.base import utcnow
+from ..journey.stages import STAGES, stage_at_expression
+from ..segments import definitions as segments
+from ..storage.sql import day_number
+from ..surveys import scores
+from ..webhooks import hooks as webhooks
+from . import flags as gap_flags
+from . import metrics as gap_metrics
+from .metrics import Window
+from .thresholds import gap_thresholds
 
 STATUSES = ("open", "acknowledged", "in_progress", "resolved")
 DEFAULT_EFFORT = 3

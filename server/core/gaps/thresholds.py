@@ -2,9 +2,9 @@
 
 from sqlalchemy.orm import Session
 
-from gapwise.core.projects.settings import get_project, stored_setting
-from gapwise.models import Project
-from gapwise.schemas.settings import GapThresholdsSchema
+from ...models import Project
+from ...schemas.settings import GapThresholdsSchema
+from ..projects.settings import get_project, stored_setting
 
 _thresholds = GapThresholdsSchema()
 

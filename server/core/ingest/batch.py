@@ -9,14 +9,14 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from gapwise.core.ingest import people, responses, rollups
-from gapwise.core.journey import stages as journey
-from gapwise.core.projects.keys import ProjectRef
-from gapwise.core.storage.sql import insert_ignoring_conflicts, is_write_conflict
-from gapwise.db import UTCDateTime, write_lock_options
-from gapwise.errors import BadRequest, PayloadTooLarge, StorageUnavailable
-from gapwise.models import Event, EventId
-from gapwise.schemas.batch import EnvelopeSchema, load_message
+from ...db import UTCDateTime, write_lock_options
+from ...errors import BadRequest, PayloadTooLarge, StorageUnavailable
+from ...models import Event, EventId
+from ...schemas.batch import EnvelopeSchema, load_message
+from ..journey import stages as journey
+from ..projects.keys import ProjectRef
+from ..storage.sql import insert_ignoring_conflicts, is_write_conflict
+from . import people, responses, rollups
 
 RETRIES = 3
 _envelope_schema = EnvelopeSchema()

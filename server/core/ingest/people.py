@@ -13,12 +13,12 @@ from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from gapwise.core.ingest import rollups
-from gapwise.core.journey import stages as journey
-from gapwise.core.storage.sql import insert_ignoring_conflicts
-from gapwise.db import UTCDateTime
-from gapwise.models import Account, Display, Event, Person, PersonAlias, PersonGoal, Response
-from gapwise.models.base import utcnow
+from ...db import UTCDateTime
+from ...models import Account, Display, Event, Person, PersonAlias, PersonGoal, Response
+from ...models.base import utcnow
+from ..journey import stages as journey
+from ..storage.sql import insert_ignoring_conflicts
+from . import rollups
 
 _PEOPLE, _ALIASES, _ACCOUNTS, _EVENTS = Person.__table__, PersonAlias.__table__, Account.__table__, Event.__table__
 _DISPLAYS, _RESPONSES, _GOALS = Display.__table__, Response.__table__, PersonGoal.__table__

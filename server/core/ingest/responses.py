@@ -3,11 +3,11 @@
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from gapwise.core.ingest import people
-from gapwise.core.journey.stages import milestones_of
-from gapwise.core.storage.sql import insert_ignoring_conflicts
-from gapwise.core.webhooks import hooks as webhooks
-from gapwise.models import Display, PersonGoal, Response, Survey
+from ...models import Display, PersonGoal, Response, Survey
+from ..journey.stages import milestones_of
+from ..storage.sql import insert_ignoring_conflicts
+from ..webhooks import hooks as webhooks
+from . import people
 
 _DISPLAYS, _RESPONSES, _GOALS = Display.__table__, Response.__table__, PersonGoal.__table__
 

@@ -11,8 +11,8 @@ import orjson
 from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, text
 from sqlalchemy.orm import Session
 
-from gapwise.core.storage.sql import day_number, day_of, upsert_adding
-from gapwise.models import Activity, Event, Feature, FeatureUsage, Project
+from ...models import Activity, Event, Feature, FeatureUsage, Project
+from ..storage.sql import day_number, day_of, upsert_adding
 
 USED, SEEN = "feature_used", "feature_seen"
 _USAGE, _ACTIVITY = FeatureUsage.__table__, Activity.__table__

@@ -10,10 +10,10 @@ from statistics import median
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gapwise.core.journey.stages import STAGES
-from gapwise.core.segments import definitions as segments
-from gapwise.core.storage.sql import day_of
-from gapwise.models import Person
+from ...models import Person
+from ..segments import definitions as segments
+from ..storage.sql import day_of
+from .stages import STAGES
 
 _REACHED = {
     "trial": Person.first_seen,

@@ -5,9 +5,9 @@ from functools import lru_cache
 import orjson
 from sqlalchemy.orm import Session
 
-from gapwise.core.projects.settings import stored_setting
-from gapwise.models import Project
-from gapwise.schemas.settings import JourneyRulesSchema
+from ...models import Project
+from ...schemas.settings import JourneyRulesSchema
+from ..projects.settings import stored_setting
 
 rules_schema = JourneyRulesSchema()
 

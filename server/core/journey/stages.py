@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Row, SQLColumnExpression, and_, case, func, literal, select, update
 from sqlalchemy.orm import Session
 
-from gapwise.core.ingest.rollups import ProjectFeatures, project_features
-from gapwise.core.journey.rules import journey_rules, rules_schema
-from gapwise.core.projects.settings import get_project
-from gapwise.core.storage.sql import day_number
-from gapwise.db import begin_write
-from gapwise.models import Event, FeatureUsage, Person
-from gapwise.models.people import STAGES
+from ...db import begin_write
+from ...models import Event, FeatureUsage, Person
+from ...models.people import STAGES
+from ..ingest.rollups import ProjectFeatures, project_features
+from ..projects.settings import get_project
+from ..storage.sql import day_number
+from .rules import journey_rules, rules_schema
 
 NEXT = dict(zip(STAGES, STAGES[1:], strict=False))
 

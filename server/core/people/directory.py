@@ -7,9 +7,9 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from gapwise.core.storage.pagination import page
-from gapwise.errors import NotFound
-from gapwise.models import Account, Person, Response
+from ...errors import NotFound
+from ...models import Account, Person, Response
+from ..storage.pagination import page
 
 
 @dataclass(frozen=True)

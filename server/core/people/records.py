@@ -11,13 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from gapwise.core.projects import config_cache
-from gapwise.core.segments import definitions as segments
-from gapwise.core.storage.pagination import page
-from gapwise.core.storage.sql import rowcount
-from gapwise.db import begin_write
-from gapwise.errors import NotFound
-from gapwise.models import (
+from ...db import begin_write
+from ...errors import NotFound
+from ...models import (
     Account,
     Activity,
     Display,
@@ -33,6 +29,10 @@ from gapwise.models import (
     Survey,
     WebhookDelivery,
 )
+from ..projects import config_cache
+from ..segments import definitions as segments
+from ..storage.pagination import page
+from ..storage.sql import rowcount
 
 _IDS_PER_STATEMENT = 10_000
 # What a person leaves in each table, erased in this order (children before the person).

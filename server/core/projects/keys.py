@@ -13,11 +13,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from gapwise.core.storage.pagination import page
-from gapwise.db import begin_write, db
-from gapwise.errors import NotFound, Unprocessable
-from gapwise.models import Project, SecretKey
-from gapwise.models.base import utcnow
+from ...db import begin_write, db
+from ...errors import NotFound, Unprocessable
+from ...models import Project, SecretKey
+from ...models.base import utcnow
+from ..storage.pagination import page
 
 WRITE_PREFIX, SECRET_PREFIX = "pk_", "sk_"
 # A key's last use is written at most this often, so authenticating does not write on every request.

@@ -3,10 +3,10 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gapwise.core.projects import config_cache, keys
-from gapwise.errors import NotFound
-from gapwise.models import Project
-from gapwise.schemas.project_settings import ProjectSettingsSchema
+from ...errors import NotFound
+from ...models import Project
+from ...schemas.project_settings import ProjectSettingsSchema
+from . import config_cache, keys
 
 _schema = ProjectSettingsSchema()
 

@@ -1,6 +1,6 @@
 """The paste-ready snippet for a project: the loader, then init with its write key and host."""
 
-from gapwise.assets import loader_snippet
+from ...assets import loader_snippet
 
 
 def snippet_html(write_key: str, host: str) -> str:

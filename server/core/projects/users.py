@@ -5,10 +5,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from gapwise.errors import Conflict, NotFound, Unprocessable
-from gapwise.models import Membership, Project, User
-from gapwise.models.base import utcnow
-from gapwise.models.users import ROLES
+from ...errors import Conflict, NotFound, Unprocessable
+from ...models import Membership, Project, User
+from ...models.base import utcnow
+from ...models.users import ROLES
 
 MIN_PASSWORD = 10
 # Checked against when the email is unknown, so a wrong email takes as long as a wrong password.

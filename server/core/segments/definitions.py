@@ -34,12 +34,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from gapwise.core.journey import stages as journey
-from gapwise.core.storage.keyed import commit_keyed, get_keyed, list_keyed
-from gapwise.errors import Conflict, Unprocessable
-from gapwise.models import Account, Event, Feature, Person, Segment, Survey
-from gapwise.models.base import utcnow
-from gapwise.schemas.segments import ACCOUNT_COLUMNS
+from ...errors import Conflict, Unprocessable
+from ...models import Account, Event, Feature, Person, Segment, Survey
+from ...models.base import utcnow
+from ...schemas.segments import ACCOUNT_COLUMNS
+from ..journey import stages as journey
+from ..storage.keyed import commit_keyed, get_keyed, list_keyed
 
 # Applied to Python values and to SQL expressions alike (where they build a condition).
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {

@@ -4,8 +4,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gapwise.core.projects import config_cache
-from gapwise.errors import Conflict, NotFound
+from ...errors import Conflict, NotFound
+from ..projects import config_cache
 
 
 def list_keyed(session: Session, model, project_id: int) -> list:

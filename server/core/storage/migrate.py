@@ -23,8 +23,8 @@ def upgrade(url: str, revision: str = "head") -> list:
     command.upgrade(alembic_config(url), revision)
     from sqlalchemy.orm import Session
 
-    from gapwise.core.storage import partitions
-    from gapwise.db import make_engine
+    from ...db import make_engine
+    from . import partitions
 
     engine = make_engine(url)
     try:
@@ -36,7 +36,7 @@ def upgrade(url: str, revision: str = "head") -> list:
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Leave the monthly partitions of events out of model comparisons: the models describe the parent."""
-    from gapwise.core.storage import partitions
+    from . import partitions
 
     return not (type_ == "table" and reflected and compare_to is None and partitions.is_partition_name(name or ""))
 
@@ -51,7 +51,7 @@ def is_current(url: str) -> bool:
     from alembic.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    from gapwise.db import make_engine
+    from ...db import make_engine
 
     engine = make_engine(url)
     try:

@@ -3,7 +3,7 @@
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from gapwise.schemas.pagination import decode_cursor, encode_cursor
+from ...schemas.pagination import decode_cursor, encode_cursor
 
 
 def page(session: Session, stmt: Select, id_column, limit: int, cursor: str | None) -> tuple[list, str | None]:

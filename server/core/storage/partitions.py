@@ -22,8 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from gapwise.core.storage.sql import rowcount
-from gapwise.db import db
+from ...db import db
+from .sql import rowcount
 
 AHEAD = 3
 HISTORY_MONTHS = 120

@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from gapwise.core.storage import partitions
-from gapwise.core.storage.partitions import add_months as _add_months
-from gapwise.core.storage.partitions import month_of as _month_of
-from gapwise.db import begin_write
-from gapwise.models import Event, EventId, Project
+from ...db import begin_write
+from ...models import Event, EventId, Project
+from . import partitions
+from .partitions import add_months as _add_months
+from .partitions import month_of as _month_of
 
 BATCH_ROWS = 10_000
 _KEEP = re.compile(r"^\s*(\d+)\s*(day|days|month|months)\s*$")

@@ -3,10 +3,10 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gapwise.core.projects import config_cache
-from gapwise.errors import NotFound, Unprocessable
-from gapwise.models import Feature, Segment, Survey
-from gapwise.schemas.surveys import TargetingSchema
+from ...errors import NotFound, Unprocessable
+from ...models import Feature, Segment, Survey
+from ...schemas.surveys import TargetingSchema
+from ..projects import config_cache
 
 CONTENT_FIELDS = ("defaultLocale", "questions", "thankYou")
 

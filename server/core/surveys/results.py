@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from sqlalchemy import Engine, case, func, select
 from sqlalchemy.orm import Session
 
-from gapwise.core.journey.stages import STAGES
-from gapwise.core.people import directory
-from gapwise.core.surveys import scores
-from gapwise.models import Display, Response, Survey
+from ...models import Display, Response, Survey
+from ..journey.stages import STAGES
+from ..people import directory
+from . import scores
 
 FIXED_COLUMNS = ("Response", "Answered at (UTC)", "Person", "Stage", "Completed", "Score")
 CSV_PAGE = 500

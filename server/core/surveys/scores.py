@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, String, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from gapwise.core.journey.stages import STAGES
-from gapwise.core.segments import definitions as segments
-from gapwise.core.storage.sql import PERIOD_STARTS, json_number
-from gapwise.core.surveys import definitions as surveys
-from gapwise.models import Display, Feature, Response, Survey
+from ...models import Display, Feature, Response, Survey
+from ..journey.stages import STAGES
+from ..segments import definitions as segments
+from ..storage.sql import PERIOD_STARTS, json_number
+from . import definitions as surveys
 
 SCALES = {"expectation": (1, 7), "perception": (1, 7), "value_expected": (0, 100), "value_realised": (0, 100)}
 

@@ -8,8 +8,8 @@ from typing import Protocol, TypeVar
 from sqlalchemy import BindParameter, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from gapwise.models import Display, Person, PersonAlias, Project, Response, Segment, Survey
-from gapwise.models.base import utcnow
+from ...models import Display, Person, PersonAlias, Project, Response, Segment, Survey
+from ...models.base import utcnow
 
 
 class TargetedProject(Protocol):
@@ -177,7 +177,7 @@ def _segment_check(session, project_id, survey, history, now) -> Check:
     segment = session.get(Segment, survey.segment_id)
     if history.person_id is None:
         return Check("segment", False, f"segment {segment.key!r}: this person has not been seen yet")
-    from gapwise.core.segments.definitions import matches
+    from ..segments.definitions import matches
 
     ok = matches(session, project_id, history.person_id, segment.rules, now)
     return Check("segment", ok, f"segment {segment.key!r}: the person {'matches' if ok else 'does not match'}")

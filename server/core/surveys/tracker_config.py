@@ -8,9 +8,9 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gapwise.core.projects import config_cache
-from gapwise.core.surveys import targeting
-from gapwise.models import Feature, Project, Survey
+from ...models import Feature, Project, Survey
+from ..projects import config_cache
+from . import targeting
 
 RTL_LANGUAGES = {"ar", "he", "fa", "ur", "ps", "yi", "dv", "ku"}
 

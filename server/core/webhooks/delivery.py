@@ -17,11 +17,11 @@ from flask import Flask, current_app
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
-from gapwise.core.webhooks import signing as webhook_signing
-from gapwise.core.webhooks import transport as webhook_http
-from gapwise.db import begin_write, db
-from gapwise.models import Webhook, WebhookDelivery
-from gapwise.models.base import utcnow
+from ...db import begin_write, db
+from ...models import Webhook, WebhookDelivery
+from ...models.base import utcnow
+from . import signing as webhook_signing
+from . import transport as webhook_http
 
 log = logging.getLogger("gapwise.webhooks")
 

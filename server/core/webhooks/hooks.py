@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from gapwise.core.webhooks.signing import new_secret
-from gapwise.db import begin_write
-from gapwise.errors import Conflict, NotFound
-from gapwise.models import Person, Response, Webhook, WebhookDelivery
-from gapwise.models.base import utcnow
-from gapwise.schemas.pagination import decode_cursor, encode_cursor
+from ...db import begin_write
+from ...errors import Conflict, NotFound
+from ...models import Person, Response, Webhook, WebhookDelivery
+from ...models.base import utcnow
+from ...schemas.pagination import decode_cursor, encode_cursor
+from .signing import new_secret
 
 TEST_EVENT = "webhook.test"
 _DELIVERIES = WebhookDelivery.__table__

@@ -11,7 +11,7 @@ import hmac
 import secrets
 from datetime import datetime
 
-from gapwise.schemas.webhooks import SECRET_PREFIX, secret_bytes
+from ...schemas.webhooks import SECRET_PREFIX, secret_bytes
 
 SECRET_SIZE = 32  # bytes; the standard asks for 24 to 64
 TOLERANCE_SECONDS = 5 * 60

@@ -4,7 +4,7 @@
 their routes to it, and are imported here so that registering `bp` registers every page.
 """
 
-from gapwise.dashboard.config import features, segments, settings
-from gapwise.dashboard.config.base import bp
+from . import features, segments, settings
+from .base import bp
 
 __all__ = ["bp", "features", "segments", "settings"]

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, g, redirect, url_for
 from marshmallow import ValidationError
 
-from gapwise.dashboard.frame import render_page, ui_blueprint
-from gapwise.errors import ApiError
-from gapwise.schemas.features import KEY
+from ...errors import ApiError
+from ...schemas.features import KEY
+from ..frame import render_page, ui_blueprint
 
 bp = ui_blueprint("ui_config")
 

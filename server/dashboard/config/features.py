@@ -6,16 +6,16 @@ import re
 from flask import g, request
 from marshmallow import ValidationError
 
-from gapwise.core.features import activity as feature_activity
-from gapwise.core.features import definitions as feature_service
-from gapwise.core.journey import funnel
-from gapwise.core.journey.rules import journey_rules
-from gapwise.core.journey.stages import set_journey_rules
-from gapwise.dashboard.config.base import bp, failure, page, saved
-from gapwise.dashboard.frame import project_page
-from gapwise.db import db
-from gapwise.errors import ApiError
-from gapwise.schemas.features import FeatureSchema
+from ...core.features import activity as feature_activity
+from ...core.features import definitions as feature_service
+from ...core.journey import funnel
+from ...core.journey.rules import journey_rules
+from ...core.journey.stages import set_journey_rules
+from ...db import db
+from ...errors import ApiError
+from ...schemas.features import FeatureSchema
+from ..frame import project_page
+from .base import bp, failure, page, saved
 
 USAGE_DAYS = 30
 FLAGS = ("core", "aha", "promised")

@@ -8,14 +8,14 @@ import orjson
 from flask import g, jsonify, request
 from marshmallow import ValidationError
 
-from gapwise.core.features import definitions as feature_service
-from gapwise.core.journey.stages import STAGES
-from gapwise.core.segments import definitions as segment_service
-from gapwise.dashboard.config.base import bp, failure, flat_errors, page, saved
-from gapwise.dashboard.frame import project_page
-from gapwise.db import db
-from gapwise.errors import ApiError, Unprocessable
-from gapwise.schemas.segments import GroupSchema, SegmentSchema, SegmentUpdateSchema
+from ...core.features import definitions as feature_service
+from ...core.journey.stages import STAGES
+from ...core.segments import definitions as segment_service
+from ...db import db
+from ...errors import ApiError, Unprocessable
+from ...schemas.segments import GroupSchema, SegmentSchema, SegmentUpdateSchema
+from ..frame import project_page
+from .base import bp, failure, flat_errors, page, saved
 
 MAX_RULES_BYTES = 64 * 1024
 EMPTY_RULES = {"match": "all", "conditions": []}

@@ -4,17 +4,17 @@ gap thresholds. Everyone in the project sees it; only an owner changes anything.
 from flask import g, request
 from marshmallow import ValidationError
 
-from gapwise.api.openapi import INT_ID
-from gapwise.core.gaps.thresholds import gap_thresholds, set_gap_thresholds
-from gapwise.core.projects import keys
-from gapwise.core.projects import settings as project_settings
-from gapwise.core.projects.snippet import snippet_html
-from gapwise.dashboard.config.base import bp, failure, page, saved
-from gapwise.dashboard.frame import project_page
-from gapwise.db import db
-from gapwise.errors import ApiError
-from gapwise.schemas.api import KeyCreateSchema
-from gapwise.schemas.project_settings import timezones
+from ...api.openapi import INT_ID
+from ...core.gaps.thresholds import gap_thresholds, set_gap_thresholds
+from ...core.projects import keys
+from ...core.projects import settings as project_settings
+from ...core.projects.snippet import snippet_html
+from ...db import db
+from ...errors import ApiError
+from ...schemas.api import KeyCreateSchema
+from ...schemas.project_settings import timezones
+from ..frame import project_page
+from .base import bp, failure, page, saved
 
 MAX_KEYS_SHOWN = 500
 # The gap thresholds form: (field, label, hint); "stallDays.trial" is a nested field.

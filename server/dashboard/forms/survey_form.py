@@ -9,7 +9,7 @@ Errors come back keyed by the same names, so each is shown next to its input wit
 import re
 from dataclasses import dataclass, field
 
-from gapwise.schemas.surveys import LOCALE, QUESTION_TYPES
+from ...schemas.surveys import LOCALE, QUESTION_TYPES
 
 LOCALIZED = ("text", "lowLabel", "highLabel", "placeholder")
 SCALES, CHOICES = ("nps", "rating"), ("single_choice", "multi_choice")

@@ -4,8 +4,8 @@ import re
 
 from marshmallow import ValidationError
 
-from gapwise.dashboard.forms.survey_form import CHOICES, LOCALIZED, SCALES, SurveyForm, parse_branches
-from gapwise.schemas.surveys import SurveySchema
+from ...schemas.surveys import SurveySchema
+from .survey_form import CHOICES, LOCALIZED, SCALES, SurveyForm, parse_branches
 
 _SCHEMA = SurveySchema()
 _TARGETING = {

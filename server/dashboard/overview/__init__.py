@@ -1,7 +1,7 @@
 """Dashboard overview, gap report and people: `base` holds the blueprint with the overview and gap pages,
 `people` adds the people list and one person's timeline to it."""
 
-from gapwise.dashboard.overview import people
-from gapwise.dashboard.overview.base import bp
+from . import people
+from .base import bp
 
 __all__ = ["bp", "people"]

@@ -10,17 +10,17 @@ from datetime import UTC, datetime, timedelta
 from flask import flash, redirect, request, url_for
 from marshmallow import ValidationError
 
-from gapwise.api.openapi import ID
-from gapwise.core.gaps import health
-from gapwise.core.gaps import report as gap_engine
-from gapwise.core.journey import funnel
-from gapwise.core.segments import definitions as segments
-from gapwise.core.surveys import scores
-from gapwise.dashboard.frame import project_page, render_page, ui_blueprint
-from gapwise.dashboard.presenters import charts as ui_charts
-from gapwise.dashboard.presenters.gap_text import STATUSES, describe
-from gapwise.db import db
-from gapwise.schemas.gaps import GapsQuerySchema, RemediationSchema
+from ...api.openapi import ID
+from ...core.gaps import health
+from ...core.gaps import report as gap_engine
+from ...core.journey import funnel
+from ...core.segments import definitions as segments
+from ...core.surveys import scores
+from ...db import db
+from ...schemas.gaps import GapsQuerySchema, RemediationSchema
+from ..frame import project_page, render_page, ui_blueprint
+from ..presenters import charts as ui_charts
+from ..presenters.gap_text import STATUSES, describe
 
 bp = ui_blueprint("ui_overview")
 WEEKS = (4, 12, 26, 52)

@@ -10,14 +10,14 @@ import json
 from flask import request
 from marshmallow import ValidationError
 
-from gapwise.api.openapi import ID
-from gapwise.core.people import records as person_records
-from gapwise.core.segments import definitions as segments
-from gapwise.dashboard.frame import project_page, render_page
-from gapwise.dashboard.overview.base import bp
-from gapwise.db import db
-from gapwise.errors import ApiError
-from gapwise.schemas.people import STAGES, PeopleQuerySchema
+from ...api.openapi import ID
+from ...core.people import records as person_records
+from ...core.segments import definitions as segments
+from ...db import db
+from ...errors import ApiError
+from ...schemas.people import STAGES, PeopleQuerySchema
+from ..frame import project_page, render_page
+from .base import bp
 
 PAGE, SHOWN, MAX_SHOWN = 50, 100, 100_000
 MILESTONES = (("trial", "first_seen"), ("aha", "aha_at"), ("activation", "activated_at"), ("adoption", "adopted_at"))

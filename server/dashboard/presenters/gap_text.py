@@ -4,7 +4,7 @@ Everything here reads the entries of `core.gaps.report.report` and returns text 
 print them escaped. Nothing is decided here that the gap engine has not already decided.
 """
 
-from gapwise.dashboard.presenters.charts import pct
+from .charts import pct
 
 # A symbol for the eye and the word for everyone (the symbol is hidden from screen readers).
 TRENDS = {

@@ -43,7 +43,7 @@ def seed(url: str) -> tuple[str, str]:
     """Two projects: one with features only, one with three active surveys and people who saw them."""
     from gapwise import create_app
     from gapwise.core.features import definitions as features
-    from gapwise.core.ingest import batch as ingest
+    from gapwise.core.ingest.load import load
     from gapwise.core.projects import keys
     from gapwise.core.storage import migrate
     from gapwise.core.surveys import definitions as surveys
@@ -74,7 +74,8 @@ def seed(url: str) -> tuple[str, str]:
             }
             for n in range(PEOPLE)
         ]
-        ingest.ingest_batch(db.session, keys.ProjectRef(busy.id, ()), {"batch": messages, "sentAt": None}, now)
+        load(db.session, busy.id, messages, now)
+        db.session.commit()
         result = plain.write_key, busy.write_key
     app.extensions["gapwise.db"].engine.dispose()
     return result

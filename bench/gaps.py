@@ -2,8 +2,9 @@
 
 What it does: sets up the demo project (demo.seed: its features, segments and surveys) in a
 PostgreSQL database, loads the demo simulation (demo.plan) for --people people over --days
-days through the real ingest service (`ingest.ingest_batch` in-process, batches of 500, so usage
-rollups and journey stages are kept as in production) and prints the load rate; then times
+days through the real ingest path (`core.ingest.load` in-process: checked as capture checks,
+stored as the writer stores, chunks of 5,000, so usage rollups and journey stages are kept as in
+production) and prints the load rate; then times
 `gaps.report`, `funnel.funnel` and `scores.scores` on the project, median of --runs runs each.
 A module that does not exist yet is reported as missing.
 
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from common import ensure_database  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/gw_bench"
-BATCH = 500
+BATCH = 5000  # messages a transaction, as the writer takes them
 SLICE = 250  # people generated at a time, so memory stays flat
 GOAL_S = 2.0
 
@@ -50,21 +51,19 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def load(session, project, args, deadline: float) -> tuple[int, float]:
     """Generate the simulation in slices of people and ingest it in batches; return (accepted, seconds)."""
-    from gapwise.core.ingest import batch as ingest
-    from gapwise.core.projects import keys
+    from gapwise.core.ingest.load import load as store_now
     from gapwise.demo import simulation
     from gapwise.models.base import utcnow
 
-    ref, now = keys.ProjectRef(project.project_id, ()), utcnow()
+    now = utcnow()
     accepted, started, next_report = 0, time.perf_counter(), 0.1
     for first in range(0, args.people, SLICE):
         messages = simulation.generate(
             min(SLICE, args.people - first), args.days, args.seed, now, survey_ids=project.survey_ids, first=first
         )
         for offset in range(0, len(messages), BATCH):
-            answer = ingest.ingest_batch(
-                session, ref, {"batch": messages[offset : offset + BATCH], "sentAt": None}, now
-            )
+            answer = store_now(session, project.project_id, messages[offset : offset + BATCH], now)
+            session.commit()
             if answer["rejected"]:
                 raise SystemExit(f"rejected: {answer['rejected'][:3]}")
             accepted += answer["accepted"]
@@ -122,7 +121,7 @@ def main(argv=None) -> int:
             )
         else:
             print(
-                f"load:     {args.people:,} people over {args.days} days (seed {args.seed}) through ingest_batch, "
+                f"load:     {args.people:,} people over {args.days} days (seed {args.seed}) through core.ingest.load, "
                 f"batches of {BATCH}"
             )
             accepted, seconds = load(session, project, args, time.monotonic() + args.timeout)

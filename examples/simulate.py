@@ -11,6 +11,7 @@ features, segments and surveys are first set up through the admin API.
 """
 
 import argparse
+import time
 import urllib.error
 import urllib.request
 
@@ -25,6 +26,8 @@ BATCH = 500
 
 def load(app, write_key: str, messages: list[dict], batch: int = BATCH) -> dict:
     """Post the messages to the app's /v1/batch (test client) in batches; every one must be accepted or a duplicate."""
+    from gapwise.core.ingest.writer import Writer
+
     client = app.test_client()
     totals = {"accepted": 0, "duplicates": 0}
     for offset in range(0, len(messages), batch):
@@ -35,6 +38,7 @@ def load(app, write_key: str, messages: list[dict], batch: int = BATCH) -> dict:
         assert answer["rejected"] == [], answer["rejected"][:3]
         for name in totals:
             totals[name] += answer[name]
+    Writer(app).drain(timeout=600)  # store what was captured, as `gapwise serve`'s writer would
     return totals
 
 
@@ -82,8 +86,18 @@ def load_over_http(url: str, secret_key: str, write_key: str | None, people: int
             raise SystemExit(f"rejected: {answer['rejected'][:3]}")
         for name in totals:
             totals[name] += answer[name]
+    _wait_for_writer(base)
     report = _call("GET", f"{base}/api/v1/gaps", headers=admin)
     return {"write key": write_key, **totals, "gaps": demo.report_lines(report)}
+
+
+def _wait_for_writer(base: str, timeout: float = 600) -> None:
+    """Wait until the server's ingest writer has stored everything captured (GET /healthz says so)."""
+    deadline = time.monotonic() + timeout
+    while _call("GET", f"{base}/healthz")["ingest"]["pending"]:
+        if time.monotonic() > deadline:
+            raise SystemExit("the server's ingest writer has not caught up: is GAPWISE_INGEST_WRITER off?")
+        time.sleep(0.2)
 
 
 def _call(method: str, url: str, body: dict | None = None, headers: dict | None = None) -> dict:

@@ -57,6 +57,21 @@ class Config:
     MAX_BODY_BYTES = 512 * 1024
     MAX_MESSAGE_BYTES = 32 * 1024
     MAX_BATCH_MESSAGES = 500
+    # The ingest log capture appends to and the writer stores from: "sql" (a table in the database above)
+    # or "nats://host:4222[,nats://host2:4222,…]" (a NATS JetStream cluster; needs the `nats` extra).
+    INGEST_LOG = "sql"
+    # The JetStream stream and durable consumer of the `nats` log, and how many servers hold each message.
+    INGEST_NATS_STREAM = "GAPWISE_INGEST"
+    INGEST_NATS_REPLICAS = 3
+    # Seconds capture waits for JetStream to acknowledge a record before answering 503.
+    INGEST_NATS_TIMEOUT_SECONDS = 5.0
+    # Writer: a thread of each `gapwise serve` worker stores what the log holds (false: run `gapwise worker`).
+    INGEST_WRITER = True
+    # Messages one writer transaction takes at most, and milliseconds it waits when the log is empty.
+    INGEST_CHUNK_MESSAGES = 5000
+    INGEST_WRITER_POLL_MS = 100
+    # Days the tombstones of an erased person (digests of their ids) refuse a replay of their old batches.
+    ERASURE_TOMBSTONE_DAYS = 90
     # Body cap of the admin API and the dashboard's forms.
     ADMIN_MAX_BODY_BYTES = 256 * 1024
 

@@ -51,10 +51,13 @@ def _after_fork(server, worker):
     _dispose_engine(server, worker)
     # One webhook delivery thread per worker process; their claims never overlap (see webhook_delivery).
     # Partition upkeep takes an advisory lock, so the workers take turns.
+    # One ingest writer thread per worker process; they take different records of the log.
+    from .core.ingest.writer import start_writer
     from .core.storage import partitions
     from .core.webhooks.delivery import start_worker
     from .ops.metrics import partition_upkeep
 
+    start_writer(worker.app.application)
     start_worker(worker.app.application)
     partitions.start_worker(worker.app.application, on_pass=partition_upkeep)
 

@@ -4,17 +4,17 @@ pytest-flask builds on `app`: its response class (`response.json`), `config` and
 `client` is redefined here without `with`: pytest-flask's keeps the last request's context pushed, so a
 second client in the same test (a signed-in dashboard user, say) would share its `g` and CSRF token, and
 a streamed export would hold its context open. Browser fixtures live in tests/browser/conftest.py,
-so a run without browser tests never imports Playwright. Helpers shared by test modules are in helpers.py.
+so a run without browser tests never imports Playwright. Test clients drain the ingest log after each
+tracker request (helpers.DrainingClient). Helpers shared by test modules are in helpers.py.
 """
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from gapwise import create_app
 from gapwise.core.storage import migrate
 from gapwise.db import make_engine
-from tests.helpers import BACKENDS, PG_URL, Batches, ProjectKeys, database_url, served
+from tests.helpers import BACKENDS, PG_URL, Batches, ProjectKeys, app_for_tests, database_url, served
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +63,7 @@ def backend(request):
 @pytest.fixture
 def app(request, backend, tmp_path):
     url = database_url(request, backend, tmp_path)
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", "DB_TIMEOUT_MS": 2000})
+    app = app_for_tests({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", "DB_TIMEOUT_MS": 2000})
     yield app
     app.extensions["gapwise.db"].sessions.remove()
     app.extensions["gapwise.db"].engine.dispose()

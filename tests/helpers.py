@@ -16,10 +16,12 @@ from pathlib import Path
 
 import orjson
 import requests
+from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from gapwise.core.ingest.writer import Writer
 from gapwise.core.projects import keys
 from gapwise.core.storage import partitions
 from gapwise.db import db, make_engine
@@ -63,6 +65,39 @@ def database_url(request, backend, tmp_path) -> str:
     url = request.getfixturevalue("postgres_url")
     _truncate_postgres(url)
     return url
+
+
+TRACKER_WRITES = ("/v1/batch", "/v1/track", "/v1/identify", "/v1/page", "/v1/screen", "/v1/group", "/v1/alias")
+
+
+def drain(app) -> int:
+    """Store everything the app's ingest log holds, as the writer would; return the records stored."""
+    return Writer(app).drain(timeout=60)
+
+
+def app_for_tests(config: dict):
+    """An app for a test: its clients drain the ingest log after tracker requests (DrainingClient)."""
+    from gapwise import create_app
+
+    app = create_app(config)
+    app.test_client_class = DrainingClient
+    return app
+
+
+class DrainingClient(FlaskClient):
+    """The test client, draining the ingest log after each tracker request, so a test reads what a user
+    reads once the writer has caught up (never by sleeping). `drain=False` leaves the log alone."""
+
+    def __init__(self, *args, drain: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.drains = drain
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        path = args[0] if args and isinstance(args[0], str) else kwargs.get("path", "")
+        if self.drains and response.status_code == 200 and path.split("?")[0] in TRACKER_WRITES:
+            drain(self.application)
+        return response
 
 
 class ProjectKeys:

@@ -10,9 +10,10 @@ import orjson
 import pytest
 from sqlalchemy import text
 
+from gapwise.core.ingest.writer import Unavailable, Writer
 from gapwise.db import db, make_engine
-from gapwise.models import Event, Person
-from tests.helpers import message, utc
+from gapwise.models import Activity, Event, IngestRecord, Person
+from tests.helpers import Batches, drain, message, utc
 
 ERROR_KEYS = {"code", "status", "message"}
 
@@ -67,13 +68,16 @@ def test_good_and_bad_messages_store_only_the_good(batches, project):
 
 
 def test_posting_the_same_batch_twice_stores_nothing_new(batches):
+    """A retry is accepted into the log again (capture does not read what is stored); the writer finds
+    its messageIds stored and changes nothing: no event, person or activity counted twice."""
     sent = [message(), message("identify"), message("page")]
     first = batches.post(sent).get_json()
     second = batches.post(sent).get_json()
-    assert first == {"accepted": 3, "duplicates": 0, "rejected": []}
-    assert second == {"accepted": 0, "duplicates": 3, "rejected": []}
+    assert first == second == {"accepted": 3, "duplicates": 0, "rejected": []}
     assert batches.count(Event) == 3
     assert batches.count(Person) == 1
+    [day] = batches.all(Activity)
+    assert day.events == 3
 
 
 def test_a_message_repeated_inside_one_batch_is_stored_once(batches):
@@ -257,8 +261,8 @@ def test_any_origin_may_send_until_the_project_lists_origins(app, batches, proje
 
 
 @contextmanager
-def database_locked(app, backend):
-    """Hold a lock elsewhere that ingestion must wait for, as a stuck or overloaded database would."""
+def database_locked(app, backend, table="ingest_log"):
+    """Hold a lock elsewhere (SQLite's file, PostgreSQL's `table`), as a stuck or overloaded database would."""
     if backend == "sqlite":
         conn = sqlite3.connect(app.config["DATABASE_URL"].removeprefix("sqlite:///"), isolation_level=None)
         conn.execute("BEGIN EXCLUSIVE")
@@ -268,22 +272,34 @@ def database_locked(app, backend):
         return
     engine = make_engine(app.config["DATABASE_URL"])
     with engine.connect() as conn:
-        conn.execute(text("LOCK TABLE events IN ACCESS EXCLUSIVE MODE"))
+        conn.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
         yield
         conn.rollback()
     engine.dispose()
 
 
-def test_storage_that_stops_answering_gives_503_and_writes_nothing(app, backend, batches):
-    """A lock held elsewhere makes the database time out; the batch is refused whole and lands on retry."""
+def test_a_log_that_stops_answering_gives_503_and_keeps_nothing(app, backend, batches):
+    """A lock held elsewhere makes the log time out; the batch is refused whole and lands on retry."""
     sent = [message(anonymousId="new-person"), message("identify", anonymousId="new-person")]
     with database_locked(app, backend):
         response = batches.post(sent)
     assert_error(response, 503)
     assert response.headers["Retry-After"]
-    assert batches.count(Event) == 0 and batches.count(Person) == 0
+    assert batches.count(IngestRecord) == 0 and batches.count(Event) == 0
     assert batches.post(sent).get_json()["accepted"] == 2
     assert batches.count(Event) == 2 and batches.count(Person) == 1
+
+
+def test_a_writer_that_cannot_write_keeps_the_records_for_later(app, backend, batches, project):
+    """Capture has answered; the writer finds the database stuck, keeps the record in the log, and stores
+    it once the database answers again."""
+    sent = [message(anonymousId="new-person"), message("identify", anonymousId="new-person")]
+    assert Batches(app, app.test_client(drain=False), project).post(sent).get_json()["accepted"] == 2
+    with database_locked(app, backend, "events"), pytest.raises(Unavailable):
+        Writer(app).write_once()
+    assert batches.count(IngestRecord) == 1 and batches.count(Event) == 0 and batches.count(Person) == 0
+    assert drain(app) == 1
+    assert batches.count(IngestRecord) == 0 and batches.count(Event) == 2 and batches.count(Person) == 1
 
 
 def test_concurrent_first_batches_of_one_person_make_one_person(app, backend, batches, project):

@@ -18,7 +18,7 @@ ALLOWED = {
     "schemas": {"schemas", "models"},
     "core": {"core", "schemas", "models"},
     "http": {"http", "core", "schemas", "models"},
-    "ops": {"ops", "models"},
+    "ops": {"ops", "core", "models"},
     "tracker": {"tracker", "http", "core", "schemas", "models", "ops"},
     "api": {"api", "http", "core", "schemas", "models"},
     "dashboard": {"dashboard", "core", "schemas", "models", "api", "http"},
@@ -97,7 +97,7 @@ def test_there_is_no_import_cycle():
 def test_the_cycle_finder_finds_one(monkeypatch):
     """The check above would see a cycle: two modules importing each other are one group."""
     monkeypatch.setitem(
-        GRAPH, "gapwise.schemas.fields", GRAPH["gapwise.schemas.fields"] | {"gapwise.core.ingest.batch"}
+        GRAPH, "gapwise.schemas.fields", GRAPH["gapwise.schemas.fields"] | {"gapwise.core.surveys.definitions"}
     )
     assert any("gapwise.schemas.fields" in group for group in cycles())
 

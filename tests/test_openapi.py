@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from gapwise import create_app
 from gapwise.api.openapi import build_spec, doc
-from tests.helpers import BACKENDS, Batches, ProjectKeys, database_url
+from tests.helpers import BACKENDS, Batches, ProjectKeys, app_for_tests, database_url
 from tests.test_api_isolation import path_values, seed
 
 ERRORS = {"400", "401", "404", "405", "409", "413", "415", "422", "503"}
@@ -134,7 +134,7 @@ def test_the_docs_page_escapes_what_it_shows(bare_app):
 def fuzzed(request, tmp_path_factory):
     """One seeded project per database for every operation of this module, and its schemathesis schema."""
     url = database_url(request, request.param, tmp_path_factory.mktemp("fuzz"))
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", "DB_TIMEOUT_MS": 2000})
+    app = app_for_tests({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", "DB_TIMEOUT_MS": 2000})
     project = ProjectKeys(app)
     client = app.test_client()
     seeded = seed(app, client, Batches(app, client, project), project)

@@ -8,8 +8,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 import gapwise
-from gapwise import create_app
-from tests.helpers import message, served
+from tests.helpers import app_for_tests, message, served
 from tests.ui import Browser
 
 TOKEN = "metrics-token-for-tests"
@@ -32,7 +31,7 @@ def scrape(client) -> dict[tuple, float]:
 
 def test_every_answer_names_the_version(client):
     health = client.get("/healthz")
-    assert health.get_json() == {"status": "ok", "version": gapwise.__version__}
+    assert health.get_json() == {"status": "ok", "version": gapwise.__version__, "ingest": {"log": "sql", "pending": 0}}
     for answer in (health, client.get("/nothing-here"), client.get("/api/v1/project"), client.get("/app/login")):
         assert answer.headers["X-Gapwise-Version"] == gapwise.__version__
 
@@ -95,7 +94,7 @@ def test_metrics_add_up_across_workers_and_every_log_line_is_json(app, tmp_path)
 @pytest.mark.parametrize(("hops", "separate"), [(0, False), (1, True)])
 def test_behind_a_proxy_the_sign_in_throttle_counts_each_client(app, hops, separate):
     """With TRUSTED_PROXIES the real client is X-Forwarded-For's last hop; without it, the proxy's address."""
-    proxied = create_app({**app.config, "TRUSTED_PROXIES": hops, "LOGIN_ATTEMPTS": 3})
+    proxied = app_for_tests({**app.config, "TRUSTED_PROXIES": hops, "LOGIN_ATTEMPTS": 3})
     try:
         browser = Browser(proxied.test_client())
 

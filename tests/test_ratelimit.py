@@ -12,7 +12,7 @@ import redis
 
 from gapwise import create_app
 from gapwise.config import SettingsError
-from tests.helpers import AdminApi, ProjectKeys, database_url, message
+from tests.helpers import AdminApi, ProjectKeys, app_for_tests, database_url, message
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 LOW = {"RATE_LIMIT_INGEST": "3/minute", "RATE_LIMIT_API": "3/minute"}
@@ -25,7 +25,7 @@ def make_app(request, backend, tmp_path):
     apps = []
 
     def make(**config):
-        app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", **LOW, **config})
+        app = app_for_tests({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", **LOW, **config})
         apps.append(app)
         return app
 

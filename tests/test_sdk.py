@@ -60,11 +60,11 @@ def test_project_snippet_prints_the_loader_and_init(app, project):
 
 
 def test_the_example_app_is_wired_to_the_demo_project(app):
-    from gapwise import create_app
     from gapwise.db import db
     from gapwise.demo import seed as demo
+    from tests.helpers import app_for_tests
 
-    example_app = create_app({**app.config, "SERVE_EXAMPLE": True})
+    example_app = app_for_tests({**app.config, "SERVE_EXAMPLE": True})
     with example_app.app_context():
         write_key = demo.seed(db.session, people=2).write_key
     page = example_app.test_client().get("/example/reports")

@@ -3,7 +3,7 @@
 import click
 
 from ..version import __version__
-from . import database, export, features, journey, projects, retention, serve, users, webhooks
+from . import database, export, features, journey, projects, retention, serve, users, webhooks, worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,6 +18,7 @@ for command in (
     features.feature_group,
     serve.serve,
     serve.demo,
+    worker.worker,
     journey.rollups_group,
     journey.gaps_command,
     journey.accounts_command,

@@ -65,10 +65,12 @@ def serve(host: str, port: int, workers: int) -> None:
         click.echo(banner)
     try:
         if sys.platform.startswith("win"):
+            from ..core.ingest.writer import start_writer
             from ..core.storage import partitions
             from ..core.webhooks.delivery import start_worker
             from ..ops.metrics import partition_upkeep
 
+            start_writer(app)
             start_worker(app)  # under gunicorn, each worker process starts its own (see wsgi.py)
             partitions.start_worker(app, on_pass=partition_upkeep)
             app.run(host=host, port=port)

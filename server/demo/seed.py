@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..core.features import definitions as features
 from ..core.gaps import report as gaps
-from ..core.ingest import batch as ingest
+from ..core.ingest.load import load
 from ..core.projects import keys, users
 from ..core.segments import definitions as segments
 from ..core.surveys import definitions as surveys
@@ -292,9 +292,8 @@ def seed(
     result = configure(session)
     now = utcnow()
     messages = simulation.generate(people, days, seed_value, now, survey_ids=result.survey_ids)
-    ref = keys.ProjectRef(result.project_id, ())
     for offset in range(0, len(messages), BATCH):
-        ingest.ingest_batch(session, ref, {"batch": messages[offset : offset + BATCH], "sentAt": None}, now)
+        load(session, result.project_id, messages[offset : offset + BATCH], now)
     result.events = _count(session, result.project_id)
     session.commit()
     return result

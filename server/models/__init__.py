@@ -4,6 +4,7 @@ from .base import Base
 from .events import Event, EventId
 from .features import Feature
 from .gaps import Gap, GapSnapshot, GapWindow
+from .ingest import Erasure, IngestFailure, IngestRecord
 from .people import Account, Person, PersonAlias
 from .projects import Project, SecretKey
 from .surveys import Display, Response, Segment, Survey
@@ -20,6 +21,9 @@ __all__ = [
     "Account",
     "Event",
     "EventId",
+    "IngestRecord",
+    "IngestFailure",
+    "Erasure",
     "Feature",
     "Segment",
     "Survey",

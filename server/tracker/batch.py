@@ -1,9 +1,16 @@
-"""POST /v1/batch: the one ingestion endpoint, for browsers and server-side senders."""
+"""POST /v1/batch and Segment's single-message endpoints: capture into the ingest log, for browsers,
+server-side senders and Segment's SDKs alike.
 
-from flask import Blueprint, current_app, jsonify
+The write key comes in the body (`writeKey`) or, as Segment's SDKs send it, as the user of
+`Authorization: Basic`. Capture answers once the messages are durably in the log; the writer stores them.
+"""
 
-from ..core.ingest import batch as ingest
-from ..db import db
+import base64
+import binascii
+
+from flask import Blueprint, current_app, jsonify, request
+
+from ..core.ingest import capture as ingest
 from ..errors import BadRequest
 from ..http.auth import require_write_key
 from ..http.body import read_json_body
@@ -15,16 +22,63 @@ from ..ops.metrics import count_batch
 bp = Blueprint("ingest", __name__)
 bp.after_request(add_cors_headers)
 
+# Segment's HTTP tracking API: one message a request, its type named by the path.
+SINGLE = ("track", "identify", "page", "screen", "group", "alias")
+
 
 @bp.post("/batch")
 def batch():
     received_at = utcnow()
     document = read_json_body(current_app.config["MAX_BODY_BYTES"])
-    limit_batch(document.get("writeKey") if isinstance(document, dict) else None)
+    write_key = _write_key(document)
+    limit_batch(write_key)
     if not isinstance(document, dict):
         raise BadRequest("The body must be a JSON object with writeKey and batch.")
-    project = require_write_key(document.get("writeKey"))
+    project = require_write_key(write_key)
     envelope = ingest.parse_envelope(document)
-    answer = ingest.ingest_batch(db.session, project, envelope, received_at)
+    answer = ingest.capture(project.id, envelope.batch, envelope.sentAt, received_at)
     count_batch(answer)
     return jsonify(answer)
+
+
+def single(kind: str):
+    def view():
+        received_at = utcnow()
+        document = read_json_body(current_app.config["MAX_MESSAGE_BYTES"])
+        write_key = _write_key(document)
+        limit_batch(write_key)
+        if not isinstance(document, dict):
+            raise BadRequest("The body must be one message: a JSON object.")
+        project = require_write_key(write_key)
+        message = {k: v for k, v in document.items() if k not in ("writeKey", "sentAt")}
+        message["type"] = kind
+        sent_at = document.get("sentAt")
+        envelope = ingest.parse_envelope({"batch": [message], "sentAt": sent_at})
+        answer = ingest.capture(project.id, envelope.batch, envelope.sentAt, received_at)
+        count_batch(answer)
+        if answer["rejected"]:
+            raise BadRequest("The message is invalid.", errors=answer["rejected"][0]["errors"])
+        return jsonify(answer)
+
+    view.__name__ = kind
+    view.__doc__ = f"POST /v1/{kind}: one {kind} message, as Segment's HTTP tracking API takes it."
+    return view
+
+
+for _kind in SINGLE:
+    bp.add_url_rule(f"/{_kind}", view_func=single(_kind), methods=["POST"])
+
+
+def _write_key(document) -> str | None:
+    """The body's writeKey, else the user of Basic auth (Segment: base64 of "<write key>:")."""
+    if isinstance(document, dict) and document.get("writeKey") is not None:
+        key = document["writeKey"]
+        return key if isinstance(key, str) else None
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not token.strip():
+        return None
+    try:
+        user, _, _password = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return user or None

@@ -29,6 +29,7 @@ from ...models import (
     Survey,
     WebhookDelivery,
 )
+from ..ingest import tombstones
 from ..projects import config_cache
 from ..segments import definitions as segments
 from ..storage.pagination import page
@@ -155,7 +156,8 @@ def export_person(session: Session, project_id: int, person_id: int) -> dict:
 def delete_person(session: Session, project_id: int, person_id: int) -> dict[str, int]:
     """Erase a person and everything they left; return how many rows of each kind went."""
     begin_write(session)
-    pid = _person(session, project_id, person_id).id
+    person = _person(session, project_id, person_id)
+    pid, user_id = person.id, person.user_id
     # Held until commit: a batch about them waits, then finds them gone, instead of adding events between
     # the statements below.
     session.execute(select(Person.id).where(Person.id == pid).with_for_update())
@@ -167,6 +169,9 @@ def delete_person(session: Session, project_id: int, person_id: int) -> dict[str
                 EventId.project_id == project_id, EventId.message_id.in_(gone[chunk : chunk + _IDS_PER_STATEMENT])
             )
         )
+    anonymous_ids = session.scalars(select(PersonAlias.anonymous_id).where(PersonAlias.person_id == pid)).all()
+    # A replay of their old batches (a tracker keeps its queue and retries) must not bring them back.
+    tombstones.bury(session, project_id, user_id, anonymous_ids, gone)
     counts = {"events": len(gone)}
     for name, model in _HELD.items():
         if name != "events":

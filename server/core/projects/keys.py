@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from ...db import begin_write, db
@@ -158,10 +159,15 @@ def project_for_write_key(write_key: str) -> ProjectRef | None:
     now = time.monotonic()
     if hit and hit[0] > now:
         return hit[1]
-    with db.engine.connect() as conn:
-        row = conn.execute(
-            select(Project.id, Project.write_key, Project.allowed_origins).where(Project.write_key == write_key)
-        ).first()
+    try:
+        with db.engine.connect() as conn:
+            row = conn.execute(
+                select(Project.id, Project.write_key, Project.allowed_origins).where(Project.write_key == write_key)
+            ).first()
+    except (OperationalError, InterfaceError, PoolTimeout):
+        if hit:  # the database is down: a key known a moment ago still captures into a log that does not need it
+            return hit[1]
+        raise
     ref = None
     if row is not None and hmac.compare_digest(row.write_key, write_key):
         ref = ProjectRef(row.id, tuple(row.allowed_origins or ()))

@@ -1,0 +1,43 @@
+"""`gapwise worker`: store what the ingest log holds, from a process of its own."""
+
+import signal
+import threading
+
+import click
+
+from ..core.ingest.writer import Unavailable, Writer
+from .common import make_app
+
+
+@click.command("worker")
+@click.option("--drain", is_flag=True, help="Store what the log holds now, then exit (for cron or a backfill).")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 16), help="Writers in this process.")
+def worker(drain: bool, threads: int) -> None:
+    """Store the ingest log's records as events, people, rollups and survey answers; runs until stopped.
+
+    `gapwise serve` runs a writer in each worker process already (GAPWISE_INGEST_WRITER=false turns that
+    off); run this for more writers, or on other machines. Several may run at once.
+    """
+    app = make_app()
+    if drain:
+        try:
+            written = Writer(app).drain(timeout=3600)
+        except Unavailable as error:
+            raise click.ClickException(f"cannot store the ingest log now: {error}") from None
+        click.echo(f"{written} ingest log records stored")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    writers = [Writer(app) for _ in range(threads)]
+    running = [
+        threading.Thread(target=w.run, args=(stop,), name=f"gapwise-ingest-writer-{n}") for n, w in enumerate(writers)
+    ]
+    click.echo(f"Gapwise ingest writer: {threads} thread(s) on the {app.config['INGEST_LOG'].split(':')[0]} log")
+    for thread in running:
+        thread.start()
+    while not stop.wait(1.0):
+        pass
+    for thread in running:
+        thread.join()
+    click.echo(f"stopped: {sum(w.stored for w in writers)} messages stored")

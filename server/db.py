@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import JSON, BigInteger, DateTime, Engine, Integer, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -86,6 +86,9 @@ def _tune_sqlite(engine: Engine, timeout_ms: int) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+_READS = ("GET", "HEAD", "OPTIONS")
+
+
 @dataclass
 class _State:
     engine: Engine
@@ -106,7 +109,13 @@ class Database:
 
     @property
     def session(self) -> Session:
-        return current_app.extensions["gapwise.db"].sessions()
+        """The request's session. In a request that may write (not GET, HEAD or OPTIONS), every transaction
+        takes SQLite's write lock when it begins, so writers queue for it (busy timeout) instead of
+        failing when a read turns into a write while another process writes (the ingest writer, say)."""
+        session = current_app.extensions["gapwise.db"].sessions()
+        if not session.in_transaction() and has_request_context() and request.method not in _READS:
+            session.connection(execution_options=write_lock_options())
+        return session
 
     @property
     def engine(self) -> Engine:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import click
 
+from ..core.ingest import tombstones
 from ..core.storage import partitions, retention
 from ..db import db
 from .common import existing_project, make_app, storage_guard
@@ -36,18 +37,27 @@ def retention_command(keep, project_id, dry_run) -> None:
     """Delete raw events older than --keep; rollups, people, displays and responses stay."""
     before = retention.cutoff(keep, datetime.now(UTC))
 
+    app = make_app()
+
     def run():
         if project_id is not None:
             existing_project(project_id)
-        return retention.purge(db.session, before, project_id, dry_run=dry_run)
+        removed = retention.purge(db.session, before, project_id, dry_run=dry_run)
+        expired = 0
+        if not dry_run:  # erasure tombstones past their period go too (every project's)
+            expired = tombstones.forget_expired(db.session, app.config["ERASURE_TOMBSTONE_DAYS"])
+            db.session.commit()
+        return removed, expired
 
-    removed = storage_guard(make_app(), run)
+    removed, expired = storage_guard(app, run)
     verb = "would remove" if dry_run else "removed"
     for r in removed:
         how = f" (partition {r.partition})" if r.partition else ""
         click.echo(f"project {r.project_id}\t{r.month:%Y-%m}\t{verb} {r.events:,} events{how}")
     total = sum(r.events for r in removed)
     click.echo(f"keeping {keep}: events before {before:%Y-%m-%d} (UTC); {verb} {total:,} events")
+    if expired:
+        click.echo(f"{expired:,} erasure tombstones older than {app.config['ERASURE_TOMBSTONE_DAYS']} days removed")
     click.echo(
         "rollups, people, journey stages, displays and responses are kept; "
         "`gapwise rollups rebuild` would now recount only the events kept."

@@ -60,9 +60,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(url: str, port: int, workers: int, log) -> subprocess.Popen:
+def start_server(url: str, port: int, workers: int, log, extra_env: dict | None = None) -> subprocess.Popen:
     # `gapwise serve` refuses the development secret key: each run gets its own.
-    env = {"GAPWISE_SECRET_KEY": secrets.token_urlsafe(32), **os.environ, "GAPWISE_DATABASE_URL": url}
+    env = {
+        "GAPWISE_SECRET_KEY": secrets.token_urlsafe(32),
+        **os.environ,
+        "GAPWISE_DATABASE_URL": url,
+        **(extra_env or {}),
+    }
     command = [
         str(ROOT / ".venv" / "bin" / "gapwise"),
         "serve",

@@ -1,28 +1,36 @@
-"""Ingestion throughput of POST /v1/batch against a real server, compared with a raw PostgreSQL COPY.
+"""Ingestion through capture, the ingest log and the writer, against a real server, compared with a raw COPY.
 
-What it measures: a fixed number of browser-like events (mostly track and page, a few identify,
-each with a unique messageId) is posted in batches by concurrent clients, over persistent HTTP
-connections, to `gapwise serve` (gunicorn) running on a scratch PostgreSQL database. It reports
-events/s over the whole send phase, request latency (p50/p99), CPU seconds spent by the clients,
-the server and PostgreSQL, and checks the events table holds exactly what was sent. The same rows
-are then loaded with psycopg's `COPY ... FROM STDIN` into a copy of the events table (same
-columns, defaults, indexes and foreign keys) to give a ceiling; the ratio ingest/COPY is the
-figure to watch (goal >= 0.15).
+What it measures, for each traffic shape:
 
-Run it from the repository root (PostgreSQL on 127.0.0.1:5432, trust auth, user postgres):
+- `browser`: many visitors, one person per batch of 5–20 events (page views, feature use, an identify
+  for some), as the snippet sends them; `--people` people (5,000).
+- `server`: a server-side sender, batches of 50 events for 50 different users out of `--people`
+  (track, identify, group).
+- `tabs`: a few browser tabs, each sending batches of `--batch-size` about `--tab-people` people.
 
-    .venv/bin/python bench/ingest.py                       # or: make bench
-    .venv/bin/python bench/ingest.py --workers 3 --clients 8 --events 40000 --json
+`gapwise serve` (gunicorn) captures into the ingest log (`--log sql`, or a JetStream URL) and a
+separate `gapwise worker` process stores it, so CPU is counted apart: server, writer, PostgreSQL.
+For each shape it prints events/s from the first request until everything is stored, capture's own
+rate and latency (p50/p99), CPU seconds per 1,000 events, capture-to-visible latency (a probe event
+posted every 0.2 s and looked for in the database), and the ratio to a raw `COPY` of the same rows
+into a twin of the events table in the same run. It checks that every event sent is stored once.
+
+    .venv/bin/python bench/ingest.py                                  # every shape, sql log
+    .venv/bin/python bench/ingest.py --shape server --events 100000
+    .venv/bin/python bench/ingest.py --log nats://127.0.0.1:4222 --nats-replicas 1
 
 The scratch database (default `gapwise_bench`; its name must contain "bench") is dropped and
-recreated at the start and dropped at the end unless --keep. Everything stops within --timeout
+recreated for each shape and dropped at the end unless --keep. Everything stops within --timeout
 seconds; all traffic stays on 127.0.0.1.
 """
 
 import argparse
 import http.client
 import os
+import random
+import secrets
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -90,24 +98,26 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=os.environ.get("GAPWISE_BENCH_DATABASE_URL", DEFAULT_URL),
         help="scratch PostgreSQL database (dropped and recreated)",
     )
-    parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--batch-size", type=int, default=50)
-    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--shape", choices=(*SHAPES, "all"), default="all")
+    parser.add_argument("--log", default="sql", help="the ingest log: sql, or nats://host:port[,…]")
+    parser.add_argument("--nats-replicas", type=int, default=3, help="JetStream replicas of the nats log")
+    parser.add_argument("--events", type=int, default=50_000, help="events per shape")
+    parser.add_argument("--people", type=int, default=5_000, help="people of the browser and server shapes")
+    parser.add_argument("--batch-size", type=int, default=50, help="batch size of the tabs shape")
+    parser.add_argument("--tab-people", type=int, default=3, help="people per client of the tabs shape")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent senders")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--people", type=int, default=3, help="distinct people (anonymousIds) per client")
-    parser.add_argument(
-        "--warmup", type=int, default=2, help="untimed batches per client first, sent to a separate project"
-    )
-    parser.add_argument("--timeout", type=float, default=300, help="global time limit in seconds")
+    parser.add_argument("--writers", type=int, default=2, help="writer threads of the `gapwise worker` process")
+    parser.add_argument("--timeout", type=float, default=900, help="global time limit in seconds")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per shape instead of text")
     return parser.parse_args(argv)
 
 
 # --- scratch database -------------------------------------------------------------------------
 
 
-def prepare_database(url: str, names=("Bench", "Warm-up")) -> list[tuple[int, str]]:
+def prepare_database(url: str, names=("Bench", "Warm-up", "Probe")) -> list[tuple[int, str]]:
     """Migrate the scratch database and create the projects with tagged features (so ingest keeps usage
     rollups and journey stages as it does in production); return their ids and write keys."""
     from gapwise import create_app
@@ -127,68 +137,128 @@ def prepare_database(url: str, names=("Bench", "Warm-up")) -> list[tuple[int, st
     return result
 
 
-# --- request bodies ---------------------------------------------------------------------------
+# --- traffic shapes -----------------------------------------------------------------------------
+
+START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+CONTEXT = {"locale": "en-GB", "library": {"name": "gapwise.js", "version": "0.2.0"}}
 
 
-def build_bodies(write_key: str, client: int, events: int, batch_size: int, people: int):
-    """The batches one browser-like client sends, ready to post (mostly track and page, a few identify),
-    and their message ids."""
+def _browser_event(rng: random.Random, anon: str, user: str | None, ts: datetime) -> dict:
+    m = {"messageId": str(uuid.uuid4()), "anonymousId": anon, "timestamp": _iso(ts), "context": CONTEXT}
+    if user:
+        m["userId"] = user
+    if rng.random() < 0.45:
+        path, title = rng.choice(PAGES)
+        m.update(type="page", properties={"url": f"https://app.example.com{path}", "path": path, "title": title})
+    else:
+        event, properties = rng.choice(TRACKS)
+        m.update(type="track", event=event, properties=properties)
+    return m
+
+
+def _body(write_key: str, batch: list[dict], ts: datetime) -> tuple[bytes, int]:
+    sent_at = _iso(ts + timedelta(milliseconds=300))
+    return orjson.dumps({"writeKey": write_key, "sentAt": sent_at, "batch": batch}), len(batch)
+
+
+def browser_shape(write_key: str, events: int, people: int, seed: int = 1) -> list[tuple[bytes, int]]:
+    """One visitor a batch of 5–20 events; a third of the visitors sign in (identify) in their first batch."""
+    rng, bodies, made, person = random.Random(seed), [], 0, 0
+    while made < events:
+        anon = f"visitor-{person % people}-{seed}"
+        user = f"user-{person % people}" if person % 3 == 0 else None
+        ts = START + timedelta(seconds=person)
+        size = min(rng.randint(5, 20), events - made)
+        batch = [_browser_event(rng, anon, None, ts + timedelta(milliseconds=200 * i)) for i in range(size)]
+        if user and person < people:
+            batch[0] = {
+                "type": "identify",
+                "messageId": str(uuid.uuid4()),
+                "anonymousId": anon,
+                "userId": user,
+                "traits": {"email": f"{user}@example.com", "plan": rng.choice(("trial", "pro"))},
+                "timestamp": _iso(ts),
+                "context": CONTEXT,
+            }
+        bodies.append(_body(write_key, batch, ts + timedelta(milliseconds=200 * size)))
+        made += size
+        person += 1
+    return bodies
+
+
+def server_shape(write_key: str, events: int, people: int, seed: int = 2) -> list[tuple[bytes, int]]:
+    """Batches of 50 events for 50 different users out of `people`: track mostly, some identify and group."""
+    rng, bodies, made = random.Random(seed), [], 0
+    while made < events:
+        size = min(50, events - made)
+        ts = START + timedelta(seconds=made // 50)
+        batch = []
+        for user in rng.sample(range(people), size):
+            m = {"messageId": str(uuid.uuid4()), "userId": f"user-{user}", "timestamp": _iso(ts)}
+            roll = rng.random()
+            if roll < 0.08:
+                m.update(type="identify", traits={"plan": rng.choice(("trial", "pro", "team")), "seats": user % 40})
+            elif roll < 0.12:
+                m.update(type="group", groupId=f"account-{user % 300}", traits={"mrr": 50 * (user % 20)})
+            else:
+                event, properties = rng.choice(TRACKS)
+                m.update(type="track", event=event, properties=properties)
+            batch.append(m)
+        bodies.append(_body(write_key, batch, ts))
+        made += size
+    return bodies
+
+
+def tabs_shape(write_key: str, client: int, events: int, batch_size: int, people: int) -> list[tuple[bytes, int]]:
+    """One client's batches about a few people (a browser tab left open), every 20th event an identify."""
+    rng = random.Random(client)
     anon_ids = [f"anon-{client}-{p}-{uuid.uuid4().hex[:8]}" for p in range(people)]
     identified: dict[str, str] = {}
-    start = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-    bodies, batch, ids = [], [], []
+    bodies, batch = [], []
     for i in range(events):
         anon = anon_ids[i % people]
-        ts = start + timedelta(milliseconds=250 * i)
-        m = {
-            "messageId": str(uuid.uuid4()),
-            "anonymousId": anon,
-            "timestamp": _iso(ts),
-            "context": {"locale": "en-GB", "library": {"name": "gapwise.js", "version": "0.1.0"}},
-        }
-        roll = i % 20
-        if roll == 7 and anon not in identified:
+        ts = START + timedelta(milliseconds=250 * i)
+        if i % 20 == 7 and anon not in identified:
             identified[anon] = f"user-{client}-{len(identified)}"
-            m.update(
-                type="identify",
-                userId=identified[anon],
-                traits={"email": f"{identified[anon]}@example.com", "plan": "trial"},
-            )
-        elif roll % 2:
-            path, title = PAGES[(i // 2) % len(PAGES)]
-            m.update(type="page", properties={"url": f"https://app.example.com{path}", "path": path, "title": title})
+            m = {"type": "identify", "messageId": str(uuid.uuid4()), "anonymousId": anon, "timestamp": _iso(ts)}
+            m.update(userId=identified[anon], traits={"email": f"{identified[anon]}@example.com"})
         else:
-            event, properties = TRACKS[(i // 2) % len(TRACKS)]
-            m.update(type="track", event=event, properties=properties)
-        if anon in identified:
-            m["userId"] = identified[anon]
+            m = _browser_event(rng, anon, identified.get(anon), ts)
         batch.append(m)
-        ids.append(m["messageId"])
         if len(batch) == batch_size or i == events - 1:
-            sent_at = _iso(ts + timedelta(milliseconds=500))
-            bodies.append(orjson.dumps({"writeKey": write_key, "sentAt": sent_at, "batch": batch}))
+            bodies.append(_body(write_key, batch, ts))
             batch = []
-    return bodies, ids
+    return bodies
+
+
+def shape_bodies(shape: str, write_key: str, args, clients: int) -> list[list[tuple[bytes, int]]]:
+    """Each client's bodies (body, messages) for the shape."""
+    if shape == "tabs":
+        counts = [args.events // clients + (1 if c < args.events % clients else 0) for c in range(clients)]
+        return [tabs_shape(write_key, c, n, args.batch_size, args.tab_people) for c, n in enumerate(counts)]
+    made = (browser_shape if shape == "browser" else server_shape)(write_key, args.events, args.people)
+    return [made[c::clients] for c in range(clients)]
+
+
+def ids_of(all_bodies) -> set[str]:
+    return {m["messageId"] for bodies in all_bodies for body, _ in bodies for m in orjson.loads(body)["batch"]}
+
+
+SHAPES = ("browser", "server", "tabs")
 
 
 def _iso(ts: datetime) -> str:
     return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
 
 
-def split_events(total: int, clients: int) -> list[int]:
-    return [total // clients + (1 if c < total % clients else 0) for c in range(clients)]
-
-
-# --- server -----------------------------------------------------------------------------------
-
 # --- CPU accounting (Linux /proc) -------------------------------------------------------------
 
 
-def cpu_snapshot(server_pid: int) -> dict[str, float]:
-    """CPU seconds so far of: this process (clients), the server (master and workers), all postgres
-    processes, and the whole machine."""
+def cpu_snapshot(server_pid: int, writer_pid: int) -> dict[str, float]:
+    """CPU seconds so far of: this process (clients), the server (master and workers), the writer process,
+    all postgres processes, and the whole machine."""
     tick = os.sysconf("SC_CLK_TCK")
-    totals = {"clients": 0.0, "server": 0.0, "postgres": 0.0, "machine_busy": 0.0}
+    totals = {"clients": 0.0, "server": 0.0, "writer": 0.0, "postgres": 0.0, "machine_busy": 0.0}
     procs = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -207,6 +277,8 @@ def cpu_snapshot(server_pid: int) -> dict[str, float]:
             totals["clients"] += seconds
         elif pid == server_pid or ppid == server_pid:
             totals["server"] += seconds
+        elif pid == writer_pid:
+            totals["writer"] += seconds
         elif comm.startswith("postgres"):
             totals["postgres"] += seconds
     return totals
@@ -223,7 +295,7 @@ class Client(threading.Thread):
         self.port, self.bodies, self.batch_sizes, self.deadline = port, bodies, batch_sizes, deadline
         self.latencies: list[float] = []
         self.errors: list[str] = []
-        self.sent = self.accepted = self.duplicates = 0
+        self.sent = self.accepted = 0
 
     def run(self) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -248,17 +320,13 @@ class Client(threading.Thread):
                 continue
             answer = orjson.loads(data)
             self.accepted += answer["accepted"]
-            self.duplicates += answer["duplicates"]
             if answer["accepted"] != size or answer["rejected"]:
                 self.errors.append(f"batch {index}: accepted {answer['accepted']} of {size}: {data[:300]!r}")
         conn.close()
 
 
-def run_clients(port: int, all_bodies: list[list[bytes]], batch_size: int, counts: list[int], deadline: float):
-    clients = []
-    for bodies, count in zip(all_bodies, counts, strict=False):
-        sizes = [batch_size] * (count // batch_size) + ([count % batch_size] if count % batch_size else [])
-        clients.append(Client(port, bodies, sizes, deadline))
+def run_clients(port: int, all_bodies: list[list[tuple[bytes, int]]], deadline: float):
+    clients = [Client(port, [b for b, _ in bodies], [n for _, n in bodies], deadline) for bodies in all_bodies]
     started = time.perf_counter()
     for c in clients:
         c.start()
@@ -266,6 +334,66 @@ def run_clients(port: int, all_bodies: list[list[bytes]], batch_size: int, count
         while c.is_alive():
             c.join(0.5)
     return clients, time.perf_counter() - started
+
+
+# --- server, writer, probe --------------------------------------------------------------------------
+
+
+def start_writer(url: str, env: dict, threads: int, log) -> subprocess.Popen:
+    command = [str(ROOT / ".venv" / "bin" / "gapwise"), "worker", "--threads", str(threads)]
+    return subprocess.Popen(
+        command,
+        env={**os.environ, **env, "GAPWISE_DATABASE_URL": url},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+
+
+def pending(port: int) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", "/healthz")
+        return orjson.loads(conn.getresponse().read())["ingest"]["pending"]
+    finally:
+        conn.close()
+
+
+def wait_stored(port: int, deadline: float) -> float:
+    """Poll until the log is empty; return when it was."""
+    while pending(port):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the writer did not catch up before the time limit")
+        time.sleep(0.02)
+    return time.perf_counter()
+
+
+class Probe(threading.Thread):
+    """Every 0.2 s, one event to the probe project; how long from capture's answer until it is stored."""
+
+    def __init__(self, port: int, url: str, write_key: str, project_id: int):
+        super().__init__(daemon=True)
+        self.port, self.url, self.write_key, self.project_id = port, url, write_key, project_id
+        self.stop, self.latencies = threading.Event(), []
+
+    def run(self) -> None:
+        with pg_connect(self.url, autocommit=True) as db:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            while not self.stop.wait(0.2):
+                message_id = str(uuid.uuid4())
+                m = {"type": "track", "event": "probe", "anonymousId": "probe", "messageId": message_id}
+                conn.request("POST", "/v1/batch", orjson.dumps({"writeKey": self.write_key, "batch": [m]}))
+                conn.getresponse().read()
+                answered = time.perf_counter()
+                while not db.execute(
+                    "SELECT 1 FROM event_ids WHERE project_id = %s AND message_id = %s", (self.project_id, message_id)
+                ).fetchone():
+                    if time.perf_counter() - answered > 30:
+                        break
+                    time.sleep(0.005)
+                self.latencies.append(time.perf_counter() - answered)
+            conn.close()
 
 
 # --- verification and COPY baseline -----------------------------------------------------------
@@ -304,39 +432,78 @@ def copy_baseline(url: str, project_id: int) -> tuple[int, float]:
     return copied, elapsed
 
 
-# --- main -------------------------------------------------------------------------------------
+# --- one shape ---------------------------------------------------------------------------------
 
 
-def summarise(args, clients, elapsed, cpu, sent_ids, stored, copied, copy_s) -> dict:
-    """The figures of one run, as printed (or dumped with --json)."""
+def run_shape(shape: str, args, deadline: float) -> dict:
+    recreate_database(args.database_url)
+    (project_id, write_key), (_, warmup_key), (probe_id, probe_key) = prepare_database(args.database_url)
+    all_bodies = shape_bodies(shape, write_key, args, args.clients)
+    sent_ids = ids_of(all_bodies)
+    env = {
+        "GAPWISE_SECRET_KEY": secrets.token_urlsafe(32),
+        "GAPWISE_INGEST_LOG": args.log,
+        "GAPWISE_INGEST_WRITER": "false",
+        "GAPWISE_INGEST_NATS_STREAM": f"BENCH_{shape.upper()}_{uuid.uuid4().hex[:8]}",
+        "GAPWISE_INGEST_NATS_REPLICAS": str(args.nats_replicas),
+        "GAPWISE_RATE_LIMIT_INGEST": "off",
+    }
+    port, log = free_port(), tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  (closed below)
+    server = writer = None
+    try:
+        server = start_server(args.database_url, port, args.workers, log, env)
+        writer = start_writer(args.database_url, env, args.writers, log)
+        wait_healthy(server, port)
+        warmup = [tabs_shape(warmup_key, c, 100, 50, 3) for c in range(args.clients)]
+        warmed, _ = run_clients(port, warmup, deadline)
+        if any(c.errors for c in warmed):
+            raise RuntimeError(f"warm-up failed: {[c.errors[:3] for c in warmed]}")
+        wait_stored(port, deadline)
+        probe = Probe(port, args.database_url, probe_key, probe_id)
+        cpu_before = cpu_snapshot(server.pid, writer.pid)
+        started = time.perf_counter()
+        probe.start()
+        clients, capture_s = run_clients(port, all_bodies, deadline)
+        stored_at = wait_stored(port, deadline)
+        probe.stop.set()
+        probe.join(40)
+        cpu_after = cpu_snapshot(server.pid, writer.pid)
+    except Exception:
+        print_server_log(log)
+        raise
+    finally:
+        for process in (server, writer):
+            if process is not None:
+                stop_server(process)
+        log.close()
+    stored = stored_message_ids(args.database_url, project_id)
+    copied, copy_s = copy_baseline(args.database_url, project_id)
+    cpu = {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_after}
+    elapsed = stored_at - started
     latencies = [lat for c in clients for lat in c.latencies]
     errors = [e for c in clients for e in c.errors]
-    ingest_rate, copy_rate = len(stored) / elapsed, copied / copy_s
+    rate, copy_rate = len(stored) / elapsed, copied / copy_s
+    per_k = {k: round(cpu[k] / len(stored) * 1000, 3) if stored else None for k in ("server", "writer", "postgres")}
     return {
-        "workers": args.workers,
-        "clients": args.clients,
-        "batch_size": args.batch_size,
-        "people_per_client": args.people,
-        "database": make_url(args.database_url).render_as_string(True),
-        "planned": args.events,
-        "sent": sum(c.sent for c in clients),
-        "accepted": sum(c.accepted for c in clients),
+        "shape": shape,
+        "log": args.log if args.log == "sql" else f"nats ({args.nats_replicas} replicas)",
+        "sent": len(sent_ids),
+        "requests": len(latencies),
         "stored": len(stored),
         "missing": len(sent_ids - set(stored)),
         "duplicates": len(stored) - len(set(stored)),
-        "server_duplicates": sum(c.duplicates for c in clients),
         "errors": len(errors),
-        "elapsed_s": round(elapsed, 3),
-        "ingest_events_per_s": round(ingest_rate, 1),
-        "requests": len(latencies),
-        "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
-        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "events_per_s": round(rate),
+        "capture_events_per_s": round(sum(c.accepted for c in clients) / capture_s),
+        "capture_p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
+        "capture_p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "visible_p50_ms": round(percentile(probe.latencies, 0.5) * 1000),
+        "visible_max_ms": round(max(probe.latencies, default=float("nan")) * 1000),
+        "cpu_s_per_1000": per_k,
         "cpu_s": cpu,
-        "copy_rows": copied,
-        "copy_s": round(copy_s, 3),
-        "copy_rows_per_s": round(copy_rate, 1),
-        "ratio": round(ingest_rate / copy_rate, 4),
-        "error_samples": errors[:10],
+        "copy_rows_per_s": round(copy_rate),
+        "ratio": round(rate / copy_rate, 3),
+        "error_samples": errors[:5],
     }
 
 
@@ -348,99 +515,57 @@ def print_server_log(log) -> None:
         print("--- server output (tail) ---\n" + tail, file=sys.stderr)
 
 
-def report(args, result: dict) -> None:
-    if args.json:
-        print(orjson.dumps(result).decode())
-        return
-    r = result
-    print(
-        f"settings: {r['workers']} gunicorn sync workers, {r['clients']} clients, batch size {r['batch_size']}, "
-        f"{r['people_per_client']} people per client, database {r['database']}"
+HEADER = (
+    "| shape | log | events/s | capture p50/p99 ms | visible p50/max ms | CPU s per 1k: server/writer/pg "
+    "| COPY rows/s | ÷ COPY | stored / missing / dup |"
+)
+
+
+def row(r: dict) -> str:
+    k = r["cpu_s_per_1000"]
+    return (
+        f"| {r['shape']} | {r['log']} | {r['events_per_s']:,} | {r['capture_p50_ms']} / {r['capture_p99_ms']} "
+        f"| {r['visible_p50_ms']} / {r['visible_max_ms']} | {k['server']} / {k['writer']} / {k['postgres']} "
+        f"| {r['copy_rows_per_s']:,} | {r['ratio']} | {r['stored']:,} / {r['missing']} / {r['duplicates']} |"
     )
-    print(
-        f"events:   planned {r['planned']}, sent {r['sent']}, accepted {r['accepted']}, stored {r['stored']}, "
-        f"missing {r['missing']}, duplicates {r['duplicates']}, errors {r['errors']}"
-    )
-    print(
-        f"ingest:   {r['elapsed_s']:.2f} s, {r['ingest_events_per_s']:.0f} events/s, "
-        f"{r['requests']} requests, latency p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms"
-    )
-    cpu = r["cpu_s"]
-    other = cpu["machine_busy"] - cpu["clients"] - cpu["server"] - cpu["postgres"]
-    print(
-        f"cpu:      server {cpu['server']:.1f} s, postgres {cpu['postgres']:.1f} s, clients {cpu['clients']:.1f} s, "
-        f"other {max(other, 0):.1f} s; machine busy {cpu['machine_busy']:.1f} s of "
-        f"{r['elapsed_s'] * os.cpu_count():.1f} s ({os.cpu_count()} cores)"
-    )
-    print(f"copy:     {r['copy_rows']} rows in {r['copy_s']:.2f} s, {r['copy_rows_per_s']:.0f} rows/s")
-    verdict = "meets" if r["ratio"] >= 0.15 else "below"
-    print(f"ratio:    ingest / COPY = {r['ratio']:.3f} ({verdict} the 0.15 goal)")
-    for line in r["error_samples"]:
-        print(f"error:    {line}")
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     if "bench" not in (make_url(args.database_url).database or ""):
         sys.exit("refusing: the scratch database is dropped, so its name must contain 'bench'")
-    if args.events < 1 or args.batch_size < 1 or args.clients < 1 or args.people < 1:
-        sys.exit("--events, --batch-size, --clients and --people must be positive")
+    if min(args.events, args.people, args.batch_size, args.clients, args.tab_people, args.writers) < 1:
+        sys.exit("--events, --people, --batch-size, --clients, --tab-people and --writers must be positive")
 
     def on_alarm(_signum, _frame):
         raise TimeoutError(f"the benchmark took more than {args.timeout:.0f} s")
 
     signal.signal(signal.SIGALRM, on_alarm)
     signal.alarm(int(args.timeout))
-    deadline = time.monotonic() + max(args.timeout - 20, args.timeout / 2)  # leave time to verify and clean up
-    server, log = None, tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  (closed in the finally below)
+    deadline = time.monotonic() + max(args.timeout - 30, args.timeout / 2)
+    results = []
     try:
-        recreate_database(args.database_url)
-        (project_id, write_key), (_, warmup_key) = prepare_database(args.database_url)
-        counts = split_events(args.events, args.clients)
-        built = [build_bodies(write_key, c, n, args.batch_size, args.people) for c, n in enumerate(counts)]
-        bodies, sent_ids = [b for b, _ in built], {i for _, ids in built for i in ids}
-        port = free_port()
-        server = start_server(args.database_url, port, args.workers, log)
-        wait_healthy(server, port)
-        if args.warmup:
-            warmup = [
-                build_bodies(warmup_key, c, args.warmup * args.batch_size, args.batch_size, args.people)[0]
-                for c in range(args.clients)
-            ]
-            warmed, _ = run_clients(
-                port, warmup, args.batch_size, [args.warmup * args.batch_size] * args.clients, deadline
+        if not args.json:
+            print(
+                f"{args.events:,} events a shape, {args.clients} clients, {args.workers} server workers, "
+                f"{args.writers} writer threads, {os.cpu_count()} cores"
             )
-            if any(c.errors for c in warmed):
-                raise RuntimeError(f"warm-up failed: {[c.errors[:3] for c in warmed]}")
-
-        cpu_before = cpu_snapshot(server.pid)
-        clients, elapsed = run_clients(port, bodies, args.batch_size, counts, deadline)
-        cpu_after = cpu_snapshot(server.pid)
-        stop_server(server)
-
-        stored = stored_message_ids(args.database_url, project_id)
-        copied, copy_s = copy_baseline(args.database_url, project_id)
-        cpu = {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_after}
-        result = summarise(args, clients, elapsed, cpu, sent_ids, stored, copied, copy_s)
-        report(args, result)
-        if result["errors"]:
-            print_server_log(log)
-        ok = not result["errors"] and result["stored"] == args.events and not result["missing"]
-        return 0 if ok and not result["duplicates"] else 1
-    except Exception:
-        if server is not None:
-            stop_server(server)
-            print_server_log(log)
-        raise
+            print(HEADER + "\n" + "|---" * 9 + "|")
+        for shape in SHAPES if args.shape == "all" else (args.shape,):
+            result = run_shape(shape, args, deadline)
+            results.append(result)
+            print(orjson.dumps(result).decode() if args.json else row(result), flush=True)
+            for line in result["error_samples"]:
+                print(f"error: {line}", file=sys.stderr)
     finally:
-        if server is not None:
-            stop_server(server)
         signal.alarm(0)
         if not args.keep:
             try:
                 drop_database(args.database_url)
             except psycopg.Error as error:
                 print(f"could not drop the scratch database: {error}", file=sys.stderr)
+    bad = [r for r in results if r["errors"] or r["missing"] or r["duplicates"]]
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -93,6 +93,7 @@ _READS = ("GET", "HEAD", "OPTIONS")
 class _State:
     engine: Engine
     sessions: scoped_session
+    write_engine: Engine  # the same engine, its transactions taking the write lock up front
 
 
 class Database:
@@ -101,7 +102,7 @@ class Database:
     def init_app(self, app: Flask) -> None:
         engine = make_engine(app.config["DATABASE_URL"], app.config["DB_TIMEOUT_MS"])
         sessions = scoped_session(sessionmaker(bind=engine, expire_on_commit=False))
-        app.extensions["gapwise.db"] = _State(engine, sessions)
+        app.extensions["gapwise.db"] = _State(engine, sessions, engine.execution_options(**write_lock_options()))
 
         @app.teardown_appcontext
         def remove_session(_exc):
@@ -109,12 +110,14 @@ class Database:
 
     @property
     def session(self) -> Session:
-        """The request's session. In a request that may write (not GET, HEAD or OPTIONS), every transaction
-        takes SQLite's write lock when it begins, so writers queue for it (busy timeout) instead of
-        failing when a read turns into a write while another process writes (the ingest writer, say)."""
-        session = current_app.extensions["gapwise.db"].sessions()
-        if not session.in_transaction() and has_request_context() and request.method not in _READS:
-            session.connection(execution_options=write_lock_options())
+        """The request's session. In a request that may write (not GET, HEAD or OPTIONS) it is bound to the
+        engine with `write_lock`, so each of its transactions takes SQLite's write lock when it begins and
+        writers queue for it (busy timeout) instead of failing when a read turns into a write while another
+        process writes (the ingest writer, say)."""
+        state = current_app.extensions["gapwise.db"]
+        session = state.sessions()
+        if session.bind is state.engine and has_request_context() and request.method not in _READS:
+            session.bind = state.write_engine
         return session
 
     @property

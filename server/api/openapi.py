@@ -54,6 +54,7 @@ from werkzeug.routing import IntegerConverter, Rule
 from werkzeug.routing.converters import NumberConverter
 
 from ..schemas.fields import Identifier, JSONObject, Timestamp
+from .openapi_tracker import add_tracker
 
 PREFIX = "/api/v1"
 ATTRIBUTE = "__openapi__"
@@ -178,7 +179,7 @@ class _NameResolver:
 
 
 def build_spec(app: Flask) -> dict:
-    """The OpenAPI 3.1 document of every rule under /api/v1 in `app`."""
+    """The OpenAPI 3.1 document of every rule under /api/v1 in `app`, and of the tracker's capture endpoints."""
     resolver = _NameResolver()
     plugin = MarshmallowPlugin(schema_name_resolver=resolver)
     spec = APISpec(
@@ -227,6 +228,7 @@ def build_spec(app: Flask) -> dict:
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 _not_null(parameter["schema"])
+    add_tracker(document)
     return document
 
 

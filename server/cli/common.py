@@ -67,3 +67,18 @@ def load_or_usage_error(schema, data: dict) -> dict:
             f"{field}: {' '.join(map(str, msgs))}" for field, msgs in error.normalized_messages().items()
         )
         raise click.UsageError(problems) from None
+
+
+def check_ingest_log(app) -> None:
+    """Open the ingest log once before serving, so a wrong GAPWISE_INGEST_LOG or replica count stops the
+    start with its reason instead of failing the first capture; the workers open their own."""
+    from ..core.ingest.log import close_log, ingest_log
+
+    with app.app_context():
+        try:
+            ingest_log(app).pending(db.session)
+        except (SettingsError, ApiError) as error:
+            raise click.ClickException(f"cannot use the ingest log {app.config['INGEST_LOG']!r}: {error}") from None
+        finally:
+            db.session.close()
+            close_log(app)

@@ -15,7 +15,7 @@ from ..db import db
 from ..demo import seed as demo_service
 from ..ops.production import check_serving_settings
 from ..version import __version__
-from .common import make_app, safe_url, storage_guard
+from .common import check_ingest_log, make_app, safe_url, storage_guard
 
 
 @click.command("demo")
@@ -58,6 +58,7 @@ def serve(host: str, port: int, workers: int) -> None:
         raise click.ClickException(f"cannot use the database at {safe_url(url)}: {error.orig}") from None
     if not current:
         raise click.ClickException("the database schema is not up to date: run `gapwise db upgrade` first")
+    check_ingest_log(app)
     banner = f"Gapwise {__version__} on http://{host}:{port} ({workers} workers, database {safe_url(url)})"
     if app.config["LOG_FORMAT"] == "json":  # every line of a JSON-logging server is a JSON record
         logging.getLogger("gapwise.serve").info(banner)

@@ -6,7 +6,7 @@ import threading
 import click
 
 from ..core.ingest.writer import Unavailable, Writer
-from .common import make_app
+from .common import check_ingest_log, make_app
 
 
 @click.command("worker")
@@ -19,6 +19,7 @@ def worker(drain: bool, threads: int) -> None:
     off); run this for more writers, or on other machines. Several may run at once.
     """
     app = make_app()
+    check_ingest_log(app)
     if drain:
         try:
             written = Writer(app).drain(timeout=3600)

@@ -8,7 +8,7 @@ marshmallow schemas it replaces (`bench/validation.py`).
 """
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 from msgspec import Meta, Struct
@@ -202,5 +202,5 @@ def _nest(path: str, leaf) -> dict:
 
 def json_schemas() -> tuple[dict, dict]:
     """The JSON Schema of the envelope and of each message type, for the OpenAPI document."""
-    (envelope, *messages), components = msgspec.json.schema_components([Envelope, *AnyMessage.__args__])
+    (envelope, *messages), components = msgspec.json.schema_components([Envelope, *get_args(AnyMessage)])
     return {"envelope": envelope, "messages": messages}, components

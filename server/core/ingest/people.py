@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, case, delete, select, update
+import orjson
+from sqlalchemy import String, bindparam, case, delete, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -17,7 +18,7 @@ from ...db import UTCDateTime
 from ...models import Account, Display, Event, Person, PersonAlias, PersonGoal, Response
 from ...models.base import utcnow
 from ..journey import stages as journey
-from ..storage.sql import insert_ignoring_conflicts
+from ..storage.sql import insert_ignoring_conflicts, member_of
 from . import rollups
 
 _PEOPLE, _ALIASES, _ACCOUNTS, _EVENTS = Person.__table__, PersonAlias.__table__, Account.__table__, Event.__table__
@@ -84,7 +85,7 @@ def _lock_people(session, r: _Resolution, anon_ids: list[str], user_ids: list[st
             return
         session.execute(
             select(_PEOPLE.c.id)
-            .where(_PEOPLE.c.id.in_(sorted(wanted - locked)))
+            .where(member_of(_PEOPLE.c.id, sorted(wanted - locked)))
             .order_by(_PEOPLE.c.id)
             .with_for_update()
         )
@@ -98,7 +99,7 @@ def _read_aliases(session, project_id, anon_ids) -> dict[str, tuple[int, str | N
     rows = session.execute(
         select(_ALIASES.c.anonymous_id, _ALIASES.c.person_id, _PEOPLE.c.user_id)
         .join(_PEOPLE, _PEOPLE.c.id == _ALIASES.c.person_id)
-        .where(_ALIASES.c.project_id == project_id, _ALIASES.c.anonymous_id.in_(anon_ids))
+        .where(_ALIASES.c.project_id == project_id, member_of(_ALIASES.c.anonymous_id, anon_ids, String))
     )
     return {row.anonymous_id: (row.person_id, row.user_id) for row in rows}
 
@@ -108,7 +109,7 @@ def _read_users(session, project_id, user_ids) -> dict[str, int]:
         return {}
     rows = session.execute(
         select(_PEOPLE.c.user_id, _PEOPLE.c.id).where(
-            _PEOPLE.c.project_id == project_id, _PEOPLE.c.user_id.in_(user_ids)
+            _PEOPLE.c.project_id == project_id, member_of(_PEOPLE.c.user_id, user_ids, String)
         )
     )
     return {row.user_id: row.id for row in rows}
@@ -233,17 +234,32 @@ _TOUCH = (
 )
 
 
+# On PostgreSQL one statement for the whole chunk, fed a JSON document (rows in id order, as locks are taken).
+_PG_TOUCH = text("""
+    UPDATE people SET first_seen = LEAST(people.first_seen, r.lo), last_seen = GREATEST(people.last_seen, r.hi)
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(pid bigint, lo timestamptz, hi timestamptz)
+    WHERE people.id = r.pid AND (r.lo < people.first_seen OR r.hi > people.last_seen)
+""")
+
+
 def touch_people(session: Session, seen: dict[int, tuple[datetime, datetime]]) -> None:
-    """Widen each person's first/last seen to include this batch's timestamps (in id order)."""
-    if seen:
-        session.execute(_TOUCH, [{"pid": p, "lo": lo, "hi": hi} for p, (lo, hi) in sorted(seen.items())])
+    """Widen each person's first/last seen to include this chunk's timestamps (in id order)."""
+    if not seen:
+        return
+    rows = [{"pid": p, "lo": lo, "hi": hi} for p, (lo, hi) in sorted(seen.items())]
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_PG_TOUCH, {"rows": orjson.dumps(rows).decode()})
+    else:
+        session.execute(_TOUCH, rows)
 
 
 def apply_traits(session: Session, person_traits: dict[int, list[dict]]) -> None:
     """Merge identify traits into each person, in message order."""
     if not person_traits:
         return
-    current = dict(session.execute(select(_PEOPLE.c.id, _PEOPLE.c.traits).where(_PEOPLE.c.id.in_(person_traits))).all())
+    current = dict(
+        session.execute(select(_PEOPLE.c.id, _PEOPLE.c.traits).where(member_of(_PEOPLE.c.id, person_traits))).all()
+    )
     changes = []
     for person, patches in sorted(person_traits.items()):
         traits = current.get(person) or {}

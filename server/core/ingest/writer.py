@@ -22,6 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from ...db import db, write_lock_options
+from ...errors import StorageUnavailable
 from ...models import IngestFailure, Project
 from ..storage.sql import is_write_conflict
 from . import tombstones
@@ -190,8 +191,8 @@ class Writer:
             try:
                 took = self.write_once()
                 backoff = self.poll
-            except Unavailable as error:
-                log.warning("ingest writer waiting for the database: %s", error)
+            except (Unavailable, StorageUnavailable) as error:
+                log.warning("ingest writer waiting for the database or the log: %s", error)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue

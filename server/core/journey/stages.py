@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Row, SQLColumnExpression, and_, case, func, literal, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from ...db import begin_write
@@ -19,7 +19,7 @@ from ...models import Event, FeatureUsage, Person
 from ...models.people import STAGES
 from ..ingest.rollups import ProjectFeatures, project_features
 from ..projects.settings import get_project
-from ..storage.sql import day_number
+from ..storage.sql import day_number, member_of
 from .rules import journey_rules, rules_schema
 
 NEXT = dict(zip(STAGES, STAGES[1:], strict=False))
@@ -118,26 +118,26 @@ def advance(
     candidates = sorted(used | set(aha_events))
     if not candidates:
         return
-    u = FeatureUsage.__table__
-    wanted = sorted(features.core | features.aha)
-    people: dict[int, Row] = {}
-    uses: dict[int, tuple[list, list]] = {}
-    for row in session.execute(
-        select(*_STATE, u.c.feature_id, u.c.first_used_at)
-        .outerjoin(
-            u,
-            and_(
-                u.c.project_id == project_id,
-                u.c.person_id == _PEOPLE.c.id,
-                u.c.feature_id.in_(wanted),
-                u.c.first_used_at.is_not(None),
-            ),
+    # Two plain lookups by primary key, not one outer join: the planner keeps them cheap even while the
+    # tables grow faster than their statistics.
+    people = {
+        row.id: row
+        for row in session.execute(
+            select(*_STATE).where(member_of(_PEOPLE.c.id, candidates), _PEOPLE.c.adopted_at.is_(None))
         )
-        .where(_PEOPLE.c.id.in_(candidates), _PEOPLE.c.adopted_at.is_(None))
-    ):
-        people.setdefault(row.id, row)
-        if row.feature_id is not None:
-            _add_use(uses, features, row.id, row.feature_id, row.first_used_at)
+    }
+    uses: dict[int, tuple[list, list]] = {}
+    u = FeatureUsage.__table__
+    if people:
+        for person, feature, at in session.execute(
+            select(u.c.person_id, u.c.feature_id, u.c.first_used_at).where(
+                u.c.project_id == project_id,
+                member_of(u.c.person_id, sorted(people)),
+                u.c.feature_id.in_(sorted(features.core | features.aha)),
+                u.c.first_used_at.is_not(None),
+            )
+        ):
+            _add_use(uses, features, person, feature, at)
     _apply(session, rules, people.values(), uses, aha_events, keep=True)
 
 
@@ -215,7 +215,7 @@ def _change(person_id: int, m: Milestones) -> dict:
 
 def milestones_of(session: Session, person_ids: Iterable[int]) -> dict[int, Milestones]:
     """The stored milestones of some people, to stamp their survey displays and responses."""
-    rows = session.execute(select(*_STATE).where(_PEOPLE.c.id.in_(sorted(set(person_ids)))))
+    rows = session.execute(select(*_STATE).where(member_of(_PEOPLE.c.id, sorted(set(person_ids)))))
     return {r.id: Milestones(r.aha_at, r.activated_at, r.adopted_at) for r in rows}
 
 

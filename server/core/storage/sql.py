@@ -4,13 +4,15 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Float, Integer, String, Table, case
+import orjson
+from sqlalchemy import BigInteger, Boolean, Float, Integer, String, Table, bindparam, case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator
 
 # Both dialects' INSERT has on_conflict_do_nothing/do_update and `excluded`; the generic Insert has none of them.
 _INSERTS: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
@@ -139,3 +141,48 @@ _PERIOD_SQL = {
 def _period_start(element, compiler, **kw):
     period = "week" if isinstance(element, _week_start) else "month"
     return _PERIOD_SQL[compiler.dialect.name, period].format(compiler.process(element.clauses, **kw))
+
+
+class _ListParam(TypeDecorator):
+    """A list bound as one parameter: an array on PostgreSQL, JSON text on SQLite (read with json_each)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, item_type):
+        super().__init__()
+        self.item_type = item_type
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.ARRAY(self.item_type))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value, dialect):
+        if dialect.name == "postgresql":
+            return list(value)
+        return orjson.dumps(list(value)).decode()
+
+
+class one_of(FunctionElement):
+    """`column IN (values)` with the values as one parameter, however many there are: no statement with
+    thousands of parameters to build, send and parse (ingest looks up thousands of people at a time)."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+def member_of(column, values, item_type=BigInteger) -> one_of:
+    return one_of(column, bindparam(None, list(values), type_=_ListParam(item_type)))
+
+
+@compiles(one_of, "postgresql")
+def _one_of_postgresql(element, compiler, **kw):
+    column, values = list(element.clauses)
+    return f"{compiler.process(column, **kw)} IN (SELECT unnest({compiler.process(values, **kw)}))"
+
+
+@compiles(one_of, "sqlite")
+def _one_of_sqlite(element, compiler, **kw):
+    column, values = list(element.clauses)
+    return f"{compiler.process(column, **kw)} IN (SELECT value FROM json_each({compiler.process(values, **kw)}))"

@@ -1,24 +1,31 @@
-"""Fault runs: events sent the way the tracker sends them, while PostgreSQL or the server fails mid-run.
+"""Fault runs: events sent the way the tracker sends them, while PostgreSQL, the server, a writer or a
+JetStream node fails mid-run.
 
-Three runs, each on a fresh scratch PostgreSQL database (default `gw_faults_bench`; the name must contain
+Each run is on a fresh scratch PostgreSQL database (default `gw_faults_bench`; the name must contain
 "bench"), against `gapwise serve` (gunicorn, 2 workers) on 127.0.0.1:
 
   pg-restart   PostgreSQL is stopped once a third of the batches are in, and started again after
                --outage seconds (pg_ctlcluster: the machine's only cluster; always restarted)
   server-kill  the server's process group is killed (SIGKILL) at a third, and started again on the same port
-  slow-db      another connection holds an ACCESS EXCLUSIVE lock on people and events for --hold seconds,
+  slow-db      another connection holds an ACCESS EXCLUSIVE lock on the ingest log for --hold seconds,
                with GAPWISE_DB_TIMEOUT_MS set low: the server must answer 503 within about that time, not hang
+  writer-kill  the writers run in a `gapwise worker` process, SIGKILLed mid-chunk at a third and started again
+  nats-pg-stop the ingest log is a 3-node JetStream cluster; PostgreSQL is stopped for --pg-outage seconds:
+               capture must answer 200 throughout, and the writers catch up once it is back
+  nats-node-kill  the ingest log is a 3-node JetStream cluster; one node is SIGKILLed at a third
 
 The clients follow sdk_js/src/transport.js: every batch carries messageIds and is kept until the server
 takes it; network errors, 429 and 5xx are retried (Retry-After when given, otherwise backoff from
 --base-delay doubling, both capped at --max-delay so a run lasts seconds); other 4xx drop the batch.
-Afterwards each run prints events sent, stored, duplicated (stored more than once) and missing.
+After the senders finish, the run waits for the writers to empty the log, then prints events sent,
+stored, duplicated (stored more than once) and missing.
 
-    .venv/bin/python bench/faults.py                          # all three runs, 20,000 events each
-    .venv/bin/python bench/faults.py --runs server-kill --events 5000
+    .venv/bin/python bench/faults.py                          # every run, 20,000 events each
+    .venv/bin/python bench/faults.py --runs writer-kill nats-node-kill --events 5000
 """
 
 import argparse
+import contextlib
 import http.client
 import os
 import random
@@ -38,10 +45,11 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # bench.* for nats_cluster
 from common import ROOT, drop_database, free_port, percentile, pg_connect, recreate_database
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/gw_faults_bench"
-RUNS = ("pg-restart", "server-kill", "slow-db")
+RUNS = ("pg-restart", "server-kill", "slow-db", "writer-kill", "nats-pg-stop", "nats-node-kill")
 HEADERS = {"Content-Type": "application/json", "Origin": "https://app.example.com"}
 
 
@@ -54,6 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--outage", type=float, default=3.0, help="seconds PostgreSQL or the server stays down")
+    parser.add_argument("--pg-outage", type=float, default=10.0, help="seconds PostgreSQL stays down in nats-pg-stop")
     parser.add_argument("--hold", type=float, default=5.0, help="seconds the slow-db lock is held")
     parser.add_argument("--db-timeout-ms", type=int, default=500, help="GAPWISE_DB_TIMEOUT_MS of the slow-db run")
     parser.add_argument("--base-delay", type=float, default=0.25)
@@ -270,57 +279,76 @@ def stored_once(url: str, project_id: int, sent_ids: set[str]) -> dict:
 
 
 def fault_run(name: str, args, deadline: float, log) -> dict:
-    from ingest import build_bodies, prepare_database, split_events
+    from ingest import prepare_database, tabs_shape
+    from nats_cluster import running_cluster
 
     url = args.database_url
     recreate_database(url)
-    (project_id, write_key), _ = prepare_database(url)
-    built = [
-        build_bodies(write_key, c, n, args.batch_size, 3) for c, n in enumerate(split_events(args.events, args.clients))
-    ]
-    sent_ids = {i for _, ids in built for i in ids}
-    env = {"GAPWISE_DB_TIMEOUT_MS": str(args.db_timeout_ms)} if name == "slow-db" else {}
-    server = Server(url, free_port(), args.workers, env, log).start()
-    senders = [Sender(server.port, bodies, deadline, args.base_delay, args.max_delay) for bodies, _ in built]
-    outage: dict = {}
+    (project_id, write_key), *_ = prepare_database(url)
+    counts = [args.events // args.clients + (c < args.events % args.clients) for c in range(args.clients)]
+    built = [[body for body, _ in tabs_shape(write_key, c, n, args.batch_size, 3)] for c, n in enumerate(counts)]
+    sent_ids = {m["messageId"] for bodies in built for body in bodies for m in orjson.loads(body)["batch"]}
+    with contextlib.ExitStack() as stack:
+        env: dict = {}
+        if name == "slow-db":
+            env["GAPWISE_DB_TIMEOUT_MS"] = str(args.db_timeout_ms)
+        if name.startswith("nats"):
+            cluster = stack.enter_context(running_cluster(Path(stack.enter_context(tempfile.TemporaryDirectory()))))
+            env.update(GAPWISE_INGEST_LOG=cluster.url, GAPWISE_INGEST_NATS_STREAM=f"FAULTS_{secrets.token_hex(4)}")
+        writer = None
+        if name == "writer-kill":
+            env["GAPWISE_INGEST_WRITER"] = "false"
+            writer = Writer(url, env, log).start()
+            stack.callback(writer.stop)
+        server = Server(url, free_port(), args.workers, env, log).start()
+        stack.callback(server.stop)
+        senders = [Sender(server.port, bodies, deadline, args.base_delay, args.max_delay) for bodies in built]
+        outage: dict = {}
 
-    def fault():
-        started = time.perf_counter()
-        if name == "pg-restart":
-            try:
-                pg_ctl("stop")
+        def fault():
+            started = time.perf_counter()
+            outage["from"] = latency_counts(senders)
+            if name in ("pg-restart", "nats-pg-stop"):
+                try:
+                    pg_ctl("stop")
+                    time.sleep(args.pg_outage if name == "nats-pg-stop" else args.outage)
+                finally:
+                    outage["to"] = latency_counts(senders)
+                    pg_ctl("start")
+                    wait_postgres(url)
+            elif name == "server-kill":
+                server.kill()
                 time.sleep(args.outage)
-            finally:
-                pg_ctl("start")
-                wait_postgres(url)
-        elif name == "server-kill":
-            server.kill()
-            time.sleep(args.outage)
-            server.start()
-        else:
-            with table_lock(url):
-                outage["locked_from"] = latency_counts(senders)
-                time.sleep(args.hold)
-                outage["locked_to"] = latency_counts(senders)
-        outage["seconds"] = time.perf_counter() - started
+                server.start()
+            elif name == "writer-kill":
+                writer.kill()  # whatever chunk it held is rolled back (sql) or not acknowledged (nats)
+                time.sleep(args.outage)
+                writer.start()
+            elif name == "nats-node-kill":
+                cluster.kill(cluster.nodes[0].name)
+                time.sleep(args.outage)
+            else:
+                with table_lock(url, ("ingest_log",)):
+                    outage["from"] = latency_counts(senders)
+                    time.sleep(args.hold)
+                    outage["to"] = latency_counts(senders)
+            outage["seconds"] = time.perf_counter() - started
 
-    try:
         elapsed = run_senders(senders, fault)
-    finally:
-        server.stop()
-    result = {
-        "run": name,
-        "elapsed_s": elapsed,
-        "down_s": outage.get("seconds", 0.0),
-        **stored_once(url, project_id, sent_ids),
-        "server_duplicates": sum(s.duplicates for s in senders),
-        "dropped": sum(s.dropped for s in senders),
-        "unsent": sum(s.unsent for s in senders),
-        "retries": sum((s.retries for s in senders), Counter()),
-    }
+        caught_up = wait_for_writers(server.port, deadline)
+        result = {
+            "run": name,
+            "elapsed_s": elapsed,
+            "down_s": outage.get("seconds", 0.0),
+            "catch_up_s": caught_up,
+            **stored_once(url, project_id, sent_ids),
+            "dropped": sum(s.dropped for s in senders),
+            "unsent": sum(s.unsent for s in senders),
+            "retries": sum((s.retries for s in senders), Counter()),
+        }
+    during = [lat for s in senders for lat in s.latencies[outage["from"][s] : outage.get("to", {}).get(s)]]
     if name == "slow-db":
         # Responses to requests made while the lock was held (per sender, by index into its latencies).
-        during = [lat for s in senders for lat in s.latencies[outage["locked_from"][s] : outage["locked_to"][s]]]
         slow = [seconds for status, seconds in during if status == 503]
         result.update(
             timeout_ms=args.db_timeout_ms,
@@ -329,7 +357,54 @@ def fault_run(name: str, args, deadline: float, log) -> dict:
             max_503_s=max(slow, default=float("nan")),
             p50_503_s=percentile(slow, 0.5),
         )
+    if name == "nats-pg-stop":
+        result.update(answered_during=len(during), not_200_during=sum(status != 200 for status, _ in during))
     return result
+
+
+def wait_for_writers(port: int, deadline: float) -> float:
+    """Seconds until the server says the ingest log is empty."""
+    started = time.perf_counter()
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            body = response.read()
+            conn.close()
+            if response.status == 200 and orjson.loads(body)["ingest"]["pending"] == 0:
+                return time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError("the writers did not empty the ingest log in time")
+
+
+class Writer:
+    """`gapwise worker` in its own process group, which can be killed outright and started again."""
+
+    def __init__(self, url: str, env: dict, log):
+        self.env = {**os.environ, "GAPWISE_DATABASE_URL": url, **env}
+        self.log, self.process = log, None
+
+    def start(self) -> "Writer":
+        command = [sys.executable, "-m", "gapwise", "worker", "--threads", "2"]
+        self.process = subprocess.Popen(
+            command, env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        return self
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
 
 
 def latency_counts(senders: list[Sender]) -> dict:
@@ -340,22 +415,26 @@ def latency_counts(senders: list[Sender]) -> dict:
 def report(r: dict) -> None:
     retries = ", ".join(f"{n} after {cause}" for cause, n in sorted(r["retries"].items())) or "none"
     print(
-        f"{r['run']:12s} sent {r['sent']}, stored {r['stored']}, duplicated {r['duplicated']}, "
-        f"missing {r['missing']}; {r['elapsed_s']:.1f} s, fault {r['down_s']:.1f} s; retries: {retries}; "
-        f"server-absorbed duplicates {r['server_duplicates']}, dropped {r['dropped']}, unsent {r['unsent']}"
+        f"{r['run']:14s} sent {r['sent']}, stored {r['stored']}, duplicated {r['duplicated']}, "
+        f"missing {r['missing']}; {r['elapsed_s']:.1f} s, fault {r['down_s']:.1f} s, writers caught up "
+        f"{r['catch_up_s']:.1f} s later; retries: {retries}; dropped {r['dropped']}, unsent {r['unsent']}"
     )
     if r["run"] == "slow-db":
         print(
-            f"{'':12s} while locked: {r['answered_503']} answers 503, max {r['max_503_s'] * 1000:.0f} ms, "
+            f"{'':14s} while locked: {r['answered_503']} answers 503, max {r['max_503_s'] * 1000:.0f} ms, "
             f"p50 {r['p50_503_s'] * 1000:.0f} ms (DB timeout {r['timeout_ms']} ms); "
             f"{r['other_during']} other answers"
         )
+    if r["run"] == "nats-pg-stop":
+        print(f"{'':14s} while PostgreSQL was down: {r['answered_during']} answers, {r['not_200_during']} not 200")
 
 
 def ok(r: dict) -> bool:
     good = r["stored"] == r["sent"] and not (r["duplicated"] or r["missing"] or r["unexpected"] or r["unsent"])
     if r["run"] == "slow-db":
         good = good and r["answered_503"] > 0 and r["max_503_s"] * 1000 < 4 * r["timeout_ms"] + 1000
+    if r["run"] == "nats-pg-stop":
+        good = good and r["answered_during"] > 0 and r["not_200_during"] == 0
     return good
 
 

@@ -25,6 +25,7 @@ seconds; all traffic stays on 127.0.0.1.
 """
 
 import argparse
+import contextlib
 import http.client
 import os
 import random
@@ -99,7 +100,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="scratch PostgreSQL database (dropped and recreated)",
     )
     parser.add_argument("--shape", choices=(*SHAPES, "all"), default="all")
-    parser.add_argument("--log", default="sql", help="the ingest log: sql, or nats://host:port[,…]")
+    parser.add_argument(
+        "--log",
+        default="sql",
+        help="the ingest log: sql, nats://host:port[,…], or cluster (3 nats-servers started here)",
+    )
     parser.add_argument("--nats-replicas", type=int, default=3, help="JetStream replicas of the nats log")
     parser.add_argument("--events", type=int, default=50_000, help="events per shape")
     parser.add_argument("--people", type=int, default=5_000, help="people of the browser and server shapes")
@@ -544,7 +549,13 @@ def main(argv=None) -> int:
     signal.alarm(int(args.timeout))
     deadline = time.monotonic() + max(args.timeout - 30, args.timeout / 2)
     results = []
+    stack = contextlib.ExitStack()
     try:
+        if args.log == "cluster":  # a 3-node JetStream cluster on loopback, for this run only
+            from nats_cluster import running_cluster
+
+            cluster = stack.enter_context(running_cluster(Path(stack.enter_context(tempfile.TemporaryDirectory()))))
+            args.log, args.nats_replicas = cluster.url, 3
         if not args.json:
             print(
                 f"{args.events:,} events a shape, {args.clients} clients, {args.workers} server workers, "
@@ -558,6 +569,7 @@ def main(argv=None) -> int:
             for line in result["error_samples"]:
                 print(f"error: {line}", file=sys.stderr)
     finally:
+        stack.close()
         signal.alarm(0)
         if not args.keep:
             try:

@@ -20,7 +20,7 @@ from gapwise.core.ingest.writer import Writer, store_records
 from gapwise.db import db
 from gapwise.models import Event
 from tests.helpers import Batches, ProjectKeys, app_for_tests, drain, free_port, message
-from tests.nats_cluster import NATS_SERVER, running_cluster
+from bench.nats_cluster import NATS_SERVER, running_cluster
 
 pytestmark = [
     pytest.mark.slow,

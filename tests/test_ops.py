@@ -8,7 +8,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 import gapwise
-from tests.helpers import app_for_tests, message, served
+from tests.helpers import Batches, app_for_tests, drain, message, served
 from tests.ui import Browser
 
 TOKEN = "metrics-token-for-tests"
@@ -68,6 +68,18 @@ def test_metrics_count_ingest_outcomes_statuses_and_latency(client, batches):
     assert delta("gapwise_http_requests_total", endpoint="ingest.batch", status="401") == 1
     assert delta("gapwise_http_request_duration_seconds_count", endpoint="ingest.batch") == 2
     assert after[("gapwise_webhook_deliveries_pending", ())] == 0
+    assert after[("gapwise_ingest_log_pending", (("log", "sql"),))] == 0  # the client drained it
+    assert after[("gapwise_ingest_failures", ())] == 0
+
+
+@pytest.mark.options(METRICS_TOKEN=TOKEN)
+def test_metrics_show_the_ingest_log_waiting_for_the_writer(app, client, project, batches):
+    capture_only = Batches(app, app.test_client(drain=False), project)
+    assert capture_only.post([message(), message()]).status_code == 200
+    assert capture_only.post([message()]).status_code == 200
+    assert scrape(client)[("gapwise_ingest_log_pending", (("log", "sql"),))] == 2  # records, one a request
+    drain(app)
+    assert scrape(client)[("gapwise_ingest_log_pending", (("log", "sql"),))] == 0
 
 
 def test_metrics_add_up_across_workers_and_every_log_line_is_json(app, tmp_path):

@@ -1,4 +1,4 @@
-"""GET /metrics for Prometheus: requests, ingest outcomes, webhook backlog and partition upkeep.
+"""GET /metrics for Prometheus: requests, ingest outcomes and backlog, webhook backlog and partition upkeep.
 
 Under `gapwise serve` every gunicorn worker writes its samples to PROMETHEUS_MULTIPROC_DIR (serve makes
 one, or wipes the operator's), and a scrape of any worker adds them up. prometheus_client reads that
@@ -26,7 +26,8 @@ from sqlalchemy import func, select
 
 from ..db import db
 from ..errors import NotFound, Unauthorized
-from ..models import WebhookDelivery
+from ..core.ingest.log import ingest_log
+from ..models import IngestFailure, WebhookDelivery
 
 bp = Blueprint("metrics", __name__)
 
@@ -104,7 +105,7 @@ def metrics():
 
 
 class _Backlog:
-    """Webhook deliveries still to send, read from the database at scrape time (one small query)."""
+    """Webhook deliveries still to send and the ingest log's backlog, read at scrape time (small queries)."""
 
     def collect(self):
         due = db.session.execute(
@@ -118,6 +119,17 @@ class _Backlog:
         )
         oldest.add_metric([], due[1].timestamp() if due[1] else 0)
         yield oldest
+        log = GaugeMetricFamily(
+            "gapwise_ingest_log_pending", "Ingest log records captured and not yet stored by a writer.", labels=["log"]
+        )
+        ingest = ingest_log()
+        log.add_metric([ingest.name], ingest.pending(db.session))
+        yield log
+        failed = GaugeMetricFamily(
+            "gapwise_ingest_failures", "Ingest log records a writer could not store, kept in ingest_failures."
+        )
+        failed.add_metric([], db.session.scalar(select(func.count()).select_from(IngestFailure)) or 0)
+        yield failed
 
 
 def _backlog_registry() -> CollectorRegistry:

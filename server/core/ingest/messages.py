@@ -3,8 +3,8 @@
 Each message is checked on its own: a structural check (types, lengths, required fields) done by msgspec
 in C, then the few rules no type can say (an identity is required, an answered survey has answers,
 timestamps within range). Unknown fields are ignored, so Segment's SDKs (`integrations`, `category`,
-`_metadata`, …) pass. Measured on this codebase: about 1 µs a message here against 40–60 µs for the
-marshmallow schemas it replaces (`bench/validation.py`).
+`_metadata`, …) pass. Measured on a 2-core machine over the five message types the marshmallow schemas
+knew: 4–6 µs a message here, checks included, against 29–52 µs with those schemas (which this replaced).
 """
 
 from datetime import UTC, datetime
@@ -85,6 +85,9 @@ class Survey(Message, tag="survey"):
 
 
 AnyMessage = Track | Identify | Group | Page | Screen | Alias | Survey
+# Converting to the struct its type names is ~15× faster than converting to the union (msgspec rebuilds the
+# union's type information on every call).
+_BY_TYPE: dict[str, type[AnyMessage]] = {t.__struct_config__.tag: t for t in get_args(AnyMessage)}  # type: ignore[misc]
 
 
 class Envelope(Struct, kw_only=True):
@@ -115,7 +118,7 @@ def load(raw) -> AnyMessage:
     if not isinstance(kind, str) or kind not in MESSAGE_TYPES:
         raise Invalid({"type": [f"Must be one of: {', '.join(MESSAGE_TYPES)}."]})
     try:
-        message = msgspec.convert(raw, AnyMessage)
+        message = msgspec.convert(raw, _BY_TYPE[kind])
     except msgspec.ValidationError as error:
         raise Invalid(_field_errors(str(error))) from None
     _check(message)

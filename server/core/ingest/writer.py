@@ -31,6 +31,7 @@ from .store import store
 
 log = logging.getLogger("gapwise.ingest.writer")
 CONFLICT_RETRIES = 5
+_NO_SUCH_TABLE = "42P01"
 _MAX_RECORDS = 2000
 
 
@@ -39,9 +40,10 @@ def _kind(error: BaseException) -> str:
     if isinstance(error, DBAPIError) and is_write_conflict(error):
         return "conflict"
     if isinstance(error, OperationalError | InterfaceError | PoolTimeout) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
+        isinstance(error, DBAPIError)
+        and (error.connection_invalidated or getattr(error.orig, "sqlstate", None) == _NO_SUCH_TABLE)
     ):
-        return "unavailable"
+        return "unavailable"  # a schema being migrated is not the data's fault
     return "broken"
 
 

@@ -1,5 +1,5 @@
-"""A NATS JetStream cluster for tests: nats-server processes on free loopback ports, each with its own store,
-that a test can kill one by one; and a short JetStream call for a test to look at the stream."""
+"""A NATS JetStream cluster for tests and benchmarks: nats-server processes on free loopback ports, each
+with its own store, that a test can kill one by one; and a short JetStream call to look at the stream."""
 
 import asyncio
 import contextlib
@@ -15,7 +15,7 @@ from pathlib import Path
 import nats
 import requests
 
-from tests.helpers import free_port
+from bench.common import free_port
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 

@@ -14,13 +14,13 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from bench.nats_cluster import NATS_SERVER, running_cluster
 from gapwise.config import SettingsError
 from gapwise.core.ingest.log import close_log, ingest_log
 from gapwise.core.ingest.writer import Writer, store_records
 from gapwise.db import db
 from gapwise.models import Event
 from tests.helpers import Batches, ProjectKeys, app_for_tests, drain, free_port, message
-from bench.nats_cluster import NATS_SERVER, running_cluster
 
 pytestmark = [
     pytest.mark.slow,

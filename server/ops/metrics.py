@@ -24,9 +24,9 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
+from ..core.ingest.log import ingest_log
 from ..db import db
 from ..errors import NotFound, Unauthorized
-from ..core.ingest.log import ingest_log
 from ..models import IngestFailure, WebhookDelivery
 
 bp = Blueprint("metrics", __name__)

@@ -87,7 +87,7 @@ class Survey(Message, tag="survey"):
 AnyMessage = Track | Identify | Group | Page | Screen | Alias | Survey
 # Converting to the struct its type names is ~15× faster than converting to the union (msgspec rebuilds the
 # union's type information on every call).
-_BY_TYPE: dict[str, type[AnyMessage]] = {t.__struct_config__.tag: t for t in get_args(AnyMessage)}  # type: ignore[misc]
+_BY_TYPE: dict[str, type[AnyMessage]] = {t.__struct_config__.tag: t for t in get_args(AnyMessage)}
 
 
 class Envelope(Struct, kw_only=True):

@@ -28,13 +28,7 @@ SINGLE = ("track", "identify", "page", "screen", "group", "alias")
 
 @bp.post("/batch")
 def batch():
-    received_at = utcnow()
-    document = read_json_body(current_app.config["MAX_BODY_BYTES"])
-    write_key = _write_key(document)
-    limit_batch(write_key)
-    if not isinstance(document, dict):
-        raise BadRequest("The body must be a JSON object with writeKey and batch.")
-    project = require_write_key(write_key)
+    project, document, received_at = _authenticated("MAX_BODY_BYTES", "a JSON object with writeKey and batch")
     envelope = ingest.parse_envelope(document)
     answer = ingest.capture(project.id, envelope.batch, envelope.sentAt, received_at)
     count_batch(answer)
@@ -43,17 +37,10 @@ def batch():
 
 def single(kind: str):
     def view():
-        received_at = utcnow()
-        document = read_json_body(current_app.config["MAX_MESSAGE_BYTES"])
-        write_key = _write_key(document)
-        limit_batch(write_key)
-        if not isinstance(document, dict):
-            raise BadRequest("The body must be one message: a JSON object.")
-        project = require_write_key(write_key)
+        project, document, received_at = _authenticated("MAX_MESSAGE_BYTES", "one message: a JSON object")
         message = {k: v for k, v in document.items() if k not in ("writeKey", "sentAt")}
         message["type"] = kind
-        sent_at = document.get("sentAt")
-        envelope = ingest.parse_envelope({"batch": [message], "sentAt": sent_at})
+        envelope = ingest.parse_envelope({"batch": [message], "sentAt": document.get("sentAt")})
         answer = ingest.capture(project.id, envelope.batch, envelope.sentAt, received_at)
         count_batch(answer)
         if answer["rejected"]:
@@ -63,6 +50,17 @@ def single(kind: str):
     view.__name__ = kind
     view.__doc__ = f"POST /v1/{kind}: one {kind} message, as Segment's HTTP tracking API takes it."
     return view
+
+
+def _authenticated(cap: str, shape: str):
+    """The request's project, its JSON body and when it arrived; counted against the write key's rate limit."""
+    received_at = utcnow()
+    document = read_json_body(current_app.config[cap])
+    write_key = _write_key(document)
+    limit_batch(write_key)
+    if not isinstance(document, dict):
+        raise BadRequest(f"The body must be {shape}.")
+    return require_write_key(write_key), document, received_at
 
 
 for _kind in SINGLE:

@@ -62,15 +62,17 @@ def resolve_people(session: Session, project_id: int, messages: list[dict]) -> l
     )
     _claim_or_create_users(session, r, messages)
     _link_new_anonymous_ids(session, r, messages)
+    merges: dict[int, int] = {}  # anonymous person -> the identified person it joins
     for m in messages:
         anon, user = m["anonymousId"], m["userId"]
         if anon and user:
             anon_person, anon_user = r.aliases[anon]
             if anon_person != r.users[user] and anon_user is None:
-                merge_person(session, anon_person, r.users[user])
+                merges[anon_person] = r.users[user]
                 for key, (person, _) in list(r.aliases.items()):
                     if person == anon_person:
                         r.aliases[key] = (r.users[user], user)
+    merge_people(session, r.project_id, merges)
     return [r.users[m["userId"]] if m["userId"] else r.aliases[m["anonymousId"]][0] for m in messages]
 
 
@@ -185,39 +187,46 @@ def _link_new_anonymous_ids(session, r: _Resolution, messages) -> None:
     r.aliases.update(_read_aliases(session, r.project_id, lost))
 
 
-def merge_person(session: Session, source_id: int, target_id: int) -> None:
-    """Fold an anonymous person into an identified one: ids, events and traits move; the source goes."""
-    columns = (_PEOPLE.c.traits, _PEOPLE.c.first_seen, _PEOPLE.c.last_seen, _PEOPLE.c.account_id)
-    source = session.execute(select(*columns).where(_PEOPLE.c.id == source_id)).first()
-    target = session.execute(select(*columns).where(_PEOPLE.c.id == target_id)).first()
-    if source is None or target is None:
+def merge_people(session: Session, project_id: int, merges: dict[int, int]) -> None:
+    """Fold anonymous people into identified ones (source -> target): ids, events, survey rows, goals and
+    traits move; the sources go. A statement per table for the whole chunk, then one rebuild of the
+    targets' rollups and journey stages from the events they now hold."""
+    if not merges:
         return
-    session.execute(update(_ALIASES).where(_ALIASES.c.person_id == source_id).values(person_id=target_id))
+    sources, targets = sorted(merges), sorted(set(merges.values()))
+    columns = (_PEOPLE.c.id, _PEOPLE.c.traits, _PEOPLE.c.first_seen, _PEOPLE.c.last_seen, _PEOPLE.c.account_id)
+    rows = {row.id: row for row in session.execute(select(*columns).where(member_of(_PEOPLE.c.id, sources + targets)))}
+    merges = {s: t for s, t in merges.items() if s in rows and t in rows}
+    if not merges:
+        return
+    moved = case(merges, value=_ALIASES.c.person_id)
+    session.execute(update(_ALIASES).where(member_of(_ALIASES.c.person_id, merges)).values(person_id=moved))
     for table in (_EVENTS, _DISPLAYS, _RESPONSES):  # everything that belongs to a person moves with them
-        session.execute(update(table).where(table.c.person_id == source_id).values(person_id=target_id))
-    session.execute(
-        update(_PEOPLE)
-        .where(_PEOPLE.c.id == target_id)
-        .values(
-            traits=merge_traits(source.traits, target.traits or {}),
-            first_seen=min(source.first_seen, target.first_seen),
-            last_seen=max(source.last_seen, target.last_seen),
-            account_id=target.account_id or source.account_id,
+        session.execute(
+            update(table)
+            .where(member_of(table.c.person_id, merges))
+            .values(person_id=case(merges, value=table.c.person_id))
         )
-    )
+    joined: dict[int, dict] = {t: rows[t]._asdict() for t in set(merges.values())}
+    for source, target in sorted(merges.items()):
+        s, t = rows[source], joined[target]
+        t["traits"] = merge_traits(s.traits, t["traits"] or {})
+        t["first_seen"], t["last_seen"] = min(s.first_seen, t["first_seen"]), max(s.last_seen, t["last_seen"])
+        t["account_id"] = t["account_id"] or s.account_id
+    session.execute(update(Person), [dict(t) for _, t in sorted(joined.items())])
     goals = [
-        {**row._asdict(), "person_id": target_id}
+        {"project_id": row.project_id, "person_id": merges[row.person_id], "goal": row.goal, "chosen_at": row.chosen_at}
         for row in session.execute(
-            select(_GOALS.c.project_id, _GOALS.c.goal, _GOALS.c.chosen_at).where(_GOALS.c.person_id == source_id)
+            select(_GOALS.c.project_id, _GOALS.c.person_id, _GOALS.c.goal, _GOALS.c.chosen_at).where(
+                member_of(_GOALS.c.person_id, merges)
+            )
         )
     ]
     insert_ignoring_conflicts(session, _GOALS, goals, ["project_id", "person_id", "goal"])
-    session.execute(delete(_PEOPLE).where(_PEOPLE.c.id == source_id))
-    # The source's rollups went with it; the target's are rebuilt from the events they now hold.
-    project_id = session.scalar(select(_PEOPLE.c.project_id).where(_PEOPLE.c.id == target_id))
-    assert project_id is not None  # the target was read above, in this transaction
-    rollups.rebuild(session, project_id, person_ids=[target_id])
-    journey.recompute(session, project_id, person_ids=[target_id])
+    session.execute(delete(_PEOPLE).where(member_of(_PEOPLE.c.id, merges)))
+    # The sources' rollups went with them; the targets' are rebuilt from the events they now hold.
+    rollups.rebuild(session, project_id, person_ids=sorted(joined))
+    journey.recompute(session, project_id, person_ids=sorted(joined))
 
 
 _TOUCH = (

@@ -1,11 +1,13 @@
 """Survey messages become Display and Response rows, stamped with the person's stage, deduplicated."""
 
-from sqlalchemy import select, update
+from datetime import datetime
+
+from sqlalchemy import String, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Display, PersonGoal, Response, Survey
 from ..journey.stages import milestones_of
-from ..storage.sql import insert_ignoring_conflicts
+from ..storage.sql import insert_ignoring_conflicts, member_of
 from ..webhooks import hooks as webhooks
 from . import people
 
@@ -13,7 +15,9 @@ _DISPLAYS, _RESPONSES, _GOALS = Display.__table__, Response.__table__, PersonGoa
 
 
 def record(session: Session, project_id: int, items: list[tuple[int, dict]]) -> None:
-    """Apply survey messages (person id, message), in order; messages about unknown surveys only stay events."""
+    """Apply survey messages (person id, message), in order; messages about unknown surveys only stay events.
+
+    A chunk's messages are folded in memory in order, then written with a statement per kind of change."""
     surveys = _surveys(session, project_id, {m["surveyId"] for _, m in items})
     items = [(p, m) for p, m in items if m["surveyId"] in surveys]
     if not items:
@@ -34,16 +38,20 @@ def record(session: Session, project_id: int, items: list[tuple[int, dict]]) -> 
             },
         )
     insert_ignoring_conflicts(session, _DISPLAYS, list(displays.values()), ["project_id", "display_id"])
-    for person, m in items:
-        key = m["displayId"] or m["messageId"]
+    dismissed = {}
+    for _, m in items:
         if m["action"] == "dismissed":
-            session.execute(
-                update(_DISPLAYS)
-                .where(_DISPLAYS.c.project_id == project_id, _DISPLAYS.c.display_id == key)
-                .values(dismissed_at=m["timestamp"])
-            )
-        elif m["action"] == "answered":
-            _answer(session, project_id, person, m, key, surveys[m["surveyId"]], _stage(journeys, person, m))
+            dismissed[m["displayId"] or m["messageId"]] = m["timestamp"]
+    if dismissed:
+        session.execute(
+            update(_DISPLAYS)
+            .where(_DISPLAYS.c.project_id == project_id, _DISPLAYS.c.display_id == bindparam("key"))
+            .values(dismissed_at=bindparam("at")),
+            [{"key": k, "at": at} for k, at in sorted(dismissed.items())],
+        )
+    answered = [(p, m) for p, m in items if m["action"] == "answered"]
+    if answered:
+        _answers(session, project_id, answered, surveys, journeys)
 
 
 def _stage(journeys: dict, person: int, m: dict) -> str:
@@ -62,61 +70,101 @@ def _surveys(session: Session, project_id: int, ids: set[str]) -> dict[str, dict
     return {str(r.id): r.content for r in rows}
 
 
-def _answer(session, project_id, person, m, display_id, content, stage) -> None:
-    questions = {q["id"]: q for q in content.get("questions", [])}
-    answers = {k: v for k, v in m["answers"].items() if k in questions and _valid(questions[k], v)}
-    existing = session.execute(
-        select(_RESPONSES.c.id, _RESPONSES.c.answers, _RESPONSES.c.completed, _RESPONSES.c.locale)
-        .where(_RESPONSES.c.project_id == project_id, _RESPONSES.c.display_id == display_id)
-        .with_for_update()
-    ).first()
-    merged = {**(existing.answers if existing else {}), **answers}
-    completed = bool(m["completed"]) or bool(existing and existing.completed)
-    values = {
-        "answers": merged,
-        "completed": completed,
-        "score": _score(content, merged),
-        "locale": m["locale"] or (existing.locale if existing else None),
-        "updated_at": m["timestamp"],
-    }
-    if existing:
-        session.execute(update(_RESPONSES).where(_RESPONSES.c.id == existing.id).values(**values))
-    else:
-        insert_ignoring_conflicts(
-            session,
-            _RESPONSES,
-            [
-                {
-                    "project_id": project_id,
-                    "survey_id": int(m["surveyId"]),
-                    "person_id": person,
-                    "display_id": display_id,
-                    "stage": stage,
-                    "created_at": m["timestamp"],
-                    **values,
-                }
-            ],
-            ["project_id", "display_id"],
+def _answers(session, project_id, items, surveys, journeys) -> None:
+    """Fold answered messages into their responses (partial answers add up; completion is kept), then write
+    new and changed responses, answered times, goals and traits, and announce newly completed responses."""
+    keys = sorted({m["displayId"] or m["messageId"] for _, m in items})
+    stored = {
+        row.display_id: row
+        for row in session.execute(
+            select(
+                _RESPONSES.c.id,
+                _RESPONSES.c.display_id,
+                _RESPONSES.c.answers,
+                _RESPONSES.c.completed,
+                _RESPONSES.c.locale,
+            )
+            .where(_RESPONSES.c.project_id == project_id, member_of(_RESPONSES.c.display_id, keys, String))
+            .with_for_update()
         )
-    if completed and not (existing and existing.completed):
-        webhooks.response_completed(session, project_id, display_id, m["timestamp"])
-    if completed:
+    }
+    state: dict[str, dict] = {}
+    completed_at: dict[str, datetime] = {}  # display -> when its response became complete in this chunk
+    goals: list[dict] = []
+    traits: dict[int, list[dict]] = {}
+    for person, m in items:
+        key = m["displayId"] or m["messageId"]
+        content = surveys[m["surveyId"]]
+        questions = {q["id"]: q for q in content.get("questions", [])}
+        answers = {k: v for k, v in m["answers"].items() if k in questions and _valid(questions[k], v)}
+        row = state.get(key)
+        if row is None:
+            before = stored.get(key)
+            row = state[key] = {
+                "id": before.id if before else None,
+                "was_complete": bool(before and before.completed),
+                "project_id": project_id,
+                "survey_id": int(m["surveyId"]),
+                "person_id": person,
+                "display_id": key,
+                "stage": _stage(journeys, person, m),
+                "created_at": m["timestamp"],
+                "answers": dict(before.answers) if before else {},
+                "completed": bool(before and before.completed),
+                "locale": before.locale if before else None,
+            }
+        row["answers"] = {**row["answers"], **answers}
+        row["completed"] = bool(m["completed"]) or row["completed"]
+        row["score"] = _score(content, row["answers"])
+        row["locale"] = m["locale"] or row["locale"]
+        row["updated_at"] = m["timestamp"]
+        if row["completed"] and key not in completed_at:
+            completed_at[key] = m["timestamp"]
+        goals += _goals(project_id, person, questions, answers, m["timestamp"])
+        chosen = {q["trait"]: answers[qid] for qid, q in questions.items() if q.get("trait") and qid in answers}
+        if chosen:
+            traits.setdefault(person, []).append(chosen)
+    _write_responses(session, state)
+    if completed_at:
         session.execute(
             update(_DISPLAYS)
             .where(
                 _DISPLAYS.c.project_id == project_id,
-                _DISPLAYS.c.display_id == display_id,
+                _DISPLAYS.c.display_id == bindparam("key"),
                 _DISPLAYS.c.answered_at.is_(None),
             )
-            .values(answered_at=m["timestamp"])
+            .values(answered_at=bindparam("at")),
+            [{"key": k, "at": at} for k, at in sorted(completed_at.items())],
         )
-    _record_goals(session, project_id, person, questions, answers, m["timestamp"])
-    traits = {q["trait"]: answers[qid] for qid, q in questions.items() if q.get("trait") and qid in answers}
-    if traits:
-        people.apply_traits(session, {person: [traits]})
+    newly = [(k, at) for k, at in completed_at.items() if not state[k]["was_complete"]]
+    if newly and webhooks.subscribers(session, project_id, "response.created"):
+        for key, at in newly:
+            webhooks.response_completed(session, project_id, key, at)
+    insert_ignoring_conflicts(session, _GOALS, goals, ["project_id", "person_id", "goal"])
+    people.apply_traits(session, traits)
 
 
-def _record_goals(session, project_id, person, questions, answers, at) -> None:
+_WRITTEN = ("answers", "completed", "score", "locale", "updated_at")
+
+
+def _write_responses(session: Session, state: dict[str, dict]) -> None:
+    new = [
+        {k: v for k, v in row.items() if k not in ("id", "was_complete")} for row in state.values() if row["id"] is None
+    ]
+    insert_ignoring_conflicts(session, _RESPONSES, new, ["project_id", "display_id"])
+    changed = [
+        {"rid": row["id"], **{f"new_{k}": row[k] for k in _WRITTEN}} for row in state.values() if row["id"] is not None
+    ]
+    if changed:
+        session.execute(
+            update(_RESPONSES)
+            .where(_RESPONSES.c.id == bindparam("rid"))
+            .values({k: bindparam(f"new_{k}") for k in _WRITTEN}),
+            changed,
+        )
+
+
+def _goals(project_id: int, person: int, questions: dict, answers: dict, at) -> list[dict]:
     """Welcome-screen choices name goals; the gap engine reads who expected what from them."""
     goals: set[str] = set()
     for qid, value in answers.items():
@@ -124,12 +172,7 @@ def _record_goals(session, project_id, person, questions, answers, at) -> None:
         for choice in questions[qid].get("choices") or ():
             if choice["id"] in chosen:
                 goals.update(choice.get("goals") or ())
-    insert_ignoring_conflicts(
-        session,
-        _GOALS,
-        [{"project_id": project_id, "person_id": person, "goal": g, "chosen_at": at} for g in sorted(goals)],
-        ["project_id", "person_id", "goal"],
-    )
+    return [{"project_id": project_id, "person_id": person, "goal": g, "chosen_at": at} for g in sorted(goals)]
 
 
 def _valid(question: dict, value) -> bool:

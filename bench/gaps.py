@@ -69,6 +69,7 @@ def load(session, project, args, deadline: float) -> tuple[int, float]:
             accepted += answer["accepted"]
         done = (first + SLICE) / args.people
         if done >= next_report or done >= 1:
+            analyze(session)
             elapsed = time.perf_counter() - started
             print(
                 f"  loaded {min(first + SLICE, args.people):>6,} people, {accepted:>9,} events, "
@@ -80,6 +81,16 @@ def load(session, project, args, deadline: float) -> tuple[int, float]:
             print(f"  time limit reached after {first + SLICE:,} people: measuring what is loaded")
             break
     return accepted, time.perf_counter() - started
+
+
+def analyze(session) -> None:
+    """Refresh the planner's statistics as autovacuum would while tables grow (some machines run PostgreSQL
+    with autovacuum off; with no statistics the planner keeps plans made for empty tables)."""
+    from sqlalchemy import text
+
+    if session.scalar(text("SHOW autovacuum")) == "off":
+        session.execute(text("ANALYZE people, person_aliases, feature_usage, activity, event_ids, displays, responses"))
+        session.commit()
 
 
 def timed(session, module: str, function: str, project_id: int, runs: int):

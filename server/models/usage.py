@@ -17,7 +17,12 @@ class FeatureUsage(Base):
     """One person's use of one feature on one day: clicks, exposures and mapped events."""
 
     __tablename__ = "feature_usage"
-    __table_args__ = (Index("ix_feature_usage_project_id_day", "project_id", "day"),)
+    # person_id alone: erasing or merging a person finds their rows (and the cascade from people does)
+    # without scanning the project's.
+    __table_args__ = (
+        Index("ix_feature_usage_project_id_day", "project_id", "day"),
+        Index("ix_feature_usage_person_id", "person_id"),
+    )
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int] = mapped_column(BigId, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
@@ -35,7 +40,10 @@ class Activity(Base):
     """How many messages one person sent on one day: who was active in a window."""
 
     __tablename__ = "activity"
-    __table_args__ = (Index("ix_activity_project_id_day", "project_id", "day"),)
+    __table_args__ = (
+        Index("ix_activity_project_id_day", "project_id", "day"),
+        Index("ix_activity_person_id", "person_id"),
+    )
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int] = mapped_column(BigId, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
@@ -47,6 +55,7 @@ class PersonGoal(Base):
     """A goal a person chose on a welcome screen; features name the goals they serve."""
 
     __tablename__ = "person_goals"
+    __table_args__ = (Index("ix_person_goals_person_id", "person_id"),)
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int] = mapped_column(BigId, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)

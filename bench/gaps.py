@@ -89,7 +89,9 @@ def analyze(session) -> None:
     from sqlalchemy import text
 
     if session.scalar(text("SHOW autovacuum")) == "off":
-        session.execute(text("ANALYZE people, person_aliases, feature_usage, activity, event_ids, displays, responses"))
+        session.execute(
+            text("ANALYZE events, people, person_aliases, feature_usage, activity, event_ids, displays, responses")
+        )
         session.commit()
 
 

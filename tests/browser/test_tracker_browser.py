@@ -4,6 +4,7 @@ import pytest
 
 from gapwise.models import Account, Event, Person
 from tests.browser.support import wait_for
+from tests.helpers import drain
 from tests.test_features import EXPORT, Api
 
 pytestmark = pytest.mark.slow
@@ -152,6 +153,7 @@ def test_a_reload_with_a_queue_delivers_it(page, site, batches):
     page.reload()
     flush(page)
     until(page, lambda: batches.count(Event, Event.name == "Queued Before Reload") == 1, timeout=20)
+    drain(batches.app)  # whatever else the server has taken is stored too
     assert batches.count(Event, Event.name == "Before Load") == 2  # once per load, never twice for one load
 
 

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from gapwise.models import Response, Survey
 from tests.browser.test_tracker_browser import loaded, until
+from tests.helpers import drain
 from tests.test_segments import TRIALS
 from tests.test_segments import Api as SegmentApi
 from tests.ui import make_user, sign_in
@@ -78,6 +79,7 @@ def test_a_pm_builds_previews_activates_and_reads_an_nps_survey(
     customer.goto(site.url("surveys.html"))
     loaded(customer)
     customer.evaluate("() => { gapwise.identify('cust-1', {plan: 'trial'}); return gapwise.flush(); }")
+    drain(app)  # the identify is stored (the server's writer would within a moment) before the next page asks
     customer.reload()
     widget = customer.locator("gapwise-survey .q")
     expect(widget).to_have_text(QUESTION, timeout=8000)

@@ -109,6 +109,8 @@ class Writer:
             raise AssertionError("unreachable")
 
     def _chunk(self, isolate: bool) -> int:
+        if ingest_log(self.app).idle():
+            return 0
         session = Session(db.engine, expire_on_commit=False)
         chunk: Chunk | None = None
         try:

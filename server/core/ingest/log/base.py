@@ -42,6 +42,10 @@ class IngestLog(Protocol):
         `session` is the writer's transaction: the `sql` log deletes the records in it.
         """
 
+    def idle(self) -> bool:
+        """True when there is surely nothing to take: a cheap look that takes no lock, so an idle writer does
+        not hold SQLite's write lock several times a second."""
+
     def pending(self, session: Session) -> int:
         """How many records wait, including those other writers hold but have not committed."""
 

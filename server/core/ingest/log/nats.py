@@ -105,6 +105,9 @@ class NatsLog:
             return None
         return _Chunk(self, [Record(_header(m, PROJECT, 0), m.data, m) for m in messages])
 
+    def idle(self) -> bool:
+        return False  # take() waits briefly on the stream instead
+
     def pending(self, session: Session) -> int:
         info = self._run(self._consumer_info())
         return (info.num_pending or 0) + (info.num_ack_pending or 0)

@@ -81,6 +81,10 @@ class SqlLog:
         ).all()
         return _Chunk([Record(r.project_id, bytes(r.payload), r.id) for r in sorted(taken, key=lambda r: r.id)])
 
+    def idle(self) -> bool:
+        with self.app.app_context(), db.engine.connect() as conn:
+            return conn.execute(select(_LOG.c.id).limit(1)).first() is None
+
     def pending(self, session: Session) -> int:
         return session.scalar(select(func.count()).select_from(_LOG)) or 0
 

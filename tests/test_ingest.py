@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from gapwise.core.ingest.writer import Unavailable, Writer
 from gapwise.db import db, make_engine
-from gapwise.models import Activity, Event, IngestRecord, Person
+from gapwise.models import Activity, Event, IngestFailure, IngestRecord, Person
 from tests.helpers import Batches, drain, message, utc
 
 ERROR_KEYS = {"code", "status", "message"}
@@ -354,3 +354,18 @@ def test_keys_of_the_wrong_shape_are_refused_before_any_lookup(batches, write_ke
 def test_a_message_whose_type_is_not_a_string_names_the_type(batches):
     body = batches.post([message(type=["track"])]).get_json()
     assert list(body["rejected"][0]["errors"]) == ["type"]
+
+
+def test_a_record_that_cannot_be_stored_is_kept_aside_and_the_rest_of_its_chunk_lands(app, project, batches):
+    """One broken record must neither block the log nor take its chunk's good records down with it."""
+    capture = Batches(app, app.test_client(drain=False), project)
+    assert capture.post([message(), message()]).status_code == 200
+    with app.app_context():
+        db.session.add(IngestRecord(project_id=project.id, messages=1, payload=b"{not json"))
+        db.session.commit()
+    assert capture.post([message()]).status_code == 200
+    assert drain(app) == 3
+    assert batches.count(Event) == 3 and batches.count(IngestRecord) == 0
+    [failure] = batches.all(IngestFailure)
+    assert failure.payload == b"{not json" and "JSONDecodeError" in failure.error
+    assert failure.project_id == project.id

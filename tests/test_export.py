@@ -359,3 +359,28 @@ def test_parquet_without_pyarrow_is_a_clear_422_and_csv_still_works(api, monkeyp
     assert answer.status_code == 422
     assert "pip install 'gapwise[parquet]'" in answer.get_json()["message"]
     assert api.get("/events?format=csv").status_code == 200
+
+
+HOSTILE = ['=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised_and_a_bare_cr_stays_inside_its_field(
+    api, batches, project, gapwise, tmp_path
+):
+    """Anyone with the public write key chooses these cells; a PM opens the export in a spreadsheet."""
+    sent = [message(event=cell, anonymousId=f"a{n}", properties={"note": cell}) for n, cell in enumerate(HOSTILE)]
+    sent.append(message(event="plain\rrow", anonymousId="a-plain", userId="split\rhere"))
+    assert batches.post(sent).get_json()["accepted"] == len(sent)
+    out = tmp_path / "events.csv"
+    assert gapwise("export", "events", "--project", project.id, "--format", "csv", "--out", out).exit_code == 0
+    for data in (export(api, "events", "csv"), out.read_bytes()):
+        table = list(csv.DictReader(io.StringIO(data.decode(), newline="")))
+        assert len(table) == len(sent)  # no row split by a CR
+        names = sorted(r["name"] for r in table if r["name"] != "plain\rrow")
+        assert names == sorted("'" + cell for cell in HOSTILE)
+        assert all(not r["name"].startswith(("=", "+", "-", "@", "\t", "\r")) for r in table)
+        assert [r["user_id"] for r in table if r["name"] == "plain\rrow"] == ["split\rhere"]
+    raw = [orjson.loads(line) for line in export(api, "events", "ndjson").splitlines()]
+    assert sorted(r["name"] for r in raw if r["name"] != "plain\rrow") == sorted(
+        HOSTILE
+    )  # programs get the data as sent

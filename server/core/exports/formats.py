@@ -13,10 +13,12 @@ import orjson
 from ...errors import Unprocessable
 from ...schemas.export import FORMATS
 from .query import Column
+from .spreadsheet import safe_cell
 
 
 class CsvEncoder:
-    """CSV with a header line, quoted as RFC 4180 says, lines ending in \\n; an empty field is a null."""
+    """CSV with a header line, quoted as RFC 4180 says (lines end in CRLF, so a field holding a CR or an LF
+    is quoted too), formula-like text neutralised (spreadsheet.py); an empty field is a null."""
 
     media_type = "text/csv; charset=utf-8"
 
@@ -30,7 +32,7 @@ class CsvEncoder:
     def encode(self, rows: list) -> bytes:
         if self.booleans:
             rows = [self._text_booleans(row) for row in rows]
-        return self._lines(rows)
+        return self._lines([[safe_cell(v) for v in row] for row in rows])
 
     def end(self) -> bytes:
         return b""
@@ -45,7 +47,7 @@ class CsvEncoder:
     @staticmethod
     def _lines(rows) -> bytes:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        csv.writer(buffer, lineterminator="\r\n").writerows(rows)
         return buffer.getvalue().encode()
 
 

@@ -45,8 +45,13 @@ class Filters:
 EVENT_COLUMNS = (
     Column("id", "int", "the event's id; rows come in id order (resume with after=<id>)"),
     Column("message_id", "text", "the sender's messageId"),
-    Column("type", "text", "track, identify, group, page or survey"),
-    Column("name", "text", "the event name (track), path (page), group id (group) or action (survey)"),
+    Column("type", "text", "track, identify, group, page, screen, alias or survey"),
+    Column(
+        "name",
+        "text",
+        "the event name (track), path or screen (page, screen), group id (group), previous id (alias) "
+        "or action (survey)",
+    ),
     Column("person_id", "int", "the person the event belongs to"),
     Column("user_id", "text", "that person's user id now (empty while anonymous)"),
     Column("timestamp", "time", "when it happened (the client's time corrected for clock skew)"),

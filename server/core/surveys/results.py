@@ -8,13 +8,13 @@ from sqlalchemy import Engine, case, func, select
 from sqlalchemy.orm import Session
 
 from ...models import Display, Response, Survey
+from ..exports.spreadsheet import safe_cell
 from ..journey.stages import STAGES
 from ..people import directory
 from . import scores
 
 FIXED_COLUMNS = ("Response", "Answered at (UTC)", "Person", "Stage", "Completed", "Score")
 CSV_PAGE = 500
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def summaries(session: Session, project_id: int) -> dict[int, dict]:
@@ -113,7 +113,7 @@ def csv_rows(engine: Engine, project_id: int, survey: Survey, filters: dict) -> 
     def line(values) -> str:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([neutral(v) for v in values])
+        writer.writerow([safe_cell(v) for v in values])
         return buffer.getvalue()
 
     yield line(columns(survey))
@@ -124,11 +124,6 @@ def csv_rows(engine: Engine, project_id: int, survey: Survey, filters: dict) -> 
             yield "".join(line(cells(survey, row)) for row in rows)  # the session keeps no strong reference to them
             if cursor is None:
                 return
-
-
-def neutral(value: str) -> str:
-    """A cell that a spreadsheet would read as a formula (= + - @, tab, CR first) gets a leading quote."""
-    return "'" + value if value.startswith(_FORMULA) else value
 
 
 def open_texts(session: Session, project_id: int, survey: Survey, filters: dict, limit: int = 50) -> list[dict]:

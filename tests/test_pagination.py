@@ -1,6 +1,7 @@
 """The admin API's lists (accounts, responses, keys): cursor pages that never skip nor repeat a row, and filters."""
 
 import base64
+import json
 import uuid
 
 import orjson
@@ -144,6 +145,23 @@ def test_a_cursor_not_made_by_the_api_is_refused(client, project, resource, curs
     answer = AdminApi(client, project.secret_key, resource).get(query_string={"cursor": cursor})
     assert answer.status_code == 422
     assert answer.get_json()["code"] == "validation_error" and "cursor" in answer.get_json()["errors"]
+
+
+@pytest.mark.parametrize("resource", ["accounts", "responses", "keys", "people"])
+@pytest.mark.parametrize("after", [2**31 - 1, 2**31 + 5, 2**63 - 1])
+def test_a_cursor_past_the_largest_id_is_an_empty_last_page(client, project, resource, after):
+    """Ids are 32-bit in some tables and 64-bit in others: a forged cursor beyond them is no 5xx, just the end."""
+    answer = AdminApi(client, project.secret_key, resource).get(query_string={"cursor": forged({"after": after})})
+    assert answer.status_code == 200
+    assert answer.get_json()["nextCursor"] is None and answer.get_json()[resource] == []
+
+
+@pytest.mark.parametrize("resource", ["accounts", "responses", "keys", "people"])
+@pytest.mark.parametrize("after", [2**63, 2**64 - 1, 10**30])
+def test_a_cursor_beyond_64_bits_is_refused(client, project, resource, after):
+    cursor = base64.urlsafe_b64encode(json.dumps({"after": after}).encode()).decode().rstrip("=")
+    answer = AdminApi(client, project.secret_key, resource).get(query_string={"cursor": cursor})
+    assert answer.status_code == 422 and "cursor" in answer.get_json()["errors"]
 
 
 @pytest.mark.parametrize("resource", ["accounts", "responses", "keys"])

@@ -40,6 +40,6 @@ def decode_cursor(cursor: str | None) -> int:
         after = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["after"]
     except (binascii.Error, ValueError, TypeError, KeyError, orjson.JSONDecodeError):
         raise ValidationError("Not a cursor from this API: pass the nextCursor of the previous page.") from None
-    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after < 2**63:
         raise ValidationError("Not a cursor from this API: pass the nextCursor of the previous page.")
     return after

@@ -312,3 +312,12 @@ def test_a_feature_that_triggers_a_survey_cannot_be_deleted(client, project, sur
     assert refused.status_code == 409 and "CSAT" in refused.get_json()["message"]
     surveys.patch(f"/{survey_id}", json={"targeting": {"trigger": {"type": "pageview"}}})
     assert features.delete("/share").status_code == 204
+
+
+@pytest.mark.parametrize("score, stored", [(9, 9), (5.5, None), (10.0, None), (11, None), (True, None)])
+def test_an_nps_answer_is_a_whole_number_from_0_to_10(surveys, batches, score, stored):
+    survey_id = create(surveys, NPS)
+    question = NPS["questions"][0]["id"]
+    batches.post([survey_message(survey_id, "answered", answers={question: score})])
+    [response] = batches.all(Response)
+    assert response.answers.get(question) == stored and response.score == (None if stored is None else float(stored))

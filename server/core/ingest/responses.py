@@ -177,8 +177,8 @@ def _goals(project_id: int, person: int, questions: dict, answers: dict, at) -> 
 
 def _valid(question: dict, value) -> bool:
     kind = question["type"]
-    if kind == "nps":
-        return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 10
+    if kind == "nps":  # a whole number: 0–10, as the scale shows
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10
     if kind == "rating":
         return isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value <= question["scale"]
     ids = {c["id"] for c in question.get("choices", [])}

@@ -64,6 +64,19 @@ def test_a_next_link_cannot_send_a_user_off_site(app, project, browser):
     assert answer.headers["Location"] == "/app/"
 
 
+@pytest.mark.parametrize(
+    "target",
+    ["/app/%0d%0aSet-Cookie:%20x=1", "/app/%0aX", "/app/%5C%5Cevil.example", "/app/%09x", "/app/" + "a" * 3000],
+)
+def test_a_next_link_with_control_characters_or_backslashes_goes_home_not_to_a_500(app, project, browser, target):
+    make_user(app, "cy@example.com", project.id)
+    token = browser.token()
+    answer = browser.client.post(
+        f"/app/login?next={target}", data={"email": "cy@example.com", "password": PASSWORD, "csrf_token": token}
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] == "/app/"
+
+
 def test_dashboard_pages_carry_security_headers_and_a_safe_session_cookie(app, project, browser):
     make_user(app, "dee@example.com", project.id)
     answer = browser.login("dee@example.com")

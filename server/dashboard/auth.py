@@ -38,8 +38,9 @@ def login():
     throttle.forget(f"email:{users.normalise_email(email)}")
     login_user(user)
     target = request.args.get("next", "")
-    # Only a path of this site: never an absolute URL someone slipped into the link.
-    if not target.startswith("/app/") or target.startswith("//"):
+    # Only a path of this site: never an absolute URL someone slipped into the link, nor a control
+    # character or backslash a browser or a header would read otherwise.
+    if not target.startswith("/app/") or len(target) > 2000 or any(c < " " or c in "\\\x7f" for c in target):
         target = url_for("ui_auth.projects")
     return redirect(target)
 

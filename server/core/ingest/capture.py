@@ -61,7 +61,7 @@ def validate(raw_messages: list, sent_at: datetime | None, received_at: datetime
     for index, raw in enumerate(raw_messages):
         try:
             _check_size(raw, max_bytes)
-            message = schema.load(raw)
+            message, timestamp = schema.load(raw)
         except schema.Invalid as error:
             message_id = raw.get("messageId") if isinstance(raw, dict) else None
             rejected.append(
@@ -72,7 +72,7 @@ def validate(raw_messages: list, sent_at: datetime | None, received_at: datetime
                 }
             )
             continue
-        message.timestamp = corrected(schema.parse_timestamp(message.timestamp), sent_at, received_at).isoformat()
+        message.timestamp = corrected(timestamp, sent_at, received_at).isoformat()
         good.append(message)
     return good, rejected
 

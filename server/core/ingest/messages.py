@@ -110,8 +110,8 @@ class Invalid(Exception):
         self.errors = errors
 
 
-def load(raw) -> AnyMessage:
-    """Validate one message; raise Invalid naming the fields at fault."""
+def load(raw) -> tuple[AnyMessage, datetime | None]:
+    """Validate one message; return it and its timestamp as read, or raise Invalid naming the fields at fault."""
     if not isinstance(raw, dict):
         raise Invalid({"_schema": ["Each message must be a JSON object."]})
     kind = raw.get("type")
@@ -121,8 +121,7 @@ def load(raw) -> AnyMessage:
         message = msgspec.convert(raw, _BY_TYPE[kind])
     except msgspec.ValidationError as error:
         raise Invalid(_field_errors(str(error))) from None
-    _check(message)
-    return message
+    return message, _check(message)
 
 
 def load_envelope(document) -> Envelope:
@@ -146,8 +145,8 @@ def parse_timestamp(value: str | None, field: str = "timestamp") -> datetime | N
     return parsed
 
 
-def _check(m: AnyMessage) -> None:
-    """The rules types cannot say."""
+def _check(m: AnyMessage) -> datetime | None:
+    """The rules types cannot say; returns the message's timestamp, read once."""
     for name in ("anonymousId", "userId", "groupId", "surveyId", "previousId"):
         value = getattr(m, name, None)
         if isinstance(value, int):
@@ -164,7 +163,7 @@ def _check(m: AnyMessage) -> None:
         raise Invalid({"answers": ["An answered survey needs answers."]})
     if isinstance(m, Group):
         _check_account_traits(m.traits)
-    parse_timestamp(m.timestamp)
+    return parse_timestamp(m.timestamp)
 
 
 def _check_account_traits(traits: dict) -> None:

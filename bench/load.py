@@ -10,6 +10,12 @@ p50/p99 latency per endpoint, answers by status, whether any were 429, and check
     .venv/bin/python bench/load.py                     # 30 s each with 1 and 2 processes
     .venv/bin/python bench/load.py --processes 2 --seconds 10
     .venv/bin/python bench/load.py --limit-per-second 40 --seconds 10   # the shared limit at work
+    .venv/bin/python bench/load.py --processes 1 --slow-clients 256 --seconds 20   # slow clients held open
+
+With --slow-clients N, N more connections are opened first and held for the whole run, each sending its
+request one byte at a time (every --slow-interval seconds, as a slow phone or a slowloris attack does);
+the run prints how many stayed connected and how many were cut by the server, next to the real clients'
+figures, so the p99 of real batches reads against the slow connections held.
 
 With --limit-per-second N, each write key may make N requests a second to each endpoint, counted in
 Redis by every process together; the run then also prints how many requests each endpoint was
@@ -18,6 +24,7 @@ allowed against the most the shared limit permits (N × the one-second windows t
 
 import argparse
 import http.client
+import socket
 import sys
 import tempfile
 import threading
@@ -53,7 +60,63 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=0,
         help="GAPWISE_RATE_LIMIT_INGEST as N/second (default: the server's own limit)",
     )
+    parser.add_argument("--slow-clients", type=int, default=0, help="connections sending their request slowly")
+    parser.add_argument("--slow-interval", type=float, default=1.0, help="seconds between a slow client's bytes")
     return parser.parse_args(argv)
+
+
+class SlowClients(threading.Thread):
+    """Holds `count` connections open, each sending a batch request one byte every `interval` seconds,
+    reopening none: a connection the server closes counts as cut."""
+
+    def __init__(self, port: int, count: int, interval: float, write_key: str):
+        super().__init__(daemon=True)
+        self.port, self.count, self.interval = port, count, interval
+        body = orjson.dumps({"writeKey": write_key, "batch": []})
+        self.request = (
+            f"POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        self.sockets: list[socket.socket] = []
+        self.sent = [0] * count
+        self.cut = 0
+        self.stopping = threading.Event()
+
+    def open(self) -> None:
+        for _ in range(self.count):
+            sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+            sock.setblocking(False)
+            self.sockets.append(sock)
+
+    def run(self) -> None:
+        alive = set(range(len(self.sockets)))
+        while alive and not self.stopping.wait(self.interval):
+            for n in list(alive):
+                if self.sent[n] >= len(self.request) - 1:  # never the last byte: the request stays unfinished
+                    continue
+                try:
+                    self.sockets[n].send(self.request[self.sent[n] : self.sent[n] + 1])
+                    self.sent[n] += 1
+                except (BlockingIOError, InterruptedError):
+                    pass
+                except OSError:
+                    alive.discard(n)
+                    self.cut += 1
+
+    def stop(self) -> int:
+        """Stop sending; return how many connections the server still holds open."""
+        self.stopping.set()
+        self.join(10)
+        held = 0
+        for sock in self.sockets:
+            try:
+                held += sock.recv(1) != b""  # b"": closed by the server
+            except BlockingIOError:
+                held += 1
+            except OSError:
+                pass
+            sock.close()
+        return held
 
 
 class Client(threading.Thread):
@@ -109,11 +172,11 @@ class Client(threading.Thread):
 
 
 def one_run(args, processes: int, log) -> dict:
-    from ingest import prepare_database
+    from ingest import prepare_database, wait_stored
 
     url = args.database_url
     recreate_database(url)
-    (project_id, write_key), _ = prepare_database(url)
+    (project_id, write_key), *_ = prepare_database(url)
     env = {"GAPWISE_REDIS_URL": args.redis_url, "GAPWISE_RATE_LIMIT_PREFIX": f"gw-load-{uuid.uuid4().hex[:8]}"}
     if args.limit_per_second:
         env["GAPWISE_RATE_LIMIT_INGEST"] = f"{args.limit_per_second}/second"
@@ -121,6 +184,12 @@ def one_run(args, processes: int, log) -> dict:
     try:
         for server in servers:
             server.start()
+        slow = None
+        if args.slow_clients:
+            slow = SlowClients(servers[0].port, args.slow_clients, args.slow_interval, write_key)
+            slow.open()
+            slow.start()
+            time.sleep(min(2.0, args.slow_interval * 2))  # every slow connection has begun its request
         deadline = time.monotonic() + args.seconds
         first_window = int(time.time())
         kinds = ["ingest"] * args.ingest_clients + ["config"] * args.config_clients
@@ -135,12 +204,15 @@ def one_run(args, processes: int, log) -> dict:
             c.join(args.seconds + 60)
         elapsed = time.perf_counter() - started
         windows = int(time.time()) - first_window + 1
+        slow_held = slow.stop() if slow else 0
+        wait_stored(servers[0].port, time.monotonic() + 120)  # the log is shared: one server's view will do
     finally:
         for server in servers:
             server.stop()
     with pg_connect(url) as conn:
         stored = conn.execute("SELECT count(*) FROM events WHERE project_id = %s", (project_id,)).fetchone()[0]
     result = {"processes": processes, "elapsed_s": elapsed, "stored": stored, "windows": windows}
+    result["slow"] = {"opened": args.slow_clients, "held": slow_held, "bytes": sum(slow.sent) if slow else 0}
     for kind in ("ingest", "config"):
         mine = [c for c in clients if c.kind == kind]
         latencies = [lat for c in mine for lat in c.latencies]
@@ -167,6 +239,12 @@ def report(args, r: dict) -> None:
         print(
             f"  {kind:7s} {k['requests']} requests, {k['per_s']:.0f} req/s{extra}, p50 {k['p50_ms']:.1f} ms, "
             f"p99 {k['p99_ms']:.1f} ms; {statuses}"
+        )
+    if r["slow"]["opened"]:
+        slow = r["slow"]
+        print(
+            f"  slow    {slow['opened']} connections sending 1 byte every {args.slow_interval:g} s "
+            f"({slow['bytes']} bytes in all): {slow['held']} still open at the end"
         )
     limited = r["ingest"]["statuses"][429] + r["config"]["statuses"][429]
     print(f"  429s: {limited or 'none'}; events stored {r['stored']} of {r['ingest']['events']} accepted")

@@ -34,6 +34,12 @@ class Config:
     LOG_FORMAT = "text"
     # GET /metrics (Prometheus): answered only with `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
     METRICS_TOKEN: str | None = None
+    # Each `gapwise serve` worker process reads every connection without blocking and hands whole
+    # requests to SERVE_THREADS threads; it holds at most SERVE_CONNECTIONS connections, and closes one
+    # that has not sent a whole request within SERVE_REQUEST_SECONDS of its first byte (or stays idle).
+    SERVE_THREADS = 4
+    SERVE_CONNECTIONS = 1000
+    SERVE_REQUEST_SECONDS = 30
     # Serve the example app of examples/app at /example/ (make demo turns it on).
     SERVE_EXAMPLE = False
 

@@ -28,11 +28,15 @@ class _Gunicorn(BaseApplication):
 
 
 def serve_with_gunicorn(app, host: str, port: int, workers: int) -> None:
-    """Serve `app` with gunicorn's sync workers; the app is built before the fork, engines after it."""
+    """Serve `app` with gunicorn managing `workers` processes, each buffering requests with waitress
+    (ops/serving.py); the app is built before the fork, engines after it."""
+    from .ops.serving import BufferedWorker
+
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "sync",
+        "worker_class": BufferedWorker,
+        "backlog": 2048,
         "timeout": 30,
         "graceful_timeout": 10,
         "keepalive": 5,

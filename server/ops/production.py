@@ -23,3 +23,11 @@ def check_serving_settings(config) -> None:
             "GAPWISE_SECRET_KEY is the built-in development key: set it to a long random value, for example "
             "`python -c 'import secrets; print(secrets.token_urlsafe(32))'` (make demo makes one for the demo)"
         )
+    for name, low, high in _SERVING_RANGES:
+        value = config.get(name)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
+            raise SettingsError(f"GAPWISE_{name} must be a number from {low} to {high}")
+
+
+# The serving settings (ops/serving.py) and the values each may take.
+_SERVING_RANGES = (("SERVE_THREADS", 1, 256), ("SERVE_CONNECTIONS", 16, 100_000), ("SERVE_REQUEST_SECONDS", 1, 3600))

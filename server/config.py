@@ -55,8 +55,10 @@ class Config:
     # long as the session.
     WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_TIME_LIMIT: int | None = None
-    # Sign-in attempts allowed per address and per email in LOGIN_WINDOW_SECONDS.
+    # Sign-in attempts allowed per email from one address, and per address over all emails, within a
+    # sliding LOGIN_WINDOW_SECONDS (counted in Redis when set, else in the database).
     LOGIN_ATTEMPTS = 10
+    LOGIN_ATTEMPTS_PER_ADDRESS = 100
     LOGIN_WINDOW_SECONDS = 300
 
     # Ingestion caps (the public contract of POST /v1/batch).

@@ -1,7 +1,12 @@
 """Dashboard sign-in: users from the CLI, sessions, CSRF, throttling, roles per project, security headers."""
 
-import pytest
+import time
 
+import pytest
+from sqlalchemy import func, select
+
+from gapwise.db import db
+from gapwise.models import SignInAttempt
 from tests.ui import PASSWORD, Browser, make_user
 
 
@@ -106,3 +111,139 @@ def test_a_form_body_past_the_cap_is_refused_before_it_is_read(app, project, bro
     )
     assert huge.status_code == 413
     assert browser.login("flo@example.com").status_code == 302
+
+
+def _signed_in_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_a_session_cookie_copied_before_sign_out_does_not_work_after_it(app, project, browser):
+    make_user(app, "dee@example.com", project.id)
+    browser.login("dee@example.com")
+    copied = _signed_in_cookie(browser.client)
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get(f"/app/p/{project.id}/").status_code == 200  # the copy works while the session lives
+    assert browser.submit(f"/app/p/{project.id}/", "/app/logout", {}).status_code == 302
+    assert browser.client.get(f"/app/p/{project.id}/").status_code == 302
+    after = thief.get(f"/app/p/{project.id}/")
+    assert after.status_code == 302 and "/app/login" in after.headers["Location"]
+    # Signing in again starts a session the old copy still does not reach.
+    browser.login("dee@example.com")
+    assert browser.client.get(f"/app/p/{project.id}/").status_code == 200
+    assert thief.get(f"/app/p/{project.id}/").status_code == 302
+
+
+def test_signing_in_starts_a_new_session_and_csrf_token(app, project, browser):
+    make_user(app, "eve@example.com", project.id)
+    before = browser.token()
+    planted = _signed_in_cookie(browser.client)  # what someone could have set in the browser beforehand
+    browser.login("eve@example.com")
+    assert _signed_in_cookie(browser.client) != planted
+    after = browser.token(f"/app/p/{project.id}/")
+    assert after != before
+    # The token issued before sign-in no longer passes for a form of the signed-in session.
+    stale = browser.client.post("/app/logout", data={"csrf_token": before})
+    assert stale.status_code == 400
+    assert browser.client.get(f"/app/p/{project.id}/").status_code == 200
+    assert browser.client.post("/app/logout", data={"csrf_token": after}).status_code == 302
+
+
+def _login_from(browser, address: str, email: str, password: str = PASSWORD):
+    client = browser.client
+    token = browser.token()
+    return client.post(
+        "/app/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_a_stranger_guessing_from_elsewhere_cannot_lock_the_owner_out(app, project, client):
+    make_user(app, "fay@example.com", project.id)
+    app.config["LOGIN_ATTEMPTS"] = 3
+    stranger = Browser(app.test_client())
+    answers = [_login_from(stranger, "203.0.113.9", "fay@example.com", "guess number 1") for _ in range(5)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]
+    assert _login_from(stranger, "203.0.113.9", "fay@example.com").status_code == 429  # the right one waits too
+    owner = Browser(app.test_client())
+    assert _login_from(owner, "198.51.100.7", "fay@example.com").status_code == 302
+
+
+def test_one_address_cannot_try_many_accounts(app, project):
+    app.config["LOGIN_ATTEMPTS_PER_ADDRESS"] = 4
+    sprayer = Browser(app.test_client())
+    answers = [_login_from(sprayer, "203.0.113.10", f"user{n}@example.com", "guess number 1") for n in range(6)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 401, 429, 429]
+    assert _login_from(Browser(app.test_client()), "203.0.113.11", "user9@example.com").status_code == 401
+
+
+def test_every_process_counts_the_same_attempts(app, project):
+    """Two apps on one database (two worker processes, or two machines) share the count."""
+    from tests.helpers import app_for_tests
+
+    app.config["LOGIN_ATTEMPTS"] = 4
+    other = app_for_tests({**app.config, "LOGIN_ATTEMPTS": 4})
+    try:
+        make_user(app, "gus@example.com", project.id)
+        first, second = Browser(app.test_client()), Browser(other.test_client())
+        statuses = [
+            _login_from(browser, "203.0.113.12", "gus@example.com", "guess number 1").status_code
+            for browser in (first, second, first, second, first, second)
+        ]
+        assert statuses == [401, 401, 401, 401, 429, 429]
+    finally:
+        other.extensions["gapwise.db"].engine.dispose()
+
+
+def test_attempts_are_shared_through_redis_when_it_is_configured(app, project):
+    import uuid
+
+    redis_config = {
+        **app.config,
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "RATE_LIMIT_PREFIX": f"gw-test-{uuid.uuid4().hex[:8]}",
+        "LOGIN_ATTEMPTS": 3,
+    }
+    from tests.helpers import app_for_tests
+
+    one, two = app_for_tests(redis_config), app_for_tests(redis_config)
+    try:
+        make_user(one, "hal@example.com", project.id)
+        statuses = [
+            _login_from(Browser(apps.test_client()), "203.0.113.13", "hal@example.com", "guess number 1").status_code
+            for apps in (one, two, one, two)
+        ]
+        assert statuses == [401, 401, 401, 429]
+        with one.app_context():  # counted in Redis, not in the table
+            assert db.session.scalar(select(func.count()).select_from(SignInAttempt)) == 0
+    finally:
+        for each in (one, two):
+            each.extensions["gapwise.db"].engine.dispose()
+
+
+def test_old_attempts_leave_the_table(app, project, monkeypatch):
+    """Memory stays bounded: attempts older than the window are deleted, whoever made them."""
+    import gapwise.core.projects.sign_in as sign_in
+
+    started = time.time()
+    monkeypatch.setattr(sign_in.time, "time", lambda: started)
+    for n in range(20):
+        _login_from(Browser(app.test_client()), f"203.0.113.{n}", f"nobody{n}@example.com", "guess number 1")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SignInAttempt)) == 40  # pair and address each
+    monkeypatch.setattr(sign_in.time, "time", lambda: started + app.config["LOGIN_WINDOW_SECONDS"] + 1)
+    _login_from(Browser(app.test_client()), "203.0.113.99", "late@example.com", "guess number 1")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SignInAttempt)) == 2
+
+
+@pytest.mark.parametrize(
+    "email",
+    [b"a%00b@example.com", b"%ED%B3%BF@example.com", b"%FF%FE@example.com", b"x" * 5000, b"a%0D%0ABcc:%20x", b""],
+    ids=["nul", "surrogate", "invalid-utf8", "long", "crlf", "empty"],
+)
+def test_no_input_to_the_sign_in_form_gives_a_500(app, project, browser, email):
+    body = b"email=" + email + b"&password=" + email + b"&csrf_token=" + browser.token().encode()
+    answer = browser.client.post("/app/login", data=body, content_type="application/x-www-form-urlencoded")
+    assert 400 <= answer.status_code < 500

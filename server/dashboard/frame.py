@@ -14,8 +14,6 @@ Templates extend `ui/base.html`; user text is always rendered escaped (Jinja aut
 """
 
 import secrets
-import time
-from collections import defaultdict, deque
 from functools import wraps
 
 from flask import Blueprint, Flask, abort, current_app, g, render_template, request, session
@@ -24,7 +22,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..core.projects import users
 from ..db import db
-from ..models import Project, User
+from ..models import Project
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -38,7 +36,6 @@ def init_ui(app: Flask) -> None:
     # Registered before Flask-Login's, so it runs after it (after_request runs in reverse order).
     app.after_request(_untouched_session_outside_dashboard)
     login_manager.init_app(app)
-    app.extensions["gapwise.login_attempts"] = LoginThrottle()
 
 
 def _untouched_session_outside_dashboard(response):
@@ -51,7 +48,8 @@ def _untouched_session_outside_dashboard(response):
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # The cookie's id carries the user's session version: a session ended by signing out no longer loads.
+    return users.session_user(db.session, user_id)
 
 
 def ui_blueprint(name: str) -> Blueprint:
@@ -121,28 +119,3 @@ def render_page(template: str, **context) -> str:
         my_projects=projects,
         **context,
     )
-
-
-class LoginThrottle:
-    """Sign-in attempts per client address and per email within a sliding window (in this process)."""
-
-    def __init__(self):
-        self._seen: dict[str, deque] = defaultdict(deque)
-
-    def retry_after(self, *keys: str) -> int:
-        """Seconds to wait when any key is over its allowance, else 0; records this attempt."""
-        limit, window = current_app.config["LOGIN_ATTEMPTS"], current_app.config["LOGIN_WINDOW_SECONDS"]
-        now, wait = time.monotonic(), 0
-        for key in keys:
-            seen = self._seen[key]
-            while seen and seen[0] <= now - window:
-                seen.popleft()
-            if len(seen) >= limit:
-                wait = max(wait, int(seen[0] + window - now) + 1)
-        if not wait:
-            for key in keys:
-                self._seen[key].append(now)
-        return wait
-
-    def forget(self, key: str) -> None:
-        self._seen.pop(key, None)

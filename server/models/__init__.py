@@ -9,7 +9,7 @@ from .people import Account, Person, PersonAlias
 from .projects import Project, SecretKey
 from .surveys import Display, Response, Segment, Survey
 from .usage import Activity, FeatureUsage, PersonGoal
-from .users import Membership, User
+from .users import Membership, SignInAttempt, User
 from .webhooks import Webhook, WebhookDelivery
 
 __all__ = [
@@ -38,5 +38,6 @@ __all__ = [
     "Webhook",
     "WebhookDelivery",
     "User",
+    "SignInAttempt",
     "Membership",
 ]

@@ -1,6 +1,8 @@
 """Dashboard users: create, authenticate, and their roles in projects."""
 
-from sqlalchemy import select
+import hmac
+
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -46,6 +48,23 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     user.last_login_at = utcnow()
     session.commit()
+    return user
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Sign the user out everywhere: every session cookie and remember-me cookie issued so far stops working."""
+    session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
+    session.commit()
+
+
+def session_user(session: Session, user_id: str) -> User | None:
+    """The user a session cookie names ("id:version"), if that session has not been ended."""
+    number, _, version = user_id.partition(":")
+    if not (number.isdigit() and version.isdigit() and len(number) < 19):
+        return None
+    user = session.get(User, int(number))
+    if user is None or not hmac.compare_digest(str(user.session_version), version):
+        return None
     return user
 
 

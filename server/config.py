@@ -105,6 +105,10 @@ class Config:
     WEBHOOK_MAX_ATTEMPTS: int | None = None
     # Each delay is drawn within ±this share of itself.
     WEBHOOK_RETRY_JITTER = 0.2
+    # Seconds one delivery may take in all: resolving, connecting, sending and reading the answer.
     WEBHOOK_TIMEOUT_SECONDS = 10.0
+    # Webhooks only go to public addresses; these networks (CIDRs, a JSON list or comma-separated) are
+    # allowed too, for receivers on the operator's own network: e.g. 10.1.2.0/24,fd00:1::/64.
+    WEBHOOK_ALLOWED_PRIVATE_NETWORKS: tuple[str, ...] = ()
     # Seconds the delivery loop sleeps when nothing is due.
     WEBHOOK_POLL_SECONDS = 2.0

@@ -2,7 +2,8 @@
 
 A real receiver (http.server on 127.0.0.1) gets the POSTs; signatures are checked with this module's own
 reading of the Standard Webhooks spec, not with the server's code. Time is driven by passing `now` to
-the worker instead of sleeping.
+the worker instead of sleeping. Webhooks never go to loopback addresses unless the operator allows them,
+so every test that delivers to the local receiver allows 127.0.0.1 explicitly (LOCAL_RECEIVERS).
 """
 
 import base64
@@ -21,10 +22,11 @@ from sqlalchemy import select
 from gapwise.core.webhooks import delivery as webhook_delivery
 from gapwise.core.webhooks import hooks as webhooks
 from gapwise.core.webhooks import signing as webhook_signing
+from gapwise.core.webhooks import transport as webhook_http
 from gapwise.db import db
 from gapwise.models import Webhook, WebhookDelivery
 from gapwise.models.base import utcnow
-from tests.helpers import AdminApi, Batches, free_port
+from tests.helpers import AdminApi, Batches, free_port, served
 from tests.test_gaps import AT, Product
 from tests.test_surveys_api import NPS
 from tests.test_targeting import create, survey_message
@@ -42,10 +44,11 @@ def spec_verify(secret: str, headers: dict, body: bytes, now: int, tolerance: in
 
 
 class Receiver:
-    """An HTTP endpoint on 127.0.0.1 that records every POST and answers the next scripted status (then 200)."""
+    """An HTTP endpoint on 127.0.0.1 that records every POST and answers the next scripted status (then 200),
+    with `answer_headers`. With a server-side `tls` context it speaks HTTPS; `name` is the host its URL gives."""
 
-    def __init__(self):
-        self.requests, self.paths, self.statuses = [], [], []
+    def __init__(self, tls=None, name="127.0.0.1"):
+        self.requests, self.paths, self.statuses, self.answer_headers = [], [], [], {}
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -54,6 +57,8 @@ class Receiver:
                 receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 receiver.paths.append(self.path)
                 self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                for name, value in receiver.answer_headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -62,8 +67,10 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/gapwise"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://{name}:{self.server.server_port}/hooks/gapwise"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def close(self):
@@ -72,8 +79,17 @@ class Receiver:
         self.thread.join()
 
 
+# The allow-list a test receiver on 127.0.0.1 needs: webhooks go only to public addresses otherwise.
+LOCAL_RECEIVERS = "127.0.0.1/32"
+
+
 @pytest.fixture
-def receiver():
+def local_receivers(app):
+    app.config["WEBHOOK_ALLOWED_PRIVATE_NETWORKS"] = LOCAL_RECEIVERS
+
+
+@pytest.fixture
+def receiver(local_receivers):
     r = Receiver()
     yield r
     r.close()
@@ -202,7 +218,7 @@ def next_attempt_at(app):
         return db.session.scalar(select(WebhookDelivery.next_attempt_at))
 
 
-def test_a_dead_url_fails_after_the_configured_attempts(app, hooks):
+def test_a_dead_url_fails_after_the_configured_attempts(app, hooks, local_receivers):
     app.config.update(WEBHOOK_RETRY_DELAYS=[1, 1], WEBHOOK_TIMEOUT_SECONDS=2)
     hook = subscribe(hooks, f"http://127.0.0.1:{free_port()}/nobody-listens")
     hooks.post(f"/{hook['id']}/test")
@@ -210,7 +226,7 @@ def test_a_dead_url_fails_after_the_configured_attempts(app, hooks):
     assert [deliver(app, t0 + timedelta(seconds=s)) for s in (1, 3, 5, 7, 9)] == [1, 1, 1, 0, 0]
     [failed] = hooks.get(f"/{hook['id']}/deliveries").get_json()["deliveries"]
     assert (failed["status"], failed["attempts"], failed["lastStatusCode"]) == ("failed", 3, None)
-    assert "connection" in failed["lastError"].lower() and failed["nextAttemptAt"] is None
+    assert failed["lastError"] == webhook_http.UNREACHABLE and failed["nextAttemptAt"] is None
 
 
 def test_410_gone_disables_the_webhook(app, hooks, receiver):
@@ -231,6 +247,7 @@ def test_a_redirect_is_a_failure_not_followed(app, hooks, receiver):
     deliver(app)
     [moved] = hooks.get(f"/{hook['id']}/deliveries").get_json()["deliveries"]
     assert (moved["status"], moved["lastStatusCode"]) == ("pending", 302) and len(receiver.requests) == 1
+    assert moved["lastError"] == "HTTP 302 Found: redirects are not followed"
 
 
 def test_workers_running_side_by_side_send_each_delivery_once(app, hooks, receiver):
@@ -317,7 +334,7 @@ def test_webhooks_are_created_read_changed_and_deleted(hooks):
     changed = hooks.patch(
         f"/{hook['id']}",
         json={
-            "url": "http://hooks.internal:8080/g",
+            "url": "http://hooks.example.net:8080/g",
             "events": ["gap.closed"],
             "active": False,
             "secret": "whsec_ignored",
@@ -325,7 +342,7 @@ def test_webhooks_are_created_read_changed_and_deleted(hooks):
     )
     assert changed.status_code == 200
     assert {k: changed.get_json()[k] for k in ("url", "events", "active", "secretPrefix")} == {
-        "url": "http://hooks.internal:8080/g",
+        "url": "http://hooks.example.net:8080/g",
         "events": ["gap.closed"],
         "active": False,
         "secretPrefix": given[:10],
@@ -379,7 +396,8 @@ def test_another_projects_key_sees_and_changes_nothing(app, client, project, oth
     assert receiver.paths == ["/hooks/gapwise/theirs"]
 
 
-def test_gapwise_webhooks_deliver_once_sends_what_is_due(app, hooks, receiver, gapwise):
+def test_gapwise_webhooks_deliver_once_sends_what_is_due(app, hooks, receiver, gapwise, monkeypatch):
+    monkeypatch.setenv("GAPWISE_WEBHOOK_ALLOWED_PRIVATE_NETWORKS", LOCAL_RECEIVERS)  # the command's own app
     hook = subscribe(hooks, receiver.url)
     hooks.post(f"/{hook['id']}/test")
     result = gapwise("webhooks", "deliver", "--once")
@@ -405,8 +423,16 @@ def test_the_worker_thread_delivers_in_the_background_until_stopped(app, hooks, 
     assert webhook_delivery.start_worker(app) is None
 
 
+@pytest.fixture
+def gunicorn_allowing_local_receivers(app):
+    """`gapwise serve` on the test database, allowed to deliver to 127.0.0.1."""
+    with served(app.config["DATABASE_URL"], env={"GAPWISE_WEBHOOK_ALLOWED_PRIVATE_NETWORKS": LOCAL_RECEIVERS}) as base:
+        yield base
+
+
 @pytest.mark.slow
-def test_gapwise_serve_delivers_webhooks_from_its_workers(gunicorn_server, project, receiver):
+def test_gapwise_serve_delivers_webhooks_from_its_workers(gunicorn_allowing_local_receivers, project, receiver):
+    gunicorn_server = gunicorn_allowing_local_receivers
     auth = {"Authorization": f"Bearer {project.secret_key}"}
     hook = requests.post(
         f"{gunicorn_server}/api/v1/webhooks",

@@ -31,7 +31,9 @@ def list_webhooks():
 @doc("Create a webhook", body=WebhookSchema, response=WebhookCreatedSchema, status=201)
 def create_webhook():
     """Subscribe a URL to response.created, gap.flagged and/or gap.closed. The answer is the only time the whole
-    signing secret is shown (generated as whsec_… unless given)."""
+    signing secret is shown (generated as whsec_… unless given). A URL whose host is, or resolves to, a loopback,
+    private, link-local or other non-public address is refused (422 on `url`) unless the operator allows its
+    network."""
     return _created.dump(webhooks.create_webhook(db.session, g.project_id, _create.load(read_json_object()))), 201
 
 
@@ -44,7 +46,8 @@ def get_webhook(webhook_id):
 @bp.patch(f"/<{INT_ID}:webhook_id>")
 @doc("Change a webhook", body=_update, response=WebhookOutSchema)
 def update_webhook(webhook_id):
-    """Change the URL, the events or whether it is active; pending retries go to the new URL."""
+    """Change the URL, the events or whether it is active; pending retries go to the new URL, which is checked
+    as on creation."""
     changes = _update.load(read_json_object())
     return _out.dump(webhooks.update_webhook(db.session, g.project_id, webhook_id, changes))
 

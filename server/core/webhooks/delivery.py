@@ -1,14 +1,19 @@
-"""Sending queued webhook deliveries: claim one that is due, POST it signed, then mark it delivered or retry later.
+"""Sending queued webhook deliveries: claimed round-robin across projects, sent concurrently, then marked
+delivered or retried later.
 
 A claim is a short transaction (FOR UPDATE SKIP LOCKED on PostgreSQL, the write lock on SQLite) that
-counts the attempt and leases the row for the request's timeout plus a margin; the POST happens outside
-any transaction. A worker that dies mid-send leaves the row due again when its lease runs out, so every
-event is delivered at least once; receivers deduplicate by `webhook-id`.
+counts the attempt and leases the row for the request's deadline plus a margin; the POST happens outside
+any transaction, on a small pool of threads. A project has at most PER_PROJECT deliveries in flight in a
+process, so one whose receivers hang for the whole deadline holds its own share of the pool and no more:
+the other projects' events keep going out. A worker that dies mid-send leaves the row due again when its
+lease runs out, so every event is delivered at least once; receivers deduplicate by `webhook-id`.
 """
 
 import logging
 import random
 import threading
+from collections import Counter
+from concurrent import futures
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,13 +26,15 @@ from ...db import begin_write, db
 from ...models import Webhook, WebhookDelivery
 from ...models.base import utcnow
 from . import signing as webhook_signing
+from . import targets
 from . import transport as webhook_http
 
 log = logging.getLogger("gapwise.webhooks")
 
-# Seconds to wait after each failed attempt: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h
-# (about three days in all, as Standard Webhooks suggests), each ± the jitter.
 LEASE_MARGIN_SECONDS = 60
+# Requests in flight in one process, and for one project among them.
+POOL_SIZE = 8
+PER_PROJECT = 2
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,7 @@ class Settings:
     jitter: float
     timeout: float
     poll: float
+    allowed: tuple[targets.Network, ...]
 
     @classmethod
     def current(cls) -> "Settings":
@@ -50,6 +58,7 @@ class Settings:
             jitter=float(config["WEBHOOK_RETRY_JITTER"]),
             timeout=float(config["WEBHOOK_TIMEOUT_SECONDS"]),
             poll=float(config["WEBHOOK_POLL_SECONDS"]),
+            allowed=targets.allowed_networks(config["WEBHOOK_ALLOWED_PRIVATE_NETWORKS"]),
         )
 
 
@@ -58,6 +67,7 @@ class Claim:
     """A delivery leased for one attempt, with what sending it needs."""
 
     id: int
+    project_id: int
     attempt: int
     message_id: str
     payload: dict
@@ -74,30 +84,96 @@ def retry_delay(attempt: int, settings: Settings, retry_after: float | None = No
     return max(1.0, jittered, retry_after or 0.0)
 
 
+class Dispatcher:
+    """Claims due deliveries round-robin across projects and sends them on a bounded pool of threads."""
+
+    def __init__(self, app: Flask, settings: Settings, size: int = POOL_SIZE, per_project: int = PER_PROJECT):
+        self.app, self.settings, self.size, self.per_project = app, settings, size, per_project
+        self.pool = futures.ThreadPoolExecutor(size, thread_name_prefix="gapwise-webhook-send")
+        self.in_flight: dict[futures.Future, int] = {}  # each request's project
+        self.attempts = 0
+        self.errors: list[BaseException] = []
+        self.last_project = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.in_flight)
+
+    def fill(self, session: Session, started: datetime, now: datetime | None = None) -> int:
+        """Start deliveries due at `started`, one per project in turn, while the pool and each project's share
+        allow; return how many were started."""
+        started_here = 0
+        while len(self.in_flight) < self.size:
+            load = Counter(self.in_flight.values())
+            due = [p for p in _due_projects(session, started) if load[p] < self.per_project]
+            # Round-robin: the projects after the last one served first, then the others.
+            due.sort(key=lambda p: (p <= self.last_project, p))
+            progressed = False
+            for project_id in due[: self.size - len(self.in_flight)]:
+                claim = _claim(session, project_id, started, now or utcnow(), self.settings)
+                if claim is None:
+                    continue
+                self.in_flight[self.pool.submit(self._send, claim, now)] = project_id
+                self.last_project, progressed = project_id, True
+                started_here += 1
+            if not progressed:
+                break
+        return started_here
+
+    def wait(self, timeout: float | None) -> None:
+        """Until a delivery in flight is done (or `timeout` seconds pass); count what was done."""
+        done, _ = futures.wait(self.in_flight, timeout=timeout, return_when=futures.FIRST_COMPLETED)
+        for future in done:
+            del self.in_flight[future]
+            try:
+                self.attempts += future.result()
+            except Exception as error:  # the database may be away; the lease makes the row due again
+                log.error("webhook delivery failed to record its outcome", exc_info=error)
+                self.errors.append(error)
+
+    def close(self) -> None:
+        """Wait for the deliveries in flight (each ends by its deadline) and stop the threads."""
+        while self.busy:
+            self.wait(None)
+        self.pool.shutdown()
+
+    def _send(self, claim: "Claim", now: datetime | None) -> int:
+        with self.app.app_context():
+            return _attempt(db.session, claim, now, self.settings)
+
+
 def deliver_due(session: Session, now: datetime | None = None) -> int:
-    """Attempt every delivery due at `now` (default: the clock) once; return the number of attempts made."""
+    """Attempt every delivery due at `now` (default: the clock) once; return the number of attempts made.
+
+    A database error while recording an outcome is raised once every delivery in flight is done."""
     settings, started = Settings.current(), now or utcnow()
-    attempts = 0
-    while _anything_due(session, started):
-        claim = _claim(session, started, now or utcnow(), settings)
-        if claim is None:
-            break
-        attempts += _attempt(session, claim, now, settings)
-    return attempts
+    dispatcher = Dispatcher(current_app._get_current_object(), settings)  # type: ignore[attr-defined]
+    try:
+        dispatcher.fill(session, started, now)
+        while dispatcher.busy:
+            dispatcher.wait(None)
+            dispatcher.fill(session, started, now)
+    finally:
+        dispatcher.close()
+    if dispatcher.errors:
+        raise dispatcher.errors[0]
+    return dispatcher.attempts
 
 
-def _anything_due(session: Session, started: datetime) -> bool:
+def _due_projects(session: Session, started: datetime) -> list[int]:
     # A plain read first, so an idle worker never takes SQLite's write lock.
-    found = session.scalar(
-        select(WebhookDelivery.id)
-        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= started)
-        .limit(1)
+    found = list(
+        session.scalars(
+            select(WebhookDelivery.project_id)
+            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= started)
+            .group_by(WebhookDelivery.project_id)
+        )
     )
     session.commit()
-    return found is not None
+    return found
 
 
-def _claim(session: Session, started: datetime, at: datetime, settings: Settings) -> Claim | None:
+def _claim(session: Session, project_id: int, started: datetime, at: datetime, settings: Settings) -> Claim | None:
     begin_write(session)
     row = session.execute(
         select(
@@ -112,7 +188,11 @@ def _claim(session: Session, started: datetime, at: datetime, settings: Settings
         )
         # Only the project's own webhook: a delivery is never sent to another project's URL.
         .join(Webhook, and_(Webhook.id == WebhookDelivery.webhook_id, Webhook.project_id == WebhookDelivery.project_id))
-        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= started)
+        .where(
+            WebhookDelivery.project_id == project_id,
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= started,
+        )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(1)
         .with_for_update(of=WebhookDelivery.__table__, skip_locked=True)
@@ -127,7 +207,17 @@ def _claim(session: Session, started: datetime, at: datetime, settings: Settings
         .values(attempts=row.attempts + 1, next_attempt_at=lease)
     )
     session.commit()
-    return Claim(row.id, row.attempts + 1, row.message_id, row.payload, row.webhook_id, row.url, row.secret, row.active)
+    return Claim(
+        row.id,
+        project_id,
+        row.attempts + 1,
+        row.message_id,
+        row.payload,
+        row.webhook_id,
+        row.url,
+        row.secret,
+        row.active,
+    )
 
 
 def _attempt(session: Session, claim: Claim, now: datetime | None, settings: Settings) -> int:
@@ -137,7 +227,7 @@ def _attempt(session: Session, claim: Claim, now: datetime | None, settings: Set
         return 0
     body = orjson.dumps(claim.payload)
     headers = webhook_signing.headers(claim.secret, claim.message_id, now or utcnow(), body)
-    outcome = webhook_http.post(claim.url, body, headers, settings.timeout)
+    outcome = webhook_http.post(claim.url, body, headers, settings.timeout, settings.allowed)
     at = now or utcnow()
     code = outcome.status_code
     if code is not None and 200 <= code < 300:
@@ -163,7 +253,7 @@ def _attempt(session: Session, claim: Claim, now: datetime | None, settings: Set
         claim.webhook_id,
         claim.id,
         claim.attempt,
-        code if code is not None else outcome.error,
+        code if code is not None else outcome.detail,
     )
     return 1
 
@@ -186,35 +276,42 @@ def _finish(session: Session, claim: Claim, disable: bool = False, **values) -> 
 
 
 def run(app: Flask, once: bool = False, stop: threading.Event | None = None) -> int:
-    """Deliver what is due, then (unless `once`) keep polling until `stop` is set; return the attempts made.
-
-    With `once`, a database error propagates; the loop logs it and tries again at the next poll.
+    """Deliver what is due, then (unless `once`) keep looking every poll until `stop` is set; return the
+    attempts made. With `once`, a database error propagates; the loop logs it and tries again at the next poll.
     """
     stop = stop or threading.Event()
-    total = 0
     with app.app_context():
-        poll = Settings.current().poll
-        while True:
+        if once:
             try:
-                made = deliver_due(db.session)
-            except Exception:  # the database may be away for a while; keep the worker alive
-                if once:
-                    raise
-                log.exception("webhook delivery pass failed")
-                db.session.rollback()
-                made = 0
+                return deliver_due(db.session)
             finally:
                 db.session.close()
-            total += made
-            if once or stop.wait(poll):
-                return total
+        settings = Settings.current()
+        dispatcher = Dispatcher(app, settings)
+        try:
+            while not stop.is_set():
+                try:
+                    dispatcher.fill(db.session, utcnow())
+                except Exception:  # the database may be away for a while; keep the worker alive
+                    log.exception("webhook delivery pass failed")
+                    db.session.rollback()
+                finally:
+                    db.session.close()
+                if dispatcher.busy:
+                    dispatcher.wait(settings.poll)  # a delivery done frees its project's share at once
+                else:
+                    stop.wait(settings.poll)
+        finally:
+            dispatcher.close()
+        return dispatcher.attempts
 
 
 def start_worker(app: Flask, stop: threading.Event | None = None) -> threading.Thread | None:
     """Start the delivery loop in a daemon thread of this process (until `stop` is set), unless
-    GAPWISE_WEBHOOK_WORKER=0."""
+    GAPWISE_WEBHOOK_WORKER=0. A malformed allow-list of networks stops the start (SettingsError)."""
     if not app.config["WEBHOOK_WORKER"]:
         return None
+    targets.allowed_networks(app.config["WEBHOOK_ALLOWED_PRIVATE_NETWORKS"])
     thread = threading.Thread(target=run, args=(app, False, stop), name="gapwise-webhooks", daemon=True)
     thread.start()
     return thread

@@ -11,22 +11,27 @@ import hashlib
 import secrets
 from datetime import UTC, datetime
 
+from flask import current_app
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from ...db import begin_write
-from ...errors import Conflict, NotFound
+from ...errors import Conflict, NotFound, Unprocessable
 from ...models import Person, Response, Webhook, WebhookDelivery
 from ...models.base import utcnow
 from ...schemas.pagination import decode_cursor, encode_cursor
+from . import targets
 from .signing import new_secret
 
 TEST_EVENT = "webhook.test"
 _DELIVERIES = WebhookDelivery.__table__
+# Seconds registration waits for the resolver; a name not resolved by then is checked again at delivery.
+RESOLVE_SECONDS = 2.0
 
 
 def create_webhook(session: Session, project_id: int, data: dict) -> Webhook:
     """Subscribe a URL to some events; the secret is generated unless one is given."""
+    check_url(data["url"])
     webhook = Webhook(
         project_id=project_id,
         url=data["url"],
@@ -37,6 +42,15 @@ def create_webhook(session: Session, project_id: int, data: dict) -> Webhook:
     session.add(webhook)
     session.commit()
     return webhook
+
+
+def check_url(url: str) -> None:
+    """Unprocessable (422, on `url`) when the URL's host is, or resolves to, an address webhooks never go to."""
+    allowed = targets.allowed_networks(current_app.config["WEBHOOK_ALLOWED_PRIVATE_NETWORKS"])
+    try:
+        targets.check_url(url, allowed, RESOLVE_SECONDS)
+    except targets.BlockedTarget as refused:
+        raise Unprocessable(errors={"url": [str(refused)]}) from None
 
 
 def list_webhooks(session: Session, project_id: int) -> list[Webhook]:
@@ -55,6 +69,8 @@ def get_webhook(session: Session, project_id: int, webhook_id: int) -> Webhook:
 def update_webhook(session: Session, project_id: int, webhook_id: int, changes: dict) -> Webhook:
     """Change the URL, the events or whether it is active (pending retries go to the new URL)."""
     webhook = get_webhook(session, project_id, webhook_id)
+    if "url" in changes:
+        check_url(changes["url"])
     for field in ("url", "events", "active"):
         if field in changes:
             setattr(webhook, field, list(changes[field]) if field == "events" else changes[field])

@@ -190,7 +190,7 @@ def test_the_operator_can_allow_private_networks(app, hooks, dns, networks, url)
     assert refused.status_code == 422  # only what is listed
 
 
-def test_the_allow_list_setting_reads_a_list_or_comma_separated_cidrs(app):
+def test_the_allow_list_setting_reads_a_list_or_comma_separated_cidrs(app, gapwise, monkeypatch):
     assert targets.allowed_networks("10.0.0.0/8, fd00::/8") == targets.allowed_networks(["10.0.0.0/8", "fd00::/8"])
     assert targets.allowed_networks(()) == targets.allowed_networks("") == ()
     with pytest.raises(SettingsError, match="GAPWISE_WEBHOOK_ALLOWED_PRIVATE_NETWORKS"):
@@ -198,6 +198,9 @@ def test_the_allow_list_setting_reads_a_list_or_comma_separated_cidrs(app):
     allow(app, "not a network")
     with pytest.raises(SettingsError):
         webhook_delivery.start_worker(app)
+    monkeypatch.setenv("GAPWISE_WEBHOOK_ALLOWED_PRIVATE_NETWORKS", "10.0.0.0/8,intranet")
+    result = gapwise("webhooks", "deliver", "--once")
+    assert result.exit_code == 1 and "GAPWISE_WEBHOOK_ALLOWED_PRIVATE_NETWORKS must list networks" in result.output
 
 
 @pytest.mark.parametrize(

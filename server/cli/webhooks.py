@@ -2,6 +2,7 @@
 
 import click
 
+from ..config import SettingsError
 from ..core.webhooks import delivery as webhook_delivery
 from .common import make_app, storage_guard
 
@@ -20,4 +21,6 @@ def webhooks_deliver(once: bool) -> None:
         attempts = storage_guard(app, lambda: webhook_delivery.run(app, once=once))
     except KeyboardInterrupt:
         return
+    except SettingsError as wrong:  # a malformed GAPWISE_WEBHOOK_ALLOWED_PRIVATE_NETWORKS, say
+        raise click.ClickException(str(wrong)) from None
     click.echo(f"{attempts} delivery attempts made")

@@ -92,7 +92,6 @@ class Dispatcher:
         self.pool = futures.ThreadPoolExecutor(size, thread_name_prefix="gapwise-webhook-send")
         self.in_flight: dict[futures.Future, int] = {}  # each request's project
         self.attempts = 0
-        self.errors: list[BaseException] = []
         self.last_project = 0
 
     @property
@@ -120,22 +119,27 @@ class Dispatcher:
                 break
         return started_here
 
-    def wait(self, timeout: float | None) -> None:
-        """Until a delivery in flight is done (or `timeout` seconds pass); count what was done."""
+    def wait(self, timeout: float | None) -> list[Exception]:
+        """Until a delivery in flight is done (or `timeout` seconds pass); count what was done and return the
+        errors of those that could not record their outcome (each is logged)."""
         done, _ = futures.wait(self.in_flight, timeout=timeout, return_when=futures.FIRST_COMPLETED)
+        errors = []
         for future in done:
             del self.in_flight[future]
             try:
                 self.attempts += future.result()
             except Exception as error:  # the database may be away; the lease makes the row due again
                 log.error("webhook delivery failed to record its outcome", exc_info=error)
-                self.errors.append(error)
+                errors.append(error)
+        return errors
 
-    def close(self) -> None:
-        """Wait for the deliveries in flight (each ends by its deadline) and stop the threads."""
+    def close(self) -> list[Exception]:
+        """Wait for the deliveries in flight (each ends by its deadline), stop the threads, return their errors."""
+        errors = []
         while self.busy:
-            self.wait(None)
+            errors += self.wait(None)
         self.pool.shutdown()
+        return errors
 
     def _send(self, claim: "Claim", now: datetime | None) -> int:
         with self.app.app_context():
@@ -148,15 +152,16 @@ def deliver_due(session: Session, now: datetime | None = None) -> int:
     A database error while recording an outcome is raised once every delivery in flight is done."""
     settings, started = Settings.current(), now or utcnow()
     dispatcher = Dispatcher(current_app._get_current_object(), settings)  # type: ignore[attr-defined]
+    errors: list[Exception] = []
     try:
         dispatcher.fill(session, started, now)
         while dispatcher.busy:
-            dispatcher.wait(None)
+            errors += dispatcher.wait(None)
             dispatcher.fill(session, started, now)
     finally:
-        dispatcher.close()
-    if dispatcher.errors:
-        raise dispatcher.errors[0]
+        errors += dispatcher.close()
+    if errors:
+        raise errors[0]
     return dispatcher.attempts
 
 

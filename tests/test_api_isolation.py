@@ -64,7 +64,7 @@ def seed(app, client, batches, project, people: int = 12) -> dict:
         api("surveys").post(json=NPS),
         api("surveys").post(json=CSAT),
         api("keys").post(json={"name": f"{MARK} spare"}),
-        api("webhooks").post(json={"url": "http://127.0.0.1:9/hook", "events": ["response.created"]}),
+        api("webhooks").post(json={"url": "https://hooks.example.com/hook", "events": ["response.created"]}),
     ]
     assert [r.status_code for r in created] == [201] * len(created), [r.get_json() for r in created]
     nps, csat, key, webhook = (r.get_json()["id"] for r in created[3:])

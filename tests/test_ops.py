@@ -106,7 +106,7 @@ def test_metrics_add_up_across_workers_and_every_log_line_is_json(app, tmp_path)
 @pytest.mark.parametrize(("hops", "separate"), [(0, False), (1, True)])
 def test_behind_a_proxy_the_sign_in_throttle_counts_each_client(app, hops, separate):
     """With TRUSTED_PROXIES the real client is X-Forwarded-For's last hop; without it, the proxy's address."""
-    proxied = app_for_tests({**app.config, "TRUSTED_PROXIES": hops, "LOGIN_ATTEMPTS": 3})
+    proxied = app_for_tests({**app.config, "TRUSTED_PROXIES": hops, "LOGIN_ATTEMPTS_PER_ADDRESS": 3})
     try:
         browser = Browser(proxied.test_client())
 

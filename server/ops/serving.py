@@ -114,7 +114,7 @@ class BufferedWorker(Worker):
 
 
 def _busy(channel) -> bool:
-    return isinstance(channel, HTTPChannel) and bool(channel.requests or channel.total_outbuflen)
+    return isinstance(channel, HTTPChannel) and bool(channel.requests or channel.total_outbufs_len)
 
 
 def _raise_open_files_limit(wanted: int) -> None:

@@ -147,6 +147,30 @@ def test_update_status_and_targeting(api):
     assert api.get(f"/{survey_id}").status_code == 404
 
 
+def test_the_list_pages_with_a_cursor_in_creation_order(api):
+    created = [api.post(json={**CSAT, "name": f"CSAT {i}", "status": "active"}).get_json()["id"] for i in range(7)]
+    api.patch(f"/{created[3]}", json={"status": "paused"})
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = api.get(query_string={"limit": 3, **({"cursor": cursor} if cursor else {})}).get_json()
+        seen += [s["id"] for s in page["surveys"]]
+        cursor, pages = page["nextCursor"], pages + 1
+        if cursor is None:
+            break
+        api.post(json={**CSAT, "name": "Added while walking"})  # after the cursor: on a later page, once
+    assert seen[:7] == created and len(seen) == len(set(seen)) and pages >= 3
+    active = api.get(query_string={"status": "active", "limit": 500}).get_json()
+    assert [s["id"] for s in active["surveys"]] == created[:3] + created[4:] and active["nextCursor"] is None
+
+
+@pytest.mark.parametrize(
+    "query", [{"cursor": "not-ours"}, {"cursor": ""}, {"cursor": "eyJhZnRlciI6LTF9"}, {"limit": 0}, {"limit": 501}]
+)
+def test_a_bad_cursor_or_limit_is_refused(api, query):
+    answer = api.get(query_string=query)
+    assert answer.status_code == 422 and set(answer.get_json()["errors"]) == set(query)
+
+
 def test_another_projects_key_sees_and_changes_nothing(client, api, other_project):
     survey_id = api.post(json=NPS).get_json()["id"]
     theirs = Api(client, other_project.secret_key)

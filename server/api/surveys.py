@@ -1,26 +1,37 @@
 """/api/v1/surveys: the project's surveys (secret key)."""
 
 from flask import Blueprint, g, request
+from marshmallow import EXCLUDE
 
 from ..core.surveys import definitions as surveys
 from ..core.surveys import targeting
 from ..db import db
 from ..http.body import read_json_object
+from ..schemas.pagination import PageQuerySchema
 from ..schemas.reports import EligibilitySchema, SurveyListQuerySchema
 from ..schemas.survey_out import SurveyOutSchema
 from ..schemas.surveys import EligibilityQuerySchema, SurveySchema
 from .openapi import INT_ID, doc, list_of
 
+
+class SurveyPageQuerySchema(SurveyListQuerySchema, PageQuerySchema):
+    """`status`, and `limit` surveys per page after `cursor` (the previous page's nextCursor)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
 bp = Blueprint("surveys", __name__)
 _create, _update, _out = SurveySchema(), SurveySchema(partial=True), SurveyOutSchema()
-_person, _list_query = EligibilityQuerySchema(), SurveyListQuerySchema()
+_person, _list_query = EligibilityQuerySchema(), SurveyPageQuerySchema()
 
 
 @bp.get("")
-@doc("List surveys", query=SurveyListQuerySchema, response=list_of("surveys", SurveyOutSchema, paginated=False))
+@doc("List surveys", query=SurveyPageQuerySchema, response=list_of("surveys", SurveyOutSchema))
 def list_surveys():
-    status = _list_query.load(request.args).get("status")
-    return {"surveys": _out.dump(surveys.list_surveys(db.session, g.project_id, status), many=True)}
+    """Surveys in the order they were created, `limit` per page; each says its `priority`."""
+    rows, next_cursor = surveys.page_surveys(db.session, g.project_id, _list_query.load(request.args))
+    return {"surveys": _out.dump(rows, many=True), "nextCursor": next_cursor}
 
 
 @bp.post("")

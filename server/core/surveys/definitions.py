@@ -7,6 +7,7 @@ from ...errors import NotFound, Unprocessable
 from ...models import Feature, Segment, Survey
 from ...schemas.surveys import TargetingSchema
 from ..projects import config_cache
+from ..storage.pagination import page
 
 CONTENT_FIELDS = ("defaultLocale", "questions", "thankYou")
 
@@ -17,6 +18,14 @@ def list_surveys(session: Session, project_id: int, status: str | None = None) -
     if status:
         stmt = stmt.where(Survey.status == status)
     return list(session.scalars(stmt.order_by(Survey.priority.desc(), Survey.id)))
+
+
+def page_surveys(session: Session, project_id: int, args: dict) -> tuple[list[Survey], str | None]:
+    """One page of a project's surveys in id order (`status`, `limit`, `cursor`), and the next page's cursor."""
+    stmt = select(Survey).where(Survey.project_id == project_id)
+    if args.get("status"):
+        stmt = stmt.where(Survey.status == args["status"])
+    return page(session, stmt, Survey.id, args["limit"], args["cursor"])
 
 
 def get_survey(session: Session, project_id: int, survey_id: int) -> Survey:

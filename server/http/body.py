@@ -1,19 +1,31 @@
 """Reading request bodies safely: size caps, gzip with a bomb guard, fast JSON."""
 
+import json
+import re
 import zlib
 
 import orjson
 from flask import current_app, request
 
-from ..errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from .text import refuse_unstorable_input
 
 JSON_TYPES = ("application/json", "text/plain", "")
+# A JSON escape of half a UTF-16 surrogate pair (\ud800-\udfff), which no UTF-8 text holds on its own.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# create_app registers the check of query strings and form bodies under its first name.
+refuse_nul_in_query = refuse_unstorable_input
 
 
 def read_json_body(max_bytes: int, allow_nul: bool = True):
     """Return the decoded JSON body, refusing anything over `max_bytes` before or after decompression.
 
-    allow_nul=False refuses text with NUL characters, which PostgreSQL cannot store, for the whole body.
+    allow_nul=False (the admin API) refuses text PostgreSQL cannot store for the whole body: NUL characters and
+    lone surrogates (orjson refuses those). The tracker (allow_nul=True) leaves a message with NUL for capture to
+    refuse alone, and keeps a batch with a lone surrogate, which a browser's JSON.stringify writes for half an
+    emoji (a title cut short), with U+FFFD in its place as a browser's TextEncoder would.
     """
     content_type = (request.mimetype or "").lower()
     if content_type not in JSON_TYPES:
@@ -34,7 +46,34 @@ def read_json_body(max_bytes: int, allow_nul: bool = True):
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as error:
+        if allow_nul and _SURROGATE_ESCAPE.search(raw):
+            return _with_lone_surrogates_replaced(raw, error)
         raise BadRequest(f"The body is not valid JSON: {error}.") from error
+
+
+def _with_lone_surrogates_replaced(raw: bytes, error: orjson.JSONDecodeError):
+    """The document orjson refused for its lone surrogates, read by the standard library, each one as U+FFFD."""
+    invalid = BadRequest(f"The body is not valid JSON: {error}.")
+    try:
+        document = json.loads(raw.decode(), parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise invalid from error
+    stack = [document]
+    while stack:  # iterative: the standard library nests deeper than a recursive walk could
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in list(items):
+            if isinstance(value, str):
+                node[key] = _LONE_SURROGATE.sub("\ufffd", value)
+            elif isinstance(value, (dict, list)):
+                stack.append(value)
+            if isinstance(key, str) and _LONE_SURROGATE.search(key):
+                node[_LONE_SURROGATE.sub("\ufffd", key)] = node.pop(key)
+    return _LONE_SURROGATE.sub("\ufffd", document) if isinstance(document, str) else document
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
 
 
 def read_json_object() -> dict:
@@ -57,9 +96,3 @@ def _gunzip(raw: bytes, max_bytes: int, too_large: PayloadTooLarge) -> bytes:
     if not inflater.eof:
         raise BadRequest("The gzip body is truncated.")
     return data
-
-
-def refuse_nul_in_query() -> None:
-    """No query parameter may hold a NUL character: no database stores one in text, so say so up front."""
-    if "%00" in request.query_string.decode("latin-1").lower() or any("\x00" in v for v in request.args.values()):
-        raise Unprocessable(errors={"query": ["Query parameters may not contain NUL (\\u0000) characters."]})

@@ -292,6 +292,44 @@ def test_a_segment_targeted_survey_goes_only_to_people_who_match(client, project
     assert deleted.status_code == 409 and "CSAT" in deleted.get_json()["message"]
 
 
+@pytest.fixture
+def pro_survey(client, project, surveys, batches):
+    """A CSAT for the segment of pro plans, an NPS for everyone, and Ada (pro plan) on her laptop."""
+    rule = {"field": "trait", "key": "plan", "op": "eq", "value": "pro"}
+    segments = AdminApi(client, project.secret_key, "segments")
+    assert segments.post(json={"key": "pro", "name": "Pro", "rules": {"conditions": [rule]}}).status_code == 201
+    targeted, everyone = create(surveys, CSAT, segment="pro"), create(surveys, NPS)
+    batches.post([message("identify", anonymousId="ada-laptop", userId="ada", traits={"plan": "pro"})])
+    return str(targeted), str(everyone)
+
+
+def config(client, project, **ids):
+    return client.get("/v1/config", query_string={"writeKey": project.write_key, **ids})
+
+
+@pytest.mark.parametrize("prober", [None, "never-seen", "eve-laptop"])
+def test_a_user_id_alone_reveals_nothing_about_that_user(client, project, pro_survey, batches, prober):
+    """The write key is public: asking for Ada's user id gets what asking for anyone unknown gets, so no one learns
+    her traits (that she matches the segment) nor whether she has answered, without her browser's anonymousId."""
+    batches.post([message("identify", anonymousId="eve-laptop", userId="eve", traits={"plan": "pro"})])
+    browser = {"anonymousId": prober} if prober else {}
+    guessed = config(client, project, userId="ada", **browser)
+    unknown = config(client, project, userId="nobody-at-all", **browser)
+    assert guessed.get_data() == unknown.get_data() and guessed.headers["ETag"] == unknown.headers["ETag"]
+    assert [s["id"] for s in guessed.get_json()["surveys"]] == [pro_survey[1]]
+
+
+@pytest.mark.parametrize("ids", [{"anonymousId": "ada-laptop", "userId": "ada"}, {"anonymousId": "ada-laptop"}])
+def test_the_person_in_their_own_browser_still_gets_their_targeted_survey(client, project, pro_survey, ids):
+    assert {s["id"] for s in config(client, project, **ids).get_json()["surveys"]} == set(pro_survey)
+
+
+def test_a_second_browser_is_the_user_once_its_identify_is_stored(client, project, pro_survey, batches):
+    assert [s["id"] for s in due(client, project, anon="ada-phone", user="ada")] == [pro_survey[1]]
+    batches.post([message("identify", anonymousId="ada-phone", userId="ada", traits={})])
+    assert {s["id"] for s in due(client, project, anon="ada-phone", user="ada")} == set(pro_survey)
+
+
 def test_answers_given_before_signing_in_on_a_second_device_stay_with_the_user(surveys, batches):
     survey_id = create(surveys, WELCOME)
     batches.post([message("identify", anonymousId="laptop", userId="ada")])

@@ -1,4 +1,7 @@
-"""GET /v1/config: what the tracker should do for this person now (features, settings; surveys later)."""
+"""GET /v1/config: what the tracker should do for this browser's person now (features, settings, surveys due).
+
+The write key is public: the person is the one the anonymousId belongs to, never one a userId alone names.
+"""
 
 from flask import Blueprint, Response, request
 

@@ -71,6 +71,11 @@ _BY_USER = select(Person.id).where(Person.project_id == _PROJECT, Person.user_id
 _BY_ALIAS = select(PersonAlias.person_id).where(
     PersonAlias.project_id == _PROJECT, PersonAlias.anonymous_id == bindparam("key")
 )
+_BROWSER = (
+    select(PersonAlias.person_id, Person.user_id)
+    .join(Person, Person.id == PersonAlias.person_id)
+    .where(PersonAlias.project_id == _PROJECT, PersonAlias.anonymous_id == bindparam("key"))
+)
 # Per survey: the last display, and whether any of its displays got a complete answer.
 _HISTORY = (
     select(Display.survey_id, func.max(Display.shown_at), func.max(case((Response.completed.is_(True), 1), else_=0)))
@@ -91,10 +96,24 @@ def find_person(session: Session, project_id: int, anonymous_id: str | None, use
     return None
 
 
-def load_history(session: Session, project_id: int, anonymous_id: str | None, user_id: str | None) -> History:
-    """A person's survey history (empty for someone not seen yet)."""
-    person_id = find_person(session, project_id, anonymous_id, user_id)
-    history = History(person_id, user_id or anonymous_id)
+def find_browser_person(session: Session, project_id: int, anonymous_id: str | None, user_id: str | None) -> int | None:
+    """The person a browser asking GET /v1/config is: the one its anonymousId belongs to.
+
+    The write key is public, so a userId proves nothing: it never picks a person, or anyone could learn whether a
+    user matches a segment (their traits) or has answered a survey. A userId that names someone else than the
+    anonymousId's person (a shared browser) leaves the browser unknown.
+    """
+    if not anonymous_id:
+        return None
+    found = session.execute(_BROWSER, {"project_id": project_id, "key": anonymous_id}).first()
+    if found is None or (user_id and found.user_id not in (None, user_id)):
+        return None
+    return found.person_id
+
+
+def load_history(session: Session, project_id: int, person_id: int | None, sample_key: str | None) -> History:
+    """A person's survey history (empty for someone not seen yet); `sample_key` places them in samples."""
+    history = History(person_id, sample_key)
     if person_id is None:
         return history
     for survey_id, last, done in session.execute(_HISTORY, {"project_id": project_id, "person_id": person_id}):
@@ -234,7 +253,7 @@ def due_surveys(
 
 def explain(session: Session, project: Project, survey: Survey, person_key: str, now: datetime | None = None) -> dict:
     """Why `survey` would or would not show to the person with this user id or anonymous id, rule by rule."""
-    history = load_history(session, project.id, person_key, person_key)
+    history = load_history(session, project.id, find_person(session, project.id, person_key, person_key), person_key)
     responses = completed_counts(session, project.id).get(survey.id, 0)
     found = checks(session, project, survey, history, responses, now)
     t = survey.targeting or {}

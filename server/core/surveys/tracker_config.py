@@ -55,11 +55,16 @@ def document_for(
     locale: str | None,
     now: datetime | None = None,
 ) -> Document:
-    """The config for one person: features and settings for all, the surveys due for them in their locale."""
+    """The config for one browser: features and settings for all, the surveys due for its person in their locale.
+
+    The person is the one the anonymousId belongs to (targeting.find_browser_person): with the public write key, a
+    userId alone gets the answer anyone unknown gets, whoever it names.
+    """
     project = config_cache.get(project_id, lambda: _load(session, project_id))
     surveys = []
     if project.surveys:
-        history = targeting.load_history(session, project_id, anonymous_id, user_id)
+        person_id = targeting.find_browser_person(session, project_id, anonymous_id, user_id)
+        history = targeting.load_history(session, project_id, person_id, user_id or anonymous_id)
         due = targeting.due_surveys(session, project, project.surveys, history, now)
         surveys = [localize(s, locale) for s in due]
     session.rollback()  # read-only: end the transaction before the response is written

@@ -8,6 +8,7 @@ from ...models import Feature, Segment, Survey
 from ...schemas.surveys import TargetingSchema
 from ..projects import config_cache
 from ..storage.pagination import page
+from . import url_rules
 
 CONTENT_FIELDS = ("defaultLocale", "questions", "thankYou")
 
@@ -72,6 +73,7 @@ def _apply(session: Session, project_id: int, survey: Survey, data: dict) -> Non
         # A change names only what changes: the rest of the targeting stays as it was (or its default).
         targeting = {**TargetingSchema().load({}), **(survey.targeting or {}), **data["targeting"]}
         survey.targeting = targeting
+        _check_url(targeting["url"])
         survey.segment_id = _segment_id(session, project_id, targeting["segment"])
         _check_feature(session, project_id, targeting["trigger"].get("feature"))
         survey.priority, survey.sample_rate = targeting["priority"], targeting["sampleRate"]
@@ -90,3 +92,10 @@ def _segment_id(session: Session, project_id: int, key: str | None) -> int | Non
 def _check_feature(session: Session, project_id: int, key: str | None) -> None:
     if key and session.scalar(select(Feature.id).where(Feature.project_id == project_id, Feature.key == key)) is None:
         raise Unprocessable(errors={"targeting": {"trigger": {"feature": [f"No feature with key {key!r}."]}}})
+
+
+def _check_url(rule: dict | None) -> None:
+    """A regex URL rule is one the tracker can run without freezing the page (see url_rules)."""
+    reason = url_rules.problem(rule["value"]) if rule and rule["match"] == "regex" else None
+    if reason:
+        raise Unprocessable(errors={"targeting": {"url": {"value": [reason]}}})

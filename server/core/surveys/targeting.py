@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Display, Person, PersonAlias, Project, Response, Segment, Survey
 from ...models.base import utcnow
+from . import url_rules
 
 
 class TargetedProject(Protocol):
@@ -179,6 +180,10 @@ def checks(
             else f"a survey was shown {_ago(now, history.last_any)} ago; the project cooldown is {cooldown} h",
         )
     )
+    url = t.get("url") or {}
+    if url.get("match") == "regex" and not url_rules.runnable(url.get("value", "")):
+        # Saved before patterns were checked: the tracker never gets it, so it never matches a page.
+        out.append(Check("url", False, f"the URL pattern {url['value']!r} could freeze the page: it never matches"))
     limit = survey.response_limit
     out.append(
         Check(

@@ -9,9 +9,9 @@ from .config import Config
 from .dashboard.frame import init_ui
 from .db import db
 from .errors import register_error_handlers
-from .http.body import refuse_nul_in_query
 from .http.jsonio import OrjsonProvider
 from .http.ratelimit import init_rate_limits
+from .http.text import refuse_unstorable_input
 from .ops.logs import configure_logging
 from .ops.production import check_settings
 from .ops.requestlog import init_request_log
@@ -46,7 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     init_request_log(app)
     init_rate_limits(app)
-    app.before_request(refuse_nul_in_query)
+    app.before_request(refuse_unstorable_input)
     app.after_request(_version_header)
     _register_blueprints(app)
     # Imported here, not at the top: prometheus_client reads PROMETHEUS_MULTIPROC_DIR when first imported,

@@ -8,15 +8,11 @@ import orjson
 from flask import current_app, request
 
 from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from .text import refuse_unstorable_input
 
 JSON_TYPES = ("application/json", "text/plain", "")
 # A JSON escape of half a UTF-16 surrogate pair (\ud800-\udfff), which no UTF-8 text holds on its own.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-# create_app registers the check of query strings and form bodies under its first name.
-refuse_nul_in_query = refuse_unstorable_input
 
 
 def read_json_body(max_bytes: int, allow_nul: bool = True):

@@ -3,7 +3,7 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from ..models.people import STAGES
-from .fields import Timestamp
+from .fields import Timestamp, WholeNumber
 from .pagination import PageQuerySchema
 
 _TEXT = validate.Length(1, 200)
@@ -27,14 +27,14 @@ class AccountQuerySchema(PageQuerySchema):
 class AccountOutSchema(Schema):
     """A customer account, from `group` calls, with how many people belong to it."""
 
-    id = fields.Integer()
+    id = WholeNumber()
     externalId = fields.String(attribute="external_id", metadata={"description": "The groupId it was sent with."})
     name = fields.String(allow_none=True)
     plan = fields.String(allow_none=True)
     tier = fields.String(allow_none=True)
     mrr = fields.Float(allow_none=True)
     traits = fields.Dict()
-    people = fields.Integer(metadata={"description": "People who belong to the account."})
+    people = WholeNumber(metadata={"description": "People who belong to the account."})
     createdAt = fields.DateTime(attribute="created_at")
     updatedAt = fields.DateTime(attribute="updated_at")
 
@@ -45,7 +45,7 @@ class ResponseQuerySchema(PageQuerySchema):
     class Meta:
         unknown = EXCLUDE
 
-    survey = fields.Integer(
+    survey = WholeNumber(
         load_default=None, validate=validate.Range(1, 2**31 - 1), metadata={"description": "A survey id."}
     )
     stage = fields.String(
@@ -67,9 +67,9 @@ class ResponseQuerySchema(PageQuerySchema):
 class ResponseOutSchema(Schema):
     """One survey response: the answers given in one display, stamped with the person's stage."""
 
-    id = fields.Integer()
-    survey = fields.Integer(attribute="survey_id", metadata={"description": "The survey's id."})
-    personId = fields.Integer(attribute="person_id")
+    id = WholeNumber()
+    survey = WholeNumber(attribute="survey_id", metadata={"description": "The survey's id."})
+    personId = WholeNumber(attribute="person_id")
     userId = fields.String(attribute="user_id", allow_none=True, metadata={"description": "Null for anonymous people."})
     displayId = fields.String(attribute="display_id")
     answers = fields.Dict(metadata={"description": "Answers by question id."})
@@ -98,7 +98,7 @@ class KeyCreateSchema(Schema):
 class KeyOutSchema(Schema):
     """A secret key as listed: never the key itself nor its hash, only its first characters."""
 
-    id = fields.Integer()
+    id = WholeNumber()
     name = fields.String()
     prefix = fields.String(metadata={"description": "The key's first characters, to tell keys apart."})
     createdAt = fields.DateTime(attribute="created_at")

@@ -2,7 +2,7 @@
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from .fields import Identifier, Timestamp
+from .fields import Identifier, Timestamp, WholeNumber
 
 MAX_ID = 2**63 - 1
 FORMATS = ("csv", "ndjson", "parquet")
@@ -26,12 +26,12 @@ class ExportQuerySchema(Schema):
     since = Timestamp(load_default=None, metadata={"description": "ISO 8601; rows at or after this time"})
     until = Timestamp(load_default=None, metadata={"description": "ISO 8601; rows before this time"})
     person = Identifier(load_default=None, metadata={"description": "a user id or an anonymous id"})
-    after = fields.Integer(
+    after = WholeNumber(
         load_default=0,
         validate=validate.Range(0, MAX_ID),
         metadata={"description": "resume: only rows whose id is greater than this"},
     )
-    limit = fields.Integer(
+    limit = WholeNumber(
         load_default=None,
         validate=validate.Range(1, MAX_ID),
         metadata={"description": "at most this many rows (default: all)"},
@@ -54,7 +54,7 @@ class EventsExportQuerySchema(ExportQuerySchema):
 class ResponsesExportQuerySchema(ExportQuerySchema):
     """Survey responses: the common args and a survey id."""
 
-    survey_id = fields.Integer(
+    survey_id = WholeNumber(
         data_key="survey",
         load_default=None,
         validate=validate.Range(1, 2**31 - 1),

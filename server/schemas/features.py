@@ -2,6 +2,8 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
+from .fields import WholeNumber
+
 KEY = validate.Regexp(
     r"^[a-z0-9][a-z0-9_.-]{0,63}$",
     error="Use 1 to 64 lowercase letters, digits, '_', '.' or '-', starting with a letter or digit.",
@@ -24,7 +26,7 @@ class FeatureSchema(Schema):
     goals = fields.List(
         fields.String(validate=validate.Length(1, 100)), load_default=list, validate=validate.Length(max=20)
     )
-    effort = fields.Integer(load_default=3, validate=validate.Range(1, 5))
+    effort = WholeNumber(load_default=3, validate=validate.Range(1, 5))
 
     @validates("selector")
     def check_selector(self, value, **kwargs):
@@ -51,6 +53,6 @@ class FeatureOutSchema(Schema):
     aha = fields.Boolean()
     promised = fields.Boolean()
     goals = fields.List(fields.String())
-    effort = fields.Integer()
+    effort = WholeNumber()
     createdAt = fields.DateTime(attribute="created_at")
     updatedAt = fields.DateTime(attribute="updated_at")

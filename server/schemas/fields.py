@@ -56,3 +56,14 @@ def require_one_of(data: dict, *names: str) -> None:
     """Raise unless at least one of the named fields is present."""
     if not any(data.get(name) is not None for name in names):
         raise ValidationError(f"One of {', '.join(names)} is required.", names[0])
+
+
+class WholeNumber(fields.Integer):
+    """An integer: 1.5 is refused, not cut to 1 (1.0 and "2" are taken, as marshmallow's Integer takes them)."""
+
+    default_error_messages = {"fraction": "Not a valid integer: a whole number is needed."}
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("fraction")
+        return super()._validated(value)

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from .fields import WholeNumber
 from .settings import GapThresholdsSchema
 
 GAP_TYPES = ("communication", "delivery", "stall", "perception", "value", "knowledge")
@@ -11,7 +12,7 @@ TRENDS = ("new", "widening", "steady", "closing", "closed")
 class WindowSchema(Schema):
     start = fields.DateTime()
     end = fields.DateTime(metadata={"description": "Exclusive."})
-    days = fields.Integer()
+    days = WholeNumber()
 
 
 class RemediationOutSchema(Schema):
@@ -27,7 +28,7 @@ class RemediationOutSchema(Schema):
 class GapSchema(Schema):
     """A gap as the team tracks it, with its remediation."""
 
-    id = fields.Integer()
+    id = WholeNumber()
     key = fields.String(metadata={"description": "<type>:<subject>:<cohort>"})
     type = fields.String(validate=validate.OneOf(GAP_TYPES))
     subject = fields.String()
@@ -41,11 +42,11 @@ class GapEntrySchema(GapSchema):
 
     flagged = fields.Boolean(metadata={"description": "False for a gap that closed in this window."})
     severity = fields.Float(metadata={"description": "0–1: how far under its threshold."})
-    effort = fields.Integer(allow_none=True)
+    effort = WholeNumber(allow_none=True)
     value = fields.Float(metadata={"description": "Affected MRR, or head count when no MRR."})
     valueBasis = fields.String(allow_none=True, validate=validate.OneOf(("mrr", "people")))
-    affectedPeople = fields.Integer()
-    affectedAccounts = fields.Integer()
+    affectedPeople = WholeNumber()
+    affectedAccounts = WholeNumber()
     mrr = fields.Float()
     priority = fields.Float(metadata={"description": "value × severity ÷ effort."})
     evidence = fields.Dict(metadata={"description": "The figures behind the flag; their names depend on the type."})
@@ -64,20 +65,20 @@ class GapReportSchema(Schema):
 
 
 class UsageSchema(Schema):
-    current = fields.Integer(metadata={"description": "People-days active in the last 14 days."})
-    previous = fields.Integer(metadata={"description": "People-days active in the 14 days before."})
+    current = WholeNumber(metadata={"description": "People-days active in the last 14 days."})
+    previous = WholeNumber(metadata={"description": "People-days active in the 14 days before."})
 
 
 class AccountHealthSchema(Schema):
     """An account's health: 0–100, with the reasons for every point taken off."""
 
-    id = fields.Integer()
+    id = WholeNumber()
     externalId = fields.String()
     name = fields.String(allow_none=True)
     plan = fields.String(allow_none=True)
     mrr = fields.Float(allow_none=True)
-    people = fields.Integer()
-    score = fields.Integer()
+    people = WholeNumber()
+    score = WholeNumber()
     atRisk = fields.Boolean()
     reasons = fields.List(fields.String())
     usage = fields.Nested(UsageSchema)

@@ -10,6 +10,8 @@ import binascii
 import orjson
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
+from .fields import WholeNumber
+
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 
 
@@ -19,7 +21,7 @@ class PageQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
+    limit = WholeNumber(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
     cursor = fields.String(load_default=None, validate=validate.Length(1, 200))
 
     @validates("cursor")

@@ -3,7 +3,7 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from .features import KEY
-from .fields import Timestamp
+from .fields import Timestamp, WholeNumber
 from .pagination import PageQuerySchema
 
 STAGES = ("trial", "aha", "activation", "adoption")
@@ -30,7 +30,7 @@ class PeopleQuerySchema(PageQuerySchema):
 
 
 class PersonAccountSchema(Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     externalId = fields.String(attribute="external_id")
     name = fields.String(allow_none=True)
 
@@ -38,7 +38,7 @@ class PersonAccountSchema(Schema):
 class PersonOutSchema(Schema):
     """A person: ids, account, traits and where they are on the journey."""
 
-    id = fields.Integer()
+    id = WholeNumber()
     userId = fields.String(attribute="user_id", allow_none=True)
     anonymousIds = fields.List(fields.String(), attribute="anonymous_ids")
     account = fields.Nested(PersonAccountSchema, allow_none=True)
@@ -59,7 +59,7 @@ class PeoplePageSchema(Schema):
 class DeletedSchema(Schema):
     """What a GDPR deletion removed, row counts by kind."""
 
-    deleted = fields.Dict(keys=fields.String(), values=fields.Integer())
+    deleted = fields.Dict(keys=fields.String(), values=WholeNumber())
 
 
 class _HeldEventSchema(Schema):

@@ -8,6 +8,8 @@ from zoneinfo import available_timezones
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from .fields import WholeNumber
+
 MAX_ORIGINS = 100
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
@@ -72,7 +74,7 @@ class ProjectSettingsSchema(Schema):
     allowedOrigins = fields.List(
         Origin(), attribute="allowed_origins", load_default=list, validate=validate.Length(max=MAX_ORIGINS)
     )
-    surveyCooldownHours = fields.Integer(
+    surveyCooldownHours = WholeNumber(
         attribute="survey_cooldown_hours", required=True, validate=validate.Range(0, 24 * 365)
     )
     timezone = fields.String(required=True, validate=known_zone)

@@ -7,6 +7,7 @@ document, so clients and the schemathesis run can hold the API to its word.
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..models.people import STAGES
+from .fields import WholeNumber
 from .segments import SegmentOutSchema
 
 
@@ -22,7 +23,7 @@ class SurveyListQuerySchema(Schema):
 class CountedSegmentSchema(SegmentOutSchema):
     """A segment and how many people match its rules now."""
 
-    count = fields.Integer(metadata={"description": "People matching the rules now."})
+    count = WholeNumber(metadata={"description": "People matching the rules now."})
 
 
 class CheckSchema(Schema):
@@ -39,7 +40,7 @@ class BrowserCheckSchema(Schema):
 class EligibilitySchema(Schema):
     """Why a survey would or would not show to one person, rule by rule."""
 
-    survey = fields.Integer()
+    survey = WholeNumber()
     person = fields.String()
     known = fields.Boolean(metadata={"description": "Whether the id belongs to a person seen before."})
     eligible = fields.Boolean()
@@ -60,8 +61,8 @@ class FunnelFiltersSchema(Schema):
 
 class FunnelStageSchema(Schema):
     stage = fields.String(validate=validate.OneOf(STAGES))
-    reached = fields.Integer(metadata={"description": "People who reached the stage."})
-    current = fields.Integer(metadata={"description": "People in the stage now."})
+    reached = WholeNumber(metadata={"description": "People who reached the stage."})
+    current = WholeNumber(metadata={"description": "People in the stage now."})
     conversion = fields.Float(
         metadata={"description": "reached ÷ reached of the stage before (not on trial)."}, allow_none=True
     )
@@ -70,7 +71,7 @@ class FunnelStageSchema(Schema):
 
 class CohortStageSchema(Schema):
     stage = fields.String(validate=validate.OneOf(STAGES))
-    reached = fields.Integer()
+    reached = WholeNumber()
     conversion = fields.Float(allow_none=True)
 
 
@@ -92,10 +93,10 @@ class FunnelSchema(Schema):
 
 class NpsSchema(Schema):
     score = fields.Float(metadata={"description": "%promoters − %detractors; null without answers."}, allow_none=True)
-    n = fields.Integer()
-    promoters = fields.Integer()
-    passives = fields.Integer()
-    detractors = fields.Integer()
+    n = WholeNumber()
+    promoters = WholeNumber()
+    passives = WholeNumber()
+    detractors = WholeNumber()
     marginOfError = fields.Float(
         metadata={"description": "95% margin, in NPS points; null below 2 answers."}, allow_none=True
     )
@@ -103,14 +104,14 @@ class NpsSchema(Schema):
 
 class CsatSchema(Schema):
     score = fields.Float(metadata={"description": "Share of 4–5 answers on 1–5."}, allow_none=True)
-    n = fields.Integer()
-    satisfied = fields.Integer()
+    n = WholeNumber()
+    satisfied = WholeNumber()
 
 
 class ResponseRateSchema(Schema):
     rate = fields.Float(allow_none=True)
-    shown = fields.Integer()
-    answered = fields.Integer()
+    shown = WholeNumber()
+    answered = WholeNumber()
 
 
 class ScoreSetSchema(Schema):
@@ -129,8 +130,8 @@ class PerceptionDimensionSchema(Schema):
     expectation = fields.Float()
     perception = fields.Float()
     gap = fields.Float(metadata={"description": "perception − expectation on a 7-point scale; < 0 is below."})
-    nExpectation = fields.Integer()
-    nPerception = fields.Integer()
+    nExpectation = WholeNumber()
+    nPerception = WholeNumber()
     weight = fields.Float(allow_none=True)
 
 
@@ -145,8 +146,8 @@ class ValueGapSchema(Schema):
     expected = fields.Float()
     realised = fields.Float()
     gap = fields.Float(metadata={"description": "realised − expected, in points of 0–100."})
-    nExpected = fields.Integer()
-    nRealised = fields.Integer()
+    nExpected = WholeNumber()
+    nRealised = WholeNumber()
 
 
 class ScoresFiltersSchema(Schema):
@@ -154,7 +155,7 @@ class ScoresFiltersSchema(Schema):
     until = fields.DateTime(allow_none=True)
     stage = fields.String(allow_none=True)
     segment = fields.String(allow_none=True)
-    survey = fields.Integer(allow_none=True)
+    survey = WholeNumber(allow_none=True)
     period = fields.String(allow_none=True)
 
 

@@ -4,7 +4,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from ..models.people import STAGES
 from .features import KEY
-from .fields import Timestamp
+from .fields import Timestamp, WholeNumber
 
 
 class ScoresQuerySchema(Schema):
@@ -17,7 +17,7 @@ class ScoresQuerySchema(Schema):
     until = Timestamp(load_default=None)
     stage = fields.String(load_default=None, validate=validate.OneOf(STAGES))
     segment = fields.String(load_default=None, validate=KEY)
-    survey_id = fields.Integer(data_key="survey", load_default=None, validate=validate.Range(1, 2**31 - 1))
+    survey_id = WholeNumber(data_key="survey", load_default=None, validate=validate.Range(1, 2**31 - 1))
     period = fields.String(load_default=None, validate=validate.OneOf(("week", "month")))
 
     @validates_schema

@@ -6,6 +6,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_lo
 
 from ..models.people import STAGES
 from .features import KEY
+from .fields import WholeNumber
 
 MAX_DEPTH = 3  # the top group counts as 1
 MAX_CONDITIONS = 50  # entries in all groups together, nested groups included
@@ -118,14 +119,14 @@ class EventCountCondition(_Numeric):
     """How many times the person tracked `event` in the last `within_days` days."""
 
     event = fields.String(required=True, validate=validate.Length(1, 200))
-    within_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 365))
+    within_days = WholeNumber(required=True, strict=True, validate=validate.Range(1, 365))
 
 
 class FeatureCountCondition(_Numeric):
     """How many times the person used the feature `feature` in the last `within_days` days."""
 
     feature = fields.String(required=True, validate=KEY)
-    within_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 365))
+    within_days = WholeNumber(required=True, strict=True, validate=validate.Range(1, 365))
 
 
 CONDITIONS = {

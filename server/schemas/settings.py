@@ -2,6 +2,8 @@
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from .fields import WholeNumber
+
 
 class _Strict(Schema):
     class Meta:
@@ -9,13 +11,13 @@ class _Strict(Schema):
 
 
 class ActivationSchema(_Strict):
-    coreFeatures = fields.Integer(load_default=3, validate=validate.Range(1, 50))
-    withinDays = fields.Integer(load_default=14, validate=validate.Range(1, 365))
+    coreFeatures = WholeNumber(load_default=3, validate=validate.Range(1, 50))
+    withinDays = WholeNumber(load_default=14, validate=validate.Range(1, 365))
 
 
 class AdoptionSchema(_Strict):
     # Weeks with core use among the current calendar week and the three before it.
-    weeks = fields.Integer(load_default=3, validate=validate.Range(1, 4))
+    weeks = WholeNumber(load_default=3, validate=validate.Range(1, 4))
 
 
 class JourneyRulesSchema(_Strict):
@@ -31,9 +33,9 @@ class JourneyRulesSchema(_Strict):
 class StallDaysSchema(_Strict):
     """Days a person may stay in a stage before they count as stalled there."""
 
-    trial = fields.Integer(load_default=7, validate=validate.Range(1, 365))
-    aha = fields.Integer(load_default=14, validate=validate.Range(1, 365))
-    activation = fields.Integer(load_default=28, validate=validate.Range(1, 365))
+    trial = WholeNumber(load_default=7, validate=validate.Range(1, 365))
+    aha = WholeNumber(load_default=14, validate=validate.Range(1, 365))
+    activation = WholeNumber(load_default=28, validate=validate.Range(1, 365))
 
 
 _SHARE = validate.Range(0, 1)
@@ -42,8 +44,8 @@ _SHARE = validate.Range(0, 1)
 class GapThresholdsSchema(_Strict):
     """When the gap engine flags: shares are 0–1; a flag needs at least `minPeople` behind it."""
 
-    windowDays = fields.Integer(load_default=30, validate=validate.Range(1, 365))
-    minPeople = fields.Integer(load_default=10, validate=validate.Range(1, 100_000))
+    windowDays = WholeNumber(load_default=30, validate=validate.Range(1, 365))
+    minPeople = WholeNumber(load_default=10, validate=validate.Range(1, 100_000))
     exposure = fields.Float(load_default=0.5, validate=_SHARE)
     adoption = fields.Float(load_default=0.3, validate=_SHARE)
     repeat = fields.Float(load_default=0.3, validate=_SHARE)

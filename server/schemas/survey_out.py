@@ -2,9 +2,11 @@
 
 from marshmallow import Schema, fields
 
+from .fields import WholeNumber
+
 
 class SurveyOutSchema(Schema):
-    id = fields.Integer()
+    id = WholeNumber()
     name = fields.String()
     kind = fields.String()
     status = fields.String()

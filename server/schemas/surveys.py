@@ -5,7 +5,7 @@ import re
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from .features import KEY
-from .fields import Identifier
+from .fields import Identifier, WholeNumber
 
 QUESTION_TYPES = ("nps", "rating", "single_choice", "multi_choice", "text")
 DIMENSIONS = ("reliability", "responsiveness", "assurance", "empathy", "tangibles")
@@ -93,7 +93,7 @@ class NpsQuestionSchema(ScaleQuestionSchema):
 
 
 class RatingQuestionSchema(ScaleQuestionSchema):
-    scale = fields.Integer(required=True, validate=validate.OneOf((5, 7)))
+    scale = WholeNumber(required=True, validate=validate.OneOf((5, 7)))
 
 
 class ChoiceQuestionSchema(QuestionSchema):
@@ -110,7 +110,7 @@ class ChoiceQuestionSchema(QuestionSchema):
 
 class TextQuestionSchema(QuestionSchema):
     placeholder = LocalizedText(load_default=None, max_length=200)
-    maxLength = fields.Integer(load_default=1000, validate=validate.Range(1, 5000))
+    maxLength = WholeNumber(load_default=1000, validate=validate.Range(1, 5000))
 
 
 QUESTION_SCHEMAS = {
@@ -152,7 +152,7 @@ class TriggerSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(("pageview", "event", "feature", "immediate")))
     event = fields.String(load_default=None, validate=validate.Length(1, 200))
     feature = fields.String(load_default=None, validate=KEY)
-    delay = fields.Integer(load_default=0, validate=validate.Range(0, 3600))
+    delay = WholeNumber(load_default=0, validate=validate.Range(0, 3600))
 
     @validates_schema
     def target_named(self, data, **kwargs):
@@ -164,7 +164,7 @@ class TriggerSchema(Schema):
 
 class FrequencySchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(("once", "until_answered", "every")))
-    days = fields.Integer(load_default=None, validate=validate.Range(1, 3650))
+    days = WholeNumber(load_default=None, validate=validate.Range(1, 3650))
 
     @validates_schema
     def days_for_every(self, data, **kwargs):
@@ -183,9 +183,9 @@ class TargetingSchema(Schema):
     )
     sampleRate = fields.Float(load_default=1.0, validate=validate.Range(0, 1))
     frequency = fields.Nested(FrequencySchema, load_default=lambda: {"type": "until_answered", "days": None})
-    recontactDays = fields.Integer(load_default=30, validate=validate.Range(0, 3650))
-    responseLimit = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 10_000_000))
-    priority = fields.Integer(load_default=0, validate=validate.Range(-1000, 1000))
+    recontactDays = WholeNumber(load_default=30, validate=validate.Range(0, 3650))
+    responseLimit = WholeNumber(load_default=None, allow_none=True, validate=validate.Range(1, 10_000_000))
+    priority = WholeNumber(load_default=0, validate=validate.Range(-1000, 1000))
 
 
 class AppearanceSchema(Schema):

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, validate, validates
 
+from .fields import WholeNumber
 from .pagination import PageQuerySchema
 
 EVENTS = ("response.created", "gap.flagged", "gap.closed")
@@ -71,7 +72,7 @@ def secret_bytes(secret: str) -> bytes | None:
 class WebhookOutSchema(Schema):
     """A webhook as lists and reads show it: the secret only by its first characters."""
 
-    id = fields.Integer()
+    id = WholeNumber()
     url = fields.String()
     events = fields.List(fields.String())
     active = fields.Boolean()
@@ -94,12 +95,12 @@ class WebhookCreatedSchema(WebhookOutSchema):
 class DeliveryOutSchema(Schema):
     """One event for one webhook and how its delivery went."""
 
-    id = fields.Integer()
+    id = WholeNumber()
     messageId = fields.String(attribute="message_id")
     eventType = fields.String(attribute="event_type")
     status = fields.String(metadata={"enum": ["pending", "delivered", "failed"]})
-    attempts = fields.Integer()
-    lastStatusCode = fields.Integer(attribute="last_status_code", allow_none=True)
+    attempts = WholeNumber()
+    lastStatusCode = WholeNumber(attribute="last_status_code", allow_none=True)
     lastError = fields.String(attribute="last_error", allow_none=True)
     createdAt = fields.DateTime(attribute="created_at")
     nextAttemptAt = fields.DateTime(

@@ -17,4 +17,4 @@ export const retryAfter = (header, now = Date.now()) => {
 };
 
 /** The server's Retry-After when it gave one, otherwise exponential backoff. */
-export const retryDelay = (attempt, header, random, now) => retryAfter(header, now) ?? backoff(attempt, random);
+export const retryDelay = (attempt, header, random, now) => retryAfter(header, now) || backoff(attempt, random);

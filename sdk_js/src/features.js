@@ -2,6 +2,7 @@
  * Tagged features: a click inside a feature's element is `feature_used`; the element being at
  * least half visible is `feature_seen`, once per feature per page view.
  */
+import { noop } from "./util.js";
 
 /** Does `el` (or, for clicks, an ancestor) match the feature's selector? Invalid selectors never match. */
 const hit = (el, feature, how) => {
@@ -16,13 +17,12 @@ const hit = (el, feature, how) => {
 export function watchFeatures(features, emit, guard) {
   const tagged = features.filter((f) => f && f.key && f.selector);
   const d = document;
-  if (!tagged.length) return () => {};
+  if (!tagged.length) return noop;
   d.addEventListener(
     "click",
     guard((e) => tagged.forEach((f) => hit(e.target, f, "closest") && emit("feature_used", f.key))),
     true,
   );
-  if (!window.IntersectionObserver) return () => {};
 
   let seen = {};
   const observer = new IntersectionObserver(

@@ -72,9 +72,9 @@ function start() {
     try {
       json = JSON.stringify(message); // circular or otherwise unserialisable: dropped here
     } catch (e) {
-      return log("message dropped", e);
+      return log("dropped", e);
     }
-    if (bytes(json) > MAX_MESSAGE_BYTES) return log("message over 32 KB dropped", type);
+    if (bytes(json) > MAX_MESSAGE_BYTES) return log("dropped: over 32 KB", type);
     if (queue.push(JSON.parse(json)) >= 20) sender.flush();
   }
 
@@ -91,11 +91,10 @@ function start() {
   const surveys = createSurveys(send, emit, () => sender.flush(), store, load, later, nonce);
 
   function loadConfig() {
-    const query = new URLSearchParams({ writeKey, anonymousId: anonymousId() });
+    const query = new URLSearchParams({ writeKey, anonymousId: anonymousId(), locale: navigator.language });
     const userId = store.get("gw_uid");
     const current = ++fetches;
     if (userId) query.set("userId", userId);
-    query.set("locale", navigator.language);
     fetch(host + "/v1/config?" + query, { credentials: "omit" })
       .then((response) => (response.ok ? response.json() : {}))
       .then(
@@ -125,13 +124,17 @@ function start() {
         writeKey,
         url: host + "/v1/batch",
         fetch: (url, init) => fetch(url, init),
-        beacon: navigator.sendBeacon && ((url, body) => navigator.sendBeacon(url, new Blob([body], { type: "text/plain" }))),
+        beacon: navigator.sendBeacon && ((url, body) => navigator.onLine && navigator.sendBeacon(url, body)),
         later,
         log,
       });
-      setInterval(guard(sender.flush), o.flushInterval || 3000);
-      const hide = guard(sender.unload);
-      addEventListener("pagehide", hide);
+      // Now and on each tick: adopt what closed tabs left, save this tab's queue, send.
+      const tick = guard(() => queue.sync(sender.flush));
+      setInterval(tick, o.flushInterval || 3000);
+      tick();
+      // Hidden or left: beacon what is queued, save the rest (for any tab at once if this page is gone for good).
+      const hide = guard((gone) => queue.save(gone, sender.unload()));
+      addEventListener("pagehide", (e) => hide(!e.persisted));
       d.addEventListener("visibilitychange", () => d.visibilityState == "hidden" && hide());
 
       order(pending.splice(0)).forEach(invoke); // identity first, so the first page view knows the user

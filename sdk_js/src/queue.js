@@ -1,76 +1,93 @@
 /**
- * The outgoing queue, persisted in one storage key shared by every tab of the site.
- *
- * Stored as {q: [{m: message, l: leaseExpiry}], d: droppedCount}. Every operation reads, changes
- * and writes the whole state, so tabs see each other's messages. A tab leases messages before
- * sending them; other tabs skip leased ones until the lease expires (the sending tab died).
+ * The outgoing queue. Messages live in memory; what this tab has not sent yet is written under a key of its
+ * own (`<base>.<tab id>`, with the time of writing), so no tab ever overwrites another's messages. A key left
+ * by a tab that is gone (it wrote time 0 as its page went away for good, or has not written for STALE) is
+ * adopted by the next tab that syncs: its messages join that tab's queue, merged by messageId, and the key is
+ * deleted, under a cross-tab lock (Web Locks where the browser has them) so that two tabs never adopt it both.
  */
-import { bytes, obj } from "./util.js";
+import { bytes, obj, uuid } from "./util.js";
 
-export function createQueue(store, key, { max = 1000, now = Date.now, size = (m) => bytes(JSON.stringify(m)) } = {}) {
-  const load = () => {
-    try {
-      const state = JSON.parse(store.get(key));
-      if (state && Array.isArray(state.q)) return state;
-    } catch (e) {}
-    return { q: [], d: 0 };
+const STALE = 3e5; // a hidden tab's timers may run only once a minute: 5 minutes of silence means it is gone
+
+export function createQueue(
+  store,
+  base,
+  { max = 1000, now = Date.now, locks = navigator.locks } = {},
+) {
+  const own = base + "." + uuid();
+  let q = []; // {m: message, l: 1 while it is being sent}
+  let d = 0; // messages dropped (over `max`) since the last report
+  let gone; // the page went away for good (pagehide, which comes before the last visibilitychange)
+  const ours = () => store.keys().filter((key) => key.split(".")[0] == base);
+  const add = (entry) => {
+    const over = q.push(entry) - max;
+    if (over > 0) d += q.splice(0, over).length;
+    return q.length;
   };
-  const update = (change) => {
-    const state = load();
-    const result = change(state);
-    store.set(key, JSON.stringify(state));
-    return result;
-  };
-  const each = (messages, fn) => {
-    const ids = new Set(messages.map((m) => m.messageId));
-    return update((state) => fn(state, (entry) => ids.has(entry.m.messageId)));
-  };
+  /**
+   * Write what this tab has not sent. `left`: the page will not come back, so any tab may adopt it now (time 0);
+   * then, `sent`: the requests under way (keepalive, like beacons) are the browser's to finish, not written.
+   */
+  const save = (left, sent) =>
+    q.length
+      ? store.set(own, JSON.stringify({ t: (gone = gone || left) ? 0 : now(), q: q.filter((e) => !(gone && sent && e.l)), d }))
+      : store.del(own);
 
   return {
     /** Append a message; past `max`, the oldest are dropped and counted. Returns the queue length. */
-    push: (message) =>
-      update((state) => {
-        const over = state.q.push({ m: message }) - max;
-        if (over > 0) {
-          state.q.splice(0, over);
-          state.d = (state.d || 0) + over;
-        }
-        return state.q.length;
-      }),
+    push: (m) => add({ m }),
 
     /**
-     * Lease the oldest messages nobody holds, up to `count` messages and `maxBytes` (at least one),
-     * until now + `ms`. The first one carries the number of messages dropped since the last report.
+     * Take the oldest messages not being sent, up to `count` messages and `maxBytes` (at least one). The
+     * first one carries the number of messages dropped since the last report.
      */
-    lease: (count, maxBytes, ms) =>
-      update((state) => {
-        const t = now();
-        const out = [];
-        let total = 0;
-        for (const entry of state.q) {
-          if (entry.l > t) continue;
-          const n = size(entry.m);
-          if (out.length >= count || (out.length && total + n > maxBytes)) break;
-          total += n;
-          entry.l = t + ms;
-          out.push(entry.m);
+    lease(count, maxBytes) {
+      const out = [];
+      let total = 0;
+      for (const e of q) {
+        if (e.l) continue;
+        total += bytes(JSON.stringify(e.m));
+        if (out[0] && (out.length >= count || total > maxBytes)) break;
+        e.l = out.push(e.m); // leased (a count, so truthy)
+      }
+      if (d && out[0]) {
+        const context = (out[0].context = obj(out[0].context));
+        context.dropped = (context.dropped || 0) + d;
+        d = 0;
+      }
+      return out;
+    },
+
+    /** Forget leased messages (sent, or refused for good). */
+    remove: (messages) => (q = q.filter((e) => !messages.includes(e.m))),
+
+    /** Give leased messages back for a retry. */
+    release: (messages) => q.forEach((e) => messages.includes(e.m) && (e.l = 0)),
+
+    save,
+
+    /** Adopt the messages of tabs that are gone and write this tab's; then `then()`. */
+    sync(then) {
+      const run = () => {
+        for (const key of ours()) {
+          try {
+            const left = JSON.parse(store.get(key));
+            if (key == own || left.t > now() - STALE) continue;
+            d += left.d || 0;
+            left.q.forEach(({ m }) => q.some((e) => e.m.messageId == m.messageId) || add({ m }));
+          } catch (e) {} // not ours to read: dropped with the key
+          store.del(key);
         }
-        if (out.length && state.d) {
-          const context = (out[0].context = obj(out[0].context));
-          context.dropped = (context.dropped || 0) + state.d;
-          state.d = 0;
-        }
-        return out;
-      }),
+        save();
+        then();
+      };
+      locks ? locks.request(base, run).catch(run) : run();
+    },
 
-    /** Forget messages (sent, or refused for good). */
-    remove: (messages) => each(messages, (state, hit) => (state.q = state.q.filter((e) => !hit(e)))),
-
-    /** Give leased messages back for a retry, by this tab or another. */
-    release: (messages) => each(messages, (state, hit) => state.q.forEach((e) => hit(e) && (e.l = 0))),
-
-    clear: () => store.del(key),
-    size: () => load().q.length,
-    dropped: () => load().d || 0,
+    /** Drop everything queued, this tab's and what closed tabs left (opt-out). */
+    clear() {
+      q = [];
+      ours().forEach(store.del);
+    },
   };
 }

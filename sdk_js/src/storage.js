@@ -10,10 +10,8 @@ export function createStore(getBacking) {
     get(key) {
       if (key in memory) return memory[key];
       try {
-        return backing.getItem(key) ?? null;
-      } catch (e) {
-        return null;
-      }
+        return backing.getItem(key);
+      } catch (e) {} // undefined, like null: nothing stored
     },
     set(key, value) {
       try {
@@ -23,6 +21,8 @@ export function createStore(getBacking) {
         memory[key] = value; // disabled or over quota: this tab keeps going in memory
       }
     },
+    /** The stored keys (those kept in memory are this tab's alone). */
+    keys: () => Object.keys(backing || {}),
     del(key) {
       delete memory[key];
       try {

@@ -8,13 +8,17 @@ import { uuid } from "./util.js";
 const SEEN = "gw_seen"; // {surveyId: time shown}: a cache until the server's config reflects it
 const SEEN_MS = 864e5;
 
-/** Does a url rule ({match: contains|exact|regex, value}, null: any page) match `loc`? Bad regexes never do. */
+/**
+ * Does a url rule ({match: contains|exact|regex, value}, null: any page) match `loc`? Bad regexes never do, nor
+ * (a guard behind the server's check) one over 200 characters or with a repeated group, a backreference or a
+ * lookaround, which could freeze the page; a regex sees at most 2,000 characters of the URL.
+ */
 export function urlMatches(rule, loc = location) {
   if (!rule) return true;
   const { match, value } = rule;
   try {
     return match == "exact" ? loc.href == value || loc.pathname == value
-      : match == "regex" ? new RegExp(value).test(loc.href)
+      : match == "regex" ? !value[200] && !/\)[*+?{]|\\[1-9k]|\(\?<?[=!]/.test(value) && new RegExp(value).test(loc.href.slice(0, 2e3))
       : match == "contains" && loc.href.includes(value);
   } catch (e) {
     return false;

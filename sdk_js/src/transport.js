@@ -1,14 +1,10 @@
 /**
  * Sending the queue to POST /v1/batch: fetch with keepalive in batches under 60 KB and 500
  * messages, retry with backoff on network errors, 429 and 5xx, drop on other 4xx, and
- * sendBeacon when the page goes away.
+ * sendBeacon when the page goes away (unless the last request failed).
  */
 import { retryDelay } from "./backoff.js";
 import { noop } from "./util.js";
-
-/** What to do with a batch after an HTTP status (0: no response at all). */
-export const classify = (status) =>
-  status >= 200 && status < 300 ? "ok" : !status || status == 429 || status >= 500 ? "retry" : "drop";
 
 export function createSender({
   queue,
@@ -22,50 +18,46 @@ export function createSender({
   log = noop,
   maxBytes = 60e3, // keepalive and sendBeacon bodies are limited to 64 KB
   maxCount = 500,
-  lease = 30e3,
-  beaconLease = 10e3, // a beacon gets no answer: if it was lost, a later load resends after this
   timeout = 15e3,
 }) {
   let attempt = 0;
   let retryAt = 0;
-  let running = null;
+  let running; // the drain under way
 
   const body = (batch) => JSON.stringify({ writeKey, sentAt: new Date(now()).toISOString(), batch });
 
-  /** POST a body; resolves to {status, after} and never rejects (status 0: network error or timeout). */
+  /** POST a body; resolves to the response, or {} after a network error or the timeout: never rejects. */
   const post = (payload) =>
     new Promise((resolve) => {
-      later(() => resolve({ status: 0 }), timeout);
+      const failed = () => resolve({});
+      later(failed, timeout);
       fetch(url, {
         method: "POST",
         keepalive: true,
-        credentials: "omit",
-        headers: { "Content-Type": "text/plain" },
+        credentials: "omit", // a string body goes as text/plain: no CORS preflight
         body: payload,
-      }).then(
-        (response) => resolve({ status: response.status, after: response.headers.get("Retry-After") }),
-        () => resolve({ status: 0 }),
-      );
+      }).then(resolve, failed);
     });
 
   async function drain() {
     try {
       // A timer may fire a few ms before Date.now() reaches retryAt: allow for it, or the retry stalls.
       while (now() + 20 >= retryAt) {
-        const batch = queue.lease(maxCount, maxBytes, lease);
+        const batch = queue.lease(maxCount, maxBytes);
         if (!batch.length) return;
-        const { status, after } = await post(body(batch));
-        const verdict = classify(status);
-        if (verdict == "retry") {
+        const response = await post(body(batch));
+        const status = response.status;
+        // No answer, 429 or 5xx: sent again later. Otherwise sent (2xx) or refused for good (dropped).
+        if (!status || status == 429 || status > 499) {
           queue.release(batch);
-          const delay = retryDelay(attempt++, after, random, now());
+          const delay = retryDelay(attempt++, status && response.headers.get("Retry-After"), random, now());
           retryAt = now() + delay;
           later(flush, delay);
-          return log("send failed, retrying", status, delay);
+          return log("retry", status, delay);
         }
         queue.remove(batch);
         attempt = 0;
-        if (verdict == "drop") log("batch refused, dropped", status, batch.length);
+        if (status > 299) log("dropped", status, batch.length);
       }
     } catch (e) {
       log(e);
@@ -73,18 +65,23 @@ export function createSender({
   }
 
   /** Send everything eligible now; one drain at a time per tab. Never rejects. */
-  const flush = () => running || (running = drain().then(() => (running = null)));
+  const flush = () => running || (running = drain().then(() => (running = 0)));
 
-  /** The page is going away: hand what is queued to sendBeacon, keeping it leased briefly. */
+  /**
+   * The page is hidden or going away. While the server answers, what is queued goes by sendBeacon and is
+   * forgotten (a beacon gets no answer); after a failed request it stays queued for this page or the next.
+   * Returns whether the server answered the last request: then what is under way is as good as sent.
+   */
   function unload() {
-    if (!beacon) return flush();
     try {
-      for (let batch; (batch = queue.lease(maxCount, maxBytes, beaconLease)).length; ) {
-        if (!beacon(url, body(batch))) return queue.release(batch); // over the beacon quota: next load
-      }
+      if (!beacon || attempt) flush();
+      else
+        for (let batch; (batch = queue.lease(maxCount, maxBytes)).length; queue.remove(batch))
+          if (!beacon(url, body(batch))) return queue.release(batch); // offline or over the beacon quota: kept
     } catch (e) {
       log(e);
     }
+    return !attempt;
   }
 
   return { flush, unload };

@@ -9,7 +9,7 @@ export const uuid = () =>
   );
 
 /** The UTF-8 length of a string: what a request body limit counts. */
-export const bytes = (text) => new TextEncoder().encode(text).length;
+export const bytes = (text) => new Blob([text]).size;
 
 /** `value` if it is a plain JSON-like object, otherwise a fresh empty object (the server wants objects). */
 export const obj = (value) => (value && typeof value == "object" && !Array.isArray(value) ? value : {});

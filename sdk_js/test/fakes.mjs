@@ -1,25 +1,47 @@
 // Test doubles: a localStorage, a clock and a fetch the tests control.
 
-/** A tiny localStorage; `failing: true` makes every call throw, as when storage is disabled. */
+/**
+ * A tiny localStorage: items are its own properties, as a browser's are (Object.keys lists them).
+ * `failing: true` makes every call throw, as when storage is disabled; `quota` counts characters.
+ */
 export class FakeStorage {
+  #failing;
+  #quota;
   constructor({ failing = false, quota = Infinity } = {}) {
-    this.items = new Map();
-    this.failing = failing;
-    this.quota = quota; // characters, like browsers' per-origin limit
+    this.#failing = failing;
+    this.#quota = quota;
+  }
+  #check() {
+    if (this.#failing) throw new Error("SecurityError");
   }
   getItem(key) {
-    if (this.failing) throw new Error("SecurityError");
-    return this.items.has(key) ? this.items.get(key) : null;
+    this.#check();
+    return Object.hasOwn(this, key) ? this[key] : null;
   }
   setItem(key, value) {
-    if (this.failing) throw new Error("SecurityError");
-    if (String(value).length > this.quota) throw new Error("QuotaExceededError");
-    this.items.set(key, String(value));
+    this.#check();
+    if (String(value).length > this.#quota) throw new Error("QuotaExceededError");
+    this[key] = String(value);
   }
   removeItem(key) {
-    if (this.failing) throw new Error("SecurityError");
-    this.items.delete(key);
+    this.#check();
+    delete this[key];
   }
+}
+
+/** A Web Locks stand-in: one holder at a time, the others wait in turn (navigator.locks.request). */
+export function fakeLocks() {
+  let tail = Promise.resolve();
+  const locks = {
+    requests: 0,
+    request(name, callback) {
+      locks.requests++;
+      const run = tail.then(() => callback({ name }));
+      tail = run.catch(() => {});
+      return run;
+    },
+  };
+  return locks;
 }
 
 /** A clock that only moves when told to. */

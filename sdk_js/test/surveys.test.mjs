@@ -20,12 +20,57 @@ const URL_ROWS = [
   [{ match: "regex", value: "/reports/\\d+$" }, "https://app.example/reports/new", false],
   [{ match: "regex", value: "([" }, "https://app.example/reports", false], // invalid: never
   [{ match: "glob", value: "*" }, "https://app.example/reports", false], // unknown: never
+  // Patterns that could freeze the page never run (the server refuses them; this guards rules saved before).
+  [{ match: "regex", value: "(.+)+z" }, "https://app.example/reports/z", false],
+  [{ match: "regex", value: "(a*)*" }, "https://app.example/aaa", false],
+  [{ match: "regex", value: "(a|a)*" }, "https://app.example/aaa", false],
+  [{ match: "regex", value: "(?:ab){2}" }, "https://app.example/abab", false],
+  [{ match: "regex", value: "(a)\\1" }, "https://app.example/aa", false],
+  [{ match: "regex", value: "(?<x>a)\\k<x>" }, "https://app.example/aa", false],
+  [{ match: "regex", value: "/x(?=y)" }, "https://app.example/xy", false],
+  [{ match: "regex", value: "/x(?!y)" }, "https://app.example/xz", false],
+  [{ match: "regex", value: "(?<=app)/x" }, "https://app.example/x", false],
+  [{ match: "regex", value: "(?<!app)/x" }, "https://app.example/x", false],
+  [{ match: "regex", value: "/" + "x".repeat(200) }, "https://app.example/" + "x".repeat(200), false], // over 200
+  [{ match: "regex", value: "/" + "x".repeat(199) }, "https://app.example/" + "x".repeat(199), true],
 ];
 
 for (const [rule, href, expected] of URL_ROWS)
   test(`url ${JSON.stringify(rule)} ${expected ? "matches" : "does not match"} ${href}`, () => {
     assert.equal(urlMatches(rule, page(href)), expected);
   });
+
+// What the server accepts (tests/test_url_rules.py SAFE) the tracker runs: [pattern, a string it matches].
+const SAFE = [
+  ["^/app/(settings|billing)", "/app/billing"],
+  ["/docs/.*", "https://example.com/docs/a/b"],
+  ["^https://example\\.com/p/[0-9]+$", "https://example.com/p/42"],
+  ["/reports/\\d+$", "https://example.com/reports/7"],
+  ["/docs/.*\\.html?", "https://example.com/docs/x.htm"],
+  ["^/app/.*/settings/.*", "/app/1/settings/2"],
+  ["(?:/en|/fr)/pricing", "https://example.com/fr/pricing"],
+  ["[\\w-]+\\.example\\.com", "https://docs.example.com/"],
+  ["/p/[^/]{1,40}/edit", "https://example.com/p/abc/edit"],
+  ["/a+?b", "https://example.com/aab"],
+];
+
+for (const [value, href] of SAFE)
+  test(`the tracker runs the server's safe pattern ${value}`, () => {
+    assert.equal(urlMatches({ match: "regex", value }, { href, pathname: href }), true);
+  });
+
+test("a pattern sees at most 2,000 characters of the URL", () => {
+  const long = "https://app.example/?q=" + "a".repeat(3000) + "z";
+  assert.equal(urlMatches({ match: "regex", value: "a" }, page(long)), true);
+  assert.equal(urlMatches({ match: "regex", value: "z$" }, page(long)), false);
+  assert.equal(urlMatches({ match: "contains", value: "z" }, page(long)), true); // text rules see it all
+});
+
+test("a catastrophic pattern saved before the server checked patterns returns at once", () => {
+  const started = performance.now();
+  assert.equal(urlMatches({ match: "regex", value: "(.+)+z" }, page("https://app.example/" + "a".repeat(5000))), false);
+  assert.ok(performance.now() - started < 50);
+});
 
 /** A survey like those GET /v1/config sends, with one question. */
 const survey = (id, trigger, url = null) => ({

@@ -47,6 +47,9 @@ UNSAFE = [
     [r"\p{L}+", r"'\p' is not allowed"],
     ["[a-z", "not closed"],
     ["a{", "Write a count"],
+    # Refused by the tracker's guard, which does not parse: refused here too, so every saved pattern runs.
+    [r"/\)+", "Avoid ')' before a repeat"],
+    [r"/\\1", "Avoid ')' before a repeat"],
 ]
 
 

@@ -73,7 +73,7 @@ def test_two_tabs_pushing_through_an_outage_then_closing_and_reloading_deliver_e
             loaded(tab)
         context.set_offline(outage == "offline")
         at = tabs[0].evaluate("Date.now() + 500")
-        for name, tab in zip("AB", tabs):
+        for name, tab in zip("AB", tabs, strict=True):
             tab.evaluate(PUSH, [name, PUSHES, at])
         for tab in tabs:
             tab.evaluate("window.pushing")

@@ -26,6 +26,9 @@ _ESCAPES = set("dDwWsStnrfv")  # with \b and \B, which match no character and so
 _SPECIAL = set("\\^$.|?*+()[]{}")
 _LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
 _BOUNDS = re.compile(r"\{(\d{1,4})(,(\d{0,4}))?\}")
+# The tracker's own guard (sdk_js/src/surveys.js urlMatches) reads the text without parsing it: what it refuses,
+# even escaped or inside a class, is refused here too, so that every saved pattern runs in the browser.
+_TRACKER_REFUSES = re.compile(r"\)[*+?{]|\\[1-9k]|\(\?<?[=!]")
 
 TOO_SLOW = (
     "This pattern could take too long on a long URL: use one open-ended repeat (* + {n,}), or two when the "
@@ -86,6 +89,11 @@ def _check(pattern: str) -> None:
             i, repeatable = i + 1, c not in "^$"
         if work > MAX_WORK:
             raise _Refused(TOO_SLOW)
+    if _TRACKER_REFUSES.search(pattern):
+        raise _Refused(
+            "Avoid ')' before a repeat, '\\' before a digit or k, and '(?=' '(?!' '(?<=' '(?<!', "
+            "even escaped or in a class."
+        )
 
 
 def _escape(pattern: str, i: int) -> int:

@@ -128,10 +128,9 @@ function start() {
         later,
         log,
       });
-      // Now and on each tick: adopt what closed tabs left, save this tab's queue, send.
-      const tick = guard(() => queue.sync(sender.flush));
-      setInterval(tick, o.flushInterval || 3000);
-      tick();
+      // On each tick: adopt what closed tabs left, save this tab's queue, send. Now: send only what was adopted.
+      setInterval(guard(() => queue.sync(sender.flush)), o.flushInterval || 3000);
+      queue.sync((adopted) => adopted && sender.flush());
       // Hidden or left: beacon what is queued, save the rest (for any tab at once if this page is gone for good).
       const hide = guard((gone) => queue.save(gone, sender.unload()));
       addEventListener("pagehide", (e) => hide(!e.persisted));

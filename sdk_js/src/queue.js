@@ -1,13 +1,11 @@
 /**
  * The outgoing queue. Messages live in memory; what this tab has not sent yet is written under a key of its
  * own (`<base>.<tab id>`, with the time of writing), so no tab ever overwrites another's messages. A key left
- * by a tab that is gone (it wrote time 0 as its page went away for good, or has not written for STALE) is
+ * by a tab that is gone (it wrote time 0 as its page went away for good, or has not written for 5 minutes) is
  * adopted by the next tab that syncs: its messages join that tab's queue, merged by messageId, and the key is
  * deleted, under a cross-tab lock (Web Locks where the browser has them) so that two tabs never adopt it both.
  */
 import { bytes, obj, uuid } from "./util.js";
-
-const STALE = 3e5; // a hidden tab's timers may run only once a minute: 5 minutes of silence means it is gone
 
 export function createQueue(
   store,
@@ -20,8 +18,7 @@ export function createQueue(
   let gone; // the page went away for good (pagehide, which comes before the last visibilitychange)
   const ours = () => store.keys().filter((key) => key.split(".")[0] == base);
   const add = (entry) => {
-    const over = q.push(entry) - max;
-    if (over > 0) d += q.splice(0, over).length;
+    if (q.push(entry) > max) d++, q.shift();
     return q.length;
   };
   /**
@@ -66,20 +63,22 @@ export function createQueue(
 
     save,
 
-    /** Adopt the messages of tabs that are gone and write this tab's; then `then()`. */
+    /** Adopt the messages of tabs that are gone and write this tab's; then `then(how many were adopted)`. */
     sync(then) {
       const run = () => {
+        const n = q.length;
         for (const key of ours()) {
           try {
             const left = JSON.parse(store.get(key));
-            if (key == own || left.t > now() - STALE) continue;
+            // A hidden tab's timers may run only once a minute: 5 minutes of silence means it is gone.
+            if (key == own || left.t > now() - 3e5) continue;
             d += left.d || 0;
             left.q.forEach(({ m }) => q.some((e) => e.m.messageId == m.messageId) || add({ m }));
           } catch (e) {} // not ours to read: dropped with the key
           store.del(key);
         }
         save();
-        then();
+        then(q.length - n);
       };
       locks ? locks.request(base, run).catch(run) : run();
     },

@@ -97,6 +97,11 @@ class Config:
     # Seconds a project's /v1/config document is cached in each process.
     CONFIG_CACHE_SECONDS = 10.0
 
+    # Gap evaluation: a thread of each `gapwise serve` worker (and `gapwise worker`) measures every project's
+    # current window this often, and each window once more right after it ends; the processes take turns.
+    GAP_SCHEDULER = True
+    GAP_EVALUATION_MINUTES = 60
+
     # Webhooks: a thread of each `gapwise serve` worker delivers them (false: run `gapwise webhooks deliver`).
     WEBHOOK_WORKER = True
     # Seconds between the attempts of one delivery; after the last, it is given up.

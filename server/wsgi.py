@@ -56,6 +56,8 @@ def _after_fork(server, worker):
     # One webhook delivery thread per worker process; their claims never overlap (see webhook_delivery).
     # Partition upkeep takes an advisory lock, so the workers take turns.
     # One ingest writer thread per worker process; they take different records of the log.
+    # Gap evaluation claims each project's pass in the database, so the workers take turns.
+    from .core.gaps.schedule import start_scheduler
     from .core.ingest.writer import start_writer
     from .core.storage import partitions
     from .core.webhooks.delivery import start_worker
@@ -64,6 +66,7 @@ def _after_fork(server, worker):
     start_writer(worker.app.application)
     start_worker(worker.app.application)
     partitions.start_worker(worker.app.application, on_pass=partition_upkeep)
+    start_scheduler(worker.app.application)
 
 
 def _child_exit(server, worker):

@@ -158,9 +158,12 @@ class Product:
         self.story.send()
 
     def report(self, at=AT):
-        answer = self.api["gaps"].get(query_string={"at": at.isoformat()})
+        """Evaluate the window ending on `at`; reading it back gives the same report."""
+        answer = self.api["gaps"].post("/evaluate", query_string={"at": at.isoformat()})
         assert answer.status_code == 200, answer.get_json()
-        return answer.get_json()
+        stored = self.api["gaps"].get(query_string={"at": at.isoformat()}).get_json()
+        assert stored == answer.get_json() and stored["state"] == "evaluated"
+        return stored
 
     def flags(self, at=AT):
         return {(g["type"], g["subject"], g["cohort"]): g for g in self.report(at)["gaps"] if g["flagged"]}
@@ -287,12 +290,16 @@ def test_tiny_and_empty_cohorts_flag_nothing(client, batches, project):
 
 
 def test_the_gaps_command_prints_a_table(product, gapwise, project):
-    result = gapwise("gaps", "--project", project.id, "--at", AT.isoformat())
+    unread = gapwise("gaps", "--project", project.id, "--at", AT.isoformat())
+    assert unread.exit_code == 0 and "not evaluated yet" in unread.output
+    result = gapwise("gaps", "--evaluate", "--project", project.id, "--at", AT.isoformat())
     assert result.exit_code == 0, (result.output, result.exception)
     lines = result.output.splitlines()
     assert lines[0].split()[:4] == ["PRIORITY", "TYPE", "SUBJECT", "COHORT"]
     assert "we promised it; they never found it" in result.output
     assert "segment:ads" in result.output
+    stored = gapwise("gaps", "--project", project.id, "--at", AT.isoformat())
+    assert stored.output == result.output and "measured" in stored.output
 
 
 @pytest.mark.parametrize("finders, trend, severity", [(0, "widening", 1.0), (12, "closing", (0.5 - 0.3) / 0.5)])

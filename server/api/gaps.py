@@ -1,4 +1,4 @@
-"""/api/v1/gaps: the prioritised gap report, remediation, thresholds; /api/v1/accounts/health (secret key)."""
+"""/api/v1/gaps: the stored gap report, evaluating it now, remediation, thresholds; /api/v1/accounts/health."""
 
 from flask import Blueprint, g, request
 
@@ -16,9 +16,18 @@ _query, _remediation = GapsQuerySchema(), RemediationSchema()
 
 
 @bp.get("/gaps")
-@doc("The gap report", query=GapsQuerySchema, response=GapReportSchema, tags=["gaps"])
+@doc("The gap report as last evaluated (no measuring)", query=GapsQuerySchema, response=GapReportSchema, tags=["gaps"])
 def get_report():
-    return gaps.report(db.session, g.project_id, _query.load(request.args)["at"])
+    """The stored report of the latest evaluated window (or the window ending on `at`), with `measuredAt`."""
+    return gaps.read(db.session, g.project_id, _query.load(request.args)["at"])
+
+
+@bp.post("/gaps/evaluate")
+@doc("Evaluate the gaps now", query=GapsQuerySchema, body=GapsQuerySchema, response=GapReportSchema, tags=["gaps"])
+def evaluate():
+    """Measure the window ending today (or on `at`, from the query or a JSON body), store it, send its webhooks."""
+    args = read_json_object() if request.content_length else request.args
+    return gaps.evaluate(db.session, g.project_id, _query.load(args)["at"])
 
 
 @bp.patch(f"/gaps/<{ID}:gap_id>")

@@ -3,12 +3,14 @@
 from datetime import UTC, timedelta
 
 import click
+from sqlalchemy import select
 
 from ..core.gaps import health
 from ..core.gaps import report as gaps
 from ..core.ingest import rollups
 from ..core.journey import stages as journey
 from ..db import db, write_lock_options
+from ..models import Project
 from .common import existing_project, make_app, project_option, storage_guard
 
 
@@ -38,7 +40,7 @@ def _at_option(func):
     return click.option(
         "--at",
         type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S"]),
-        help="Measure the window ending on this day (default: today, UTC).",
+        help="The window ending on this day (default: the latest evaluated; with --evaluate, today, UTC).",
     )(func)
 
 
@@ -47,11 +49,31 @@ def _aware(at):
 
 
 @click.command("gaps")
-@project_option
+@click.option("--project", "project_id", type=int, help="Project id (see `project list`); --evaluate alone: all.")
 @_at_option
-def gaps_command(project_id, at) -> None:
-    """Print the gap report: the gaps to close, highest priority first."""
-    report = storage_guard(make_app(), lambda: gaps.report(db.session, existing_project(project_id), _aware(at)))
+@click.option("--evaluate", is_flag=True, help="Evaluate now: measure, store the report and send its webhooks.")
+def gaps_command(project_id, at, evaluate) -> None:
+    """Print the gap report as last evaluated (or evaluate it now): the gaps to close, highest priority first."""
+    if project_id is None and not evaluate:
+        raise click.UsageError("Missing option '--project' (it may be left out only with --evaluate).")
+
+    def run():
+        chosen = [existing_project(project_id)] if project_id is not None else _project_ids()
+        service = gaps.evaluate if evaluate else gaps.read
+        return [(pid, service(db.session, pid, _aware(at))) for pid in chosen]
+
+    reports = storage_guard(make_app(), run)
+    for n, (pid, report) in enumerate(reports):
+        if len(reports) > 1:
+            click.echo(f"\nproject {pid}" if n else f"project {pid}")
+        _print_report(pid, report)
+
+
+def _project_ids() -> list[int]:
+    return list(db.session.scalars(select(Project.id).order_by(Project.id)))
+
+
+def _print_report(project_id: int, report: dict) -> None:
     window = report["window"]
     click.echo(
         _table(
@@ -73,9 +95,14 @@ def gaps_command(project_id, at) -> None:
         )
     )
     last_day = window["end"] - timedelta(days=1)
+    measured = report["measuredAt"]
     click.echo(
         f"\nwindow {window['start']:%Y-%m-%d} to {last_day:%Y-%m-%d} ({window['days']} days, UTC); "
-        f"{sum(g['flagged'] for g in report['gaps'])} gaps flagged"
+        + (
+            f"{sum(g['flagged'] for g in report['gaps'])} gaps flagged; measured {measured:%Y-%m-%d %H:%M} UTC"
+            if measured
+            else f"not evaluated yet (run `gapwise gaps --evaluate --project {project_id}`)"
+        )
     )
 
 

@@ -66,3 +66,14 @@ class GapSnapshot(Base):
     priority: Mapped[float] = mapped_column(Float, default=0.0)
     evidence: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GapSchedule(Base):
+    """When the scheduler last evaluated a project's gaps; a process claims a pass by moving it on."""
+
+    __tablename__ = "gap_schedule"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The UTC day (days since 1970-01-01) of that pass: a later day means a window ended since.
+    day: Mapped[int | None] = mapped_column(Integer)

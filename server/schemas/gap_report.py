@@ -56,12 +56,23 @@ class GapEntrySchema(GapSchema):
 
 
 class GapReportSchema(Schema):
-    """The prioritised gaps of the window ending today (or `at`), against the window before."""
+    """The prioritised gaps of a window against the window before, as the last evaluation stored them."""
 
     window = fields.Nested(WindowSchema)
     previousWindow = fields.Nested(WindowSchema)
-    thresholds = fields.Nested(GapThresholdsSchema)
+    thresholds = fields.Nested(GapThresholdsSchema, metadata={"description": "The thresholds in force now."})
     gaps = fields.List(fields.Nested(GapEntrySchema))
+    measuredAt = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "When the window was last evaluated; null when it never was."},
+    )
+    state = fields.String(
+        validate=validate.OneOf(("evaluated", "not_evaluated")),
+        metadata={
+            "description": "not_evaluated: nothing was measured for this window yet (an empty list, not "
+            '"no gaps"); the scheduler or POST /api/v1/gaps/evaluate measures it.'
+        },
+    )
 
 
 class UsageSchema(Schema):

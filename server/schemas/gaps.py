@@ -6,7 +6,7 @@ from .fields import Timestamp
 
 
 class GapsQuerySchema(Schema):
-    """`at`: measure the window ending on that day (today by default)."""
+    """`at`: the window ending on that day (reading: the latest evaluated window by default; evaluating: today)."""
 
     class Meta:
         unknown = EXCLUDE

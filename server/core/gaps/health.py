@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from ...models import Account, Activity, Gap, GapSnapshot, Person, Response, Survey
+from ..storage.sql import day_number
 from . import report as gaps
 
 PERIOD_DAYS = 14
@@ -17,13 +18,14 @@ AT_RISK_BELOW = 60
 
 
 def accounts(session: Session, project_id: int, at: datetime | None = None, report: dict | None = None) -> list[dict]:
-    """Every account of the project with its health, the ones at risk first (`report`: the gap report of
-    the same window, when the caller already has it)."""
-    report = report or gaps.report(session, project_id, at)
+    """Every account of the project with its health, the ones at risk first. Open gaps come from the stored
+    gap report (`report`, when the caller already read it), so reading health never evaluates."""
+    report = report or gaps.read(session, project_id, at)
     end = gaps.window_ending(at, 1).end
     usage = _usage(session, project_id, end)
     nps, csat = _latest(session, project_id, "nps"), _latest(session, project_id, "csat")
-    touching = _open_gaps(session, project_id, end, report["window"]["days"])
+    window = report["window"]
+    touching = _open_gaps(session, project_id, day_number(window["end"]), window["days"])
     out = []
     for a in session.execute(
         select(

@@ -6,9 +6,10 @@ per gap, so trends (new, widening, steady, closing, closed) survive later change
 marked resolved is re-measured: flagged again in a window that starts after it was resolved, it reopens.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ...db import begin_write
@@ -36,32 +37,68 @@ def window_ending(at: datetime | None, days: int) -> Window:
     return Window(end - days, end)
 
 
-def report(session: Session, project_id: int, at: datetime | None = None) -> dict:
-    """Measure the window ending at `at`, compare it with the window before, store both, list by priority."""
+def evaluate(session: Session, project_id: int, at: datetime | None = None) -> dict:
+    """Measure the window ending at `at` (now by default) against the window before, store both, enqueue
+    gap.flagged / gap.closed webhooks; return the report by priority."""
     begin_write(session)
     thresholds = gap_thresholds(session, project_id)
     window = window_ending(at, thresholds["windowDays"])
     previous = _snapshots(session, project_id, window.previous())
     if previous is None:
-        _store(session, project_id, window.previous(), measure(session, project_id, window.previous(), thresholds))
-        previous = _snapshots(session, project_id, window.previous())
+        earlier = window.previous()
+        _store(session, project_id, earlier, measure(session, project_id, earlier, thresholds))
+        previous = _snapshots(session, project_id, earlier)
         assert previous is not None  # _store has just recorded the window
     measured = {key: snap.flagged for key, (_, snap) in (_snapshots(session, project_id, window) or {}).items()}
     current = measure(session, project_id, window, thresholds)
-    gaps = _store(session, project_id, window, current)
-    entries = [_entry(gaps[f["key"]], f, window, previous.get(f["key"])) for f in current]
+    evaluated = _store(session, project_id, window, current, previous)
+    entries = evaluated.entries
     flagged_now = {f["key"] for f in current}
     for key, (gap, snap) in previous.items():
         if key not in flagged_now and snap.flagged:
             entries.append(_closed(session, gap, snap, window))
     webhooks.gap_changes(session, project_id, _window(window), entries, measured)
     session.commit()
+    return _report(window, thresholds, entries, evaluated.row.computed_at)
+
+
+# The name callers used before evaluating and reading were split.
+report = evaluate
+
+
+def read(session: Session, project_id: int, at: datetime | None = None) -> dict:
+    """The report as last evaluated, from stored snapshots only (no writes, no webhooks): of the window
+    ending on the day of `at`, or by default of the latest evaluated window up to today. A window never
+    evaluated reads as an empty report with `state` "not_evaluated" and `measuredAt` null."""
+    thresholds = gap_thresholds(session, project_id)
+    days = thresholds["windowDays"]
+    window = window_ending(at, days)
+    if at is None:
+        latest = session.scalar(
+            select(GapWindow.window_end)
+            .where(GapWindow.project_id == project_id, GapWindow.window_days == days)
+            .where(GapWindow.window_end <= window.end)
+            .order_by(GapWindow.window_end.desc())
+            .limit(1)
+        )
+        window = Window(latest - days, latest) if latest is not None else window
+    evaluated = session.get(GapWindow, (project_id, window.end, days))
+    if evaluated is None:
+        return _report(window, thresholds, [], None)
+    snapshots = _snapshots(session, project_id, window) or {}
+    entries = [_stored_entry(gap, snap) for gap, snap in snapshots.values()]
+    return _report(window, thresholds, entries, evaluated.computed_at)
+
+
+def _report(window: Window, thresholds: dict, entries: list[dict], measured_at: datetime | None) -> dict:
     entries.sort(key=lambda e: (e["trend"] == "closed", -e["priority"], e["key"]))
     return {
         "window": _window(window),
         "previousWindow": _window(window.previous()),
         "thresholds": thresholds,
         "gaps": entries,
+        "measuredAt": measured_at,
+        "state": "evaluated" if measured_at is not None else "not_evaluated",
     }
 
 
@@ -127,11 +164,22 @@ def _snapshots(session: Session, project_id: int, window: Window) -> dict | None
     return {gap.key: (gap, snap) for gap, snap in rows}
 
 
-def _store(session: Session, project_id: int, window: Window, flags: list[dict]) -> dict[str, Gap]:
+@dataclass
+class _Stored:
+    """A window's record and the report entries of its flags, as `_store` left them."""
+
+    row: GapWindow
+    entries: list[dict]
+
+
+def _store(session: Session, project_id: int, window: Window, flags: list[dict], previous: dict | None = None):
+    """Record the window and its flags' gaps and snapshots; snapshots of gaps no longer flagged are dropped
+    (a gap that closes gets a snapshot of its own from `_closed`)."""
     days = window.end - window.start
     evaluated = session.get(GapWindow, (project_id, window.end, days))
     if evaluated is None:
-        session.add(GapWindow(project_id=project_id, window_end=window.end, window_days=days))
+        evaluated = GapWindow(project_id=project_id, window_end=window.end, window_days=days, computed_at=utcnow())
+        session.add(evaluated)
     else:
         evaluated.computed_at = utcnow()
     keys = [f["key"] for f in flags]
@@ -152,21 +200,34 @@ def _store(session: Session, project_id: int, window: Window, flags: list[dict])
         elif gap.status == "resolved" and gap.resolved_at and window.since >= gap.resolved_at:
             gap.status, gap.reopened_at, gap.updated_at = "open", utcnow(), utcnow()
     session.flush()
-    for f in flags:
-        _snapshot(session, project_id, gaps[f["key"]], window, True, f)
-    return gaps
+    session.execute(
+        delete(GapSnapshot).where(
+            GapSnapshot.project_id == project_id,
+            GapSnapshot.window_end == window.end,
+            GapSnapshot.window_days == days,
+            GapSnapshot.gap_id.not_in([g.id for g in gaps.values()]),
+        )
+    )
+    entries = [_entry(gaps[f["key"]], f, (previous or {}).get(f["key"])) for f in flags]
+    for f, entry in zip(flags, entries, strict=True):
+        _snapshot(session, project_id, gaps[f["key"]], window, entry, f)
+    return _Stored(evaluated, entries)
 
 
-def _snapshot(session, project_id, gap: Gap, window: Window, flagged: bool, f: dict | None) -> None:
+# What the report shows of a gap beyond the snapshot's columns, kept under this key of its evidence.
+_SHOWN = ("effort", "valueBasis", "affectedPeople", "affectedAccounts", "mrr", "trend", "previousSeverity", "headline")
+
+
+def _snapshot(session, project_id, gap: Gap, window: Window, entry: dict, f: dict | None = None) -> None:
+    """Store what one window measured for one gap: enough for `read` to show the entry again."""
     snap = session.scalar(select(GapSnapshot).where(GapSnapshot.gap_id == gap.id, GapSnapshot.window_end == window.end))
     if snap is None:
         snap = GapSnapshot(project_id=project_id, gap_id=gap.id, window_end=window.end)
         session.add(snap)
-    snap.window_days, snap.flagged, snap.computed_at = window.end - window.start, flagged, utcnow()
-    snap.severity = f["severity"] if f else 0.0
-    snap.priority = f["priority"] if f else 0.0
-    snap.value = f["affected"]["value"] if f else 0.0
-    snap.evidence = _evidence(f) if f else {}
+    snap.window_days, snap.flagged, snap.computed_at = window.end - window.start, entry["flagged"], utcnow()
+    snap.severity, snap.priority, snap.value = entry["severity"], entry["priority"], entry["value"]
+    shown = {"shown": {k: entry[k] for k in _SHOWN}}
+    snap.evidence = {**_evidence(f), **shown} if f else shown
 
 
 def _evidence(f: dict) -> dict:
@@ -184,7 +245,7 @@ def _trend(severity: float, before: GapSnapshot | None) -> str:
     return "steady"
 
 
-def _entry(gap: Gap, f: dict, window: Window, previous) -> dict:
+def _entry(gap: Gap, f: dict, previous) -> dict:
     before = previous[1] if previous else None
     affected = f["affected"]
     return {
@@ -207,8 +268,7 @@ def _entry(gap: Gap, f: dict, window: Window, previous) -> dict:
 
 def _closed(session, gap: Gap, before: GapSnapshot, window: Window) -> dict:
     """A gap flagged in the previous window and not in this one."""
-    _snapshot(session, gap.project_id, gap, window, False, None)
-    return {
+    entry = {
         **_gap(gap),
         "flagged": False,
         "severity": 0.0,
@@ -223,6 +283,30 @@ def _closed(session, gap: Gap, before: GapSnapshot, window: Window) -> dict:
         "trend": "closed",
         "previousSeverity": before.severity,
         "headline": "closed in this window",
+    }
+    _snapshot(session, gap.project_id, gap, window, entry)
+    return entry
+
+
+def _stored_entry(gap: Gap, snap: GapSnapshot) -> dict:
+    """A report entry from its stored snapshot, with the gap's remediation as it stands now."""
+    stored = dict(snap.evidence or {})
+    shown, affected = stored.pop("shown", {}), stored.pop("affected", {})
+    return {
+        **_gap(gap),
+        "flagged": snap.flagged,
+        "severity": snap.severity,
+        "effort": shown.get("effort"),
+        "value": snap.value,
+        "valueBasis": shown.get("valueBasis", affected.get("basis")),
+        "affectedPeople": shown.get("affectedPeople", affected.get("people", 0)),
+        "affectedAccounts": shown.get("affectedAccounts", len(affected.get("accounts", []))),
+        "mrr": shown.get("mrr", affected.get("mrr", 0.0)),
+        "priority": snap.priority,
+        "evidence": stored,
+        "trend": shown.get("trend", "new" if snap.flagged else "closed"),
+        "previousSeverity": shown.get("previousSeverity"),
+        "headline": shown.get("headline") or (_headline(gap.type, stored) if snap.flagged else "closed in this window"),
     }
 
 

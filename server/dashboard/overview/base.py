@@ -39,7 +39,7 @@ def overview(project_id):
     since = today - timedelta(days=today.weekday(), weeks=weeks - 1)  # a Monday, so every week is whole
     journey = funnel.funnel(db.session, project_id, since=since)
     score = scores.scores(db.session, project_id, since=since, period="week")
-    report = gap_engine.report(db.session, project_id)
+    report = gap_engine.read(db.session, project_id)
     accounts = health.accounts(db.session, project_id, report=report)
     entries = _described(project_id, report)
     flagged = [g for g in entries if g["flagged"]]
@@ -58,6 +58,7 @@ def overview(project_id):
         },
         top_gaps=flagged[:TOP_GAPS],
         gap_count=len(flagged),
+        gaps_measured_at=report["measuredAt"],
         accounts=accounts,
         at_risk=at_risk[:AT_RISK_SHOWN],
         at_risk_count=len(at_risk),
@@ -71,7 +72,7 @@ def overview(project_id):
 @bp.get("/p/<int:project_id>/gaps")
 @project_page("viewer")
 def gaps(project_id):
-    """The gap report of the window ending on `at` (today by default), by priority."""
+    """The stored gap report of the window ending on `at` (the latest evaluated by default), by priority."""
     at_text = request.args.get("at", "").strip()
     try:
         at = _at_query.load({"at": at_text} if at_text else {})["at"]
@@ -107,7 +108,7 @@ def remediation(project_id, gap_id):
 
 def _report_page(project_id: int, at: datetime | None, at_text: str, **form) -> str:
     """The gap report page; `form` carries a rejected remediation form or `at` to show again with its errors."""
-    report = gap_engine.report(db.session, project_id, at)
+    report = gap_engine.read(db.session, project_id, at)
     entries = _described(project_id, report)
     flagged = [g for g in entries if g["flagged"]]
     return render_page(

@@ -1,8 +1,11 @@
 """The gap rules of DESIGN.md: each turns measured figures into flags with severity and evidence.
 
 A flag is a plain dict: type, subject, cohort, feature (or None), severity 0–1, evidence, and the SQL
-statement of the people it touches (for its account value). Severity is how far past its threshold
-the figure is, as a share of the room the threshold leaves.
+statement of the people it touches (for its account value). A rule flags only when the 95% interval of
+its figure lies wholly past the threshold (stats.py); severity is how far past its threshold the point
+estimate is, as a share of the room the threshold leaves. The evidence carries every rate with its n
+and interval (`intervals`) and the measure that decided the flag (`measure`), which the next window's
+trend is tested against.
 """
 
 from sqlalchemy import select
@@ -11,6 +14,7 @@ from ...models import Feature, Person, Response, Survey
 from ..journey.stages import NEXT
 from ..surveys import scores
 from . import metrics as m
+from . import stats
 
 HEADLINES = {
     "communication": "we promised it; they never found it",
@@ -33,6 +37,11 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def _intervals(*measures: dict) -> dict:
+    """{name: {n, low, high}} of the measures, for the evidence."""
+    return {x["name"]: {"n": x["n"], "low": round(x["low"], 4), "high": round(x["high"], 4)} for x in measures}
+
+
 def feature_flags(
     session, project_id, window, features: list[Feature], cohort, t: dict, csat: dict, counts: dict | None = None
 ) -> list[dict]:
@@ -44,7 +53,9 @@ def feature_flags(
     for f in features:
         c = counts[f.id]
         exposure_e = _share(c["expectedExposed"], c["expected"])
-        if c["expected"] >= t["minPeople"] and exposure_e is not None and exposure_e < t["exposure"]:
+        measure = stats.share("exposure", c["expectedExposed"], c["expected"], "lower")
+        if c["expected"] >= t["minPeople"] and stats.confidently_below(measure, t["exposure"]):
+            adoption = stats.share("adoption", c["expectedUsers"], c["expected"], "lower")
             evidence = {
                 "expected": c["expected"],
                 "exposedAmongExpected": c["expectedExposed"],
@@ -52,6 +63,8 @@ def feature_flags(
                 "adoption": _share(c["expectedUsers"], c["expected"]),
                 "active": c["active"],
                 "threshold": {"exposure": t["exposure"]},
+                "intervals": _intervals(measure, adoption),
+                "measure": measure,
             }
             flags.append(
                 _flag(
@@ -81,14 +94,26 @@ def _delivery(c: dict, csat: dict | None, t: dict):
         return None
     adoption, repeat = _share(c["users"], c["exposed"]), _share(c["repeaters"], c["users"])
     score = csat["score"] if csat and csat["n"] >= t["minPeople"] else None
+    measures = {
+        "adoption": stats.share("adoption", c["users"], c["exposed"], "lower"),
+        "repeat": stats.share("repeat", c["repeaters"], c["users"], "lower"),
+    }
+    if score is not None:
+        measures["csat"] = stats.share("csat", round(score * csat["n"]), csat["n"], "lower")
+    confident = {
+        "adoption": stats.confidently_below(measures["adoption"], t["adoption"]),
+        "repeat": c["users"] >= t["minPeople"] and stats.confidently_below(measures["repeat"], t["repeat"]),
+        "csat": "csat" in measures and stats.confidently_below(measures["csat"], t["csat"]),
+    }
     shortfalls = {
-        "adoption": _below(adoption, t["adoption"]),
-        "repeat": _below(repeat, t["repeat"]) if c["users"] >= t["minPeople"] else 0.0,
-        "csat": _below(score, t["csat"]),
+        "adoption": _below(adoption, t["adoption"]) if confident["adoption"] else 0.0,
+        "repeat": _below(repeat, t["repeat"]) if confident["repeat"] else 0.0,
+        "csat": _below(score, t["csat"]) if confident["csat"] else 0.0,
     }
     failing = [k for k, v in shortfalls.items() if v > 0]
     if not failing:
         return None
+    worst = max(failing, key=lambda k: shortfalls[k])
     evidence = {
         "active": c["active"],
         "exposed": c["exposed"],
@@ -101,6 +126,8 @@ def _delivery(c: dict, csat: dict | None, t: dict):
         "csatN": csat["n"] if csat else 0,
         "failing": failing,
         "threshold": {k: t[k] for k in ("exposure", "adoption", "repeat", "csat")},
+        "intervals": _intervals(stats.share("exposure", c["exposed"], c["active"], "lower"), *measures.values()),
+        "measure": measures[worst],
     }
     return max(shortfalls.values()), evidence
 
@@ -133,7 +160,8 @@ def stall_flags(session, project_id, window, cohort, t: dict) -> list[dict]:
     flags = []
     for stage, c in m.stall_counts(session, project_id, window, t["stallDays"], cohort).items():
         share = _share(c["stalled"], c["entered"])
-        if c["entered"] < t["minPeople"] or share is None or share <= t["stall"]:
+        measure = stats.share("stalled", c["stalled"], c["entered"], "higher")
+        if c["entered"] < t["minPeople"] or share is None or not stats.confidently_above(measure, t["stall"]):
             continue
         severity = (share - t["stall"]) / max(1 - t["stall"], 1e-9)
         evidence = {
@@ -144,6 +172,8 @@ def stall_flags(session, project_id, window, cohort, t: dict) -> list[dict]:
             "share": share,
             "days": t["stallDays"][stage],
             "threshold": {"stall": t["stall"]},
+            "intervals": _intervals(measure),
+            "measure": measure,
         }
         people = m.stalled_people(project_id, window, stage, t["stallDays"][stage], cohort)
         flags.append(_flag("stall", stage, cohort, None, min(severity, 1.0), evidence, people))
@@ -156,7 +186,18 @@ def survey_flags(session, project_id, window, features: list[Feature], cohort, p
     flags = []
     for d in scores.perception_gaps(session, project_id, window.since, window.until, people_stmt):
         n = min(d["nExpectation"], d["nPerception"])
-        if n >= t["minPeople"] and d["gap"] is not None and d["gap"] < t["perception"]:
+        measure = stats.difference_of_means(
+            "gap",
+            d["perception"],
+            d.pop("varPerception"),
+            d["nPerception"],
+            d["expectation"],
+            d.pop("varExpectation"),
+            d["nExpectation"],
+            "lower",
+        )
+        if n >= t["minPeople"] and stats.confidently_below(measure, t["perception"]):
+            d = {**d, "intervals": _intervals(measure), "measure": measure}
             severity = min((t["perception"] - d["gap"]) / 6, 1.0)
             flags.append(
                 _flag(
@@ -171,7 +212,18 @@ def survey_flags(session, project_id, window, features: list[Feature], cohort, p
             )
     for d in scores.value_gaps(session, project_id, window.since, window.until, people_stmt):
         n = min(d["nExpected"], d["nRealised"])
-        if n >= t["minPeople"] and d["gap"] is not None and d["gap"] < t["value"]:
+        measure = stats.difference_of_means(
+            "gap",
+            d["realised"],
+            d.pop("varRealised"),
+            d["nRealised"],
+            d["expected"],
+            d.pop("varExpected"),
+            d["nExpected"],
+            "lower",
+        )
+        if n >= t["minPeople"] and stats.confidently_below(measure, t["value"]):
+            d = {**d, "intervals": _intervals(measure), "measure": measure}
             severity = min((t["value"] - d["gap"]) / max(abs(d["expected"] or 0), 1e-9), 1.0)
             flags.append(
                 _flag(
@@ -217,7 +269,8 @@ def knowledge_flags(session, project_id, window, features: list[Feature], t: dic
     flags = []
     for goal, n in sorted(per_goal.items()):
         share = n / choosers
-        if share >= t["goalShare"] and goal not in core_goals:
+        measure = stats.share("share", n, choosers, "higher")
+        if goal not in core_goals and stats.confidently_above(measure, t["goalShare"]):
             evidence = {
                 "goal": goal,
                 "choosers": n,
@@ -225,6 +278,8 @@ def knowledge_flags(session, project_id, window, features: list[Feature], t: dic
                 "share": share,
                 "servedBy": sorted(f.key for f in features if goal in f.goals),
                 "threshold": {"goalShare": t["goalShare"]},
+                "intervals": _intervals(measure),
+                "measure": measure,
             }
             severity = min((share - t["goalShare"]) / max(1 - t["goalShare"], 1e-9) + 0.1, 1.0)
             flags.append(
@@ -241,14 +296,18 @@ def knowledge_flags(session, project_id, window, features: list[Feature], t: dic
     for f in features:
         if not f.core or not f.goals:
             continue
-        share = sum(per_goal.get(g, 0) for g in set(f.goals)) / choosers
-        if share < t["rareGoalShare"]:
+        chose = min(sum(per_goal.get(g, 0) for g in set(f.goals)), choosers)
+        share = chose / choosers
+        measure = stats.share("share", chose, choosers, "lower")
+        if stats.confidently_below(measure, t["rareGoalShare"]):
             evidence = {
                 "feature": f.key,
                 "goals": f.goals,
                 "share": share,
                 "answered": choosers,
                 "threshold": {"rareGoalShare": t["rareGoalShare"]},
+                "intervals": _intervals(measure),
+                "measure": measure,
             }
             people = select(Person.id).where(
                 Person.project_id == project_id, Person.id.in_(m.active_people(project_id, window))

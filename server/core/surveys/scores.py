@@ -179,20 +179,21 @@ def _buckets(groups: Collection[str], period: str) -> list[str]:
 
 def perception_gaps(session: Session, project_id: int, since, until, person_ids_stmt=None) -> list[dict]:
     """Per dimension answered on both sides: mean perception − mean expectation on a 7-point scale (< 0: below)."""
-    return _perception(session, Cohort(project_id, since, until, people=person_ids_stmt))["dimensions"]
+    return _perception(session, Cohort(project_id, since, until, people=person_ids_stmt), spread=True)["dimensions"]
 
 
 def value_gaps(session: Session, project_id: int, since, until, person_ids_stmt=None) -> list[dict]:
     """Per dimension answered on both sides: mean realised − mean expected value, in points of a 0–100 scale."""
-    return _value(session, Cohort(project_id, since, until, people=person_ids_stmt))
+    return _value(session, Cohort(project_id, since, until, people=person_ids_stmt), spread=True)
 
 
-def _perception(session: Session, cohort: Cohort) -> dict:
+def _perception(session: Session, cohort: Cohort, spread: bool = False) -> dict:
+    """P − E per dimension and overall; `spread` adds each side's sample variance (for the gap engine's intervals)."""
     questions = _tagged(session, cohort, ("expectation", "perception"))
     means, features = _means(session, cohort, questions), _feature_keys(session, cohort.project_id)
     rows = []
     for dim in _paired(means, "expectation", "perception"):
-        (e, ne), (p, np_) = means["expectation", dim], means["perception", dim]
+        (e, ne, ve), (p, np_, vp) = means["expectation", dim], means["perception", dim]
         weights = [q["weight"] for q in questions if q["dimension"] == dim and q["weight"] is not None]
         rows.append(
             {
@@ -204,6 +205,7 @@ def _perception(session: Session, cohort: Cohort) -> dict:
                 "nExpectation": ne,
                 "nPerception": np_,
                 "weight": max(weights) if weights else None,
+                **({"varExpectation": ve, "varPerception": vp} if spread else {}),
             }
         )
     # Importance points weigh the gaps only when every dimension has them; otherwise each dimension counts the same.
@@ -219,11 +221,14 @@ def _perception(session: Session, cohort: Cohort) -> dict:
     return {"dimensions": rows, "weighted": overall, "weightedBy": by}
 
 
-def _value(session: Session, cohort: Cohort) -> list[dict]:
+def _value(session: Session, cohort: Cohort, spread: bool = False) -> list[dict]:
     means = _means(session, cohort, _tagged(session, cohort, ("value_expected", "value_realised")))
     rows = []
     for dim in _paired(means, "value_expected", "value_realised"):
-        (expected, n_expected), (realised, n_realised) = means["value_expected", dim], means["value_realised", dim]
+        (expected, n_expected, var_expected), (realised, n_realised, var_realised) = (
+            means["value_expected", dim],
+            means["value_realised", dim],
+        )
         rows.append(
             {
                 "dimension": dim,
@@ -232,6 +237,7 @@ def _value(session: Session, cohort: Cohort) -> list[dict]:
                 "gap": realised - expected,
                 "nExpected": n_expected,
                 "nRealised": n_realised,
+                **({"varExpected": var_expected, "varRealised": var_realised} if spread else {}),
             }
         )
     return rows
@@ -272,7 +278,8 @@ def _tagged(session: Session, cohort: Cohort, measures: tuple) -> list[dict]:
 
 
 def _means(session: Session, cohort: Cohort, questions: list[dict]) -> dict:
-    """{(measures, dimension): (mean, n)} over every answer given (complete or not: an answer stands on its own)."""
+    """{(measures, dimension): (mean, n, sample variance)} over every answer given (complete or not: an answer
+    stands on its own)."""
     if not questions:
         return {}
     surveyed = Response.survey_id.in_(sorted({q["survey_id"] for q in questions}))
@@ -290,10 +297,23 @@ def _means(session: Session, cohort: Cohort, questions: list[dict]) -> dict:
         for q in questions
     ]
     values = union_all(*parts).subquery()
-    stmt = select(values.c.measures, values.c.dimension, func.avg(values.c.value), func.count(values.c.value)).group_by(
-        values.c.measures, values.c.dimension
-    )
-    return {(m, dim): (float(mean), n) for m, dim, mean, n in session.execute(stmt) if n}
+    stmt = select(
+        values.c.measures,
+        values.c.dimension,
+        func.avg(values.c.value),
+        func.count(values.c.value),
+        func.avg(values.c.value * values.c.value),
+    ).group_by(values.c.measures, values.c.dimension)
+    return {
+        (m, dim): (float(mean), n, _variance(float(mean), float(squares), n))
+        for m, dim, mean, n, squares in session.execute(stmt)
+        if n
+    }
+
+
+def _variance(mean: float, mean_of_squares: float, n: int) -> float:
+    """The sample variance from the mean and the mean of squares (0 for a single answer)."""
+    return max(mean_of_squares - mean * mean, 0.0) * n / (n - 1) if n > 1 else 0.0
 
 
 def _rescaled(value, q: dict):

@@ -33,7 +33,7 @@ def describe(gap: dict, rank: int | None, thresholds: dict, segment_names: dict[
         "trendWord": word,
         "trendDetail": trend_detail(gap),
         "cohortLabel": cohort_label(gap["cohort"], segment_names),
-        "evidenceLines": evidence_lines(gap, thresholds) if gap["flagged"] else [],
+        "evidenceLines": evidence_lines(gap, thresholds) + interval_lines(gap) if gap["flagged"] else [],
         "affectedLine": affected_line(gap) if gap["flagged"] else None,
         "peopleArgs": {k: v for k, v in (("stage", stage), ("segment", segment)) if v},
         "featureKey": feature_key(gap),
@@ -89,6 +89,23 @@ def affected_line(gap: dict) -> str:
         f"Priority = value × severity ÷ effort = {value} × {gap['severity']:.2f} ÷ {gap['effort']} "
         f"= {gap['priority']:,.0f}."
     )
+
+
+_INTERVAL_NAMES = {"gap": "the gap", "share": "the share", "stalled": "the stalled share", "csat": "CSAT"}
+
+
+def interval_lines(gap: dict) -> list[str]:
+    """The 95% interval and n of each rate behind a flag (shares in percent, P − E and value gaps in points)."""
+    lines = []
+    for name, x in sorted((gap.get("evidence") or {}).get("intervals", {}).items()):
+        if gap["type"] == "perception":
+            span = f"{x['low']:+.2f} to {x['high']:+.2f}"
+        elif gap["type"] == "value":
+            span = f"{x['low']:+.1f} to {x['high']:+.1f} points"
+        else:
+            span = f"{pct(x['low'], 1)} to {pct(x['high'], 1)}"
+        lines.append(f"95% interval of {_INTERVAL_NAMES.get(name, name)}: {span} (n = {x['n']:,}).")
+    return lines
 
 
 def evidence_lines(gap: dict, t: dict) -> list[str]:

@@ -94,7 +94,7 @@ def seed(app, client, batches, project, people: int = 12) -> dict:
     ]
     assert batches.post(accounts, sent_at=None).status_code == 200
     assert api("gaps/thresholds").put(json={"minPeople": 1}).status_code == 200
-    gaps = api("gaps").get(query_string={"at": story.at(10).isoformat()}).get_json()["gaps"]
+    gaps = api("gaps").post("/evaluate", query_string={"at": story.at(10).isoformat()}).get_json()["gaps"]
     assert gaps, "the seeded project should have a gap to remediate"
     person = api("people").get(query_string={"limit": 1}).get_json()["people"][0]
     account = api("accounts").get(query_string={"q": f"{MARK}-acme"}).get_json()["accounts"][0]

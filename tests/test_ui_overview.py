@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from gapwise.core.gaps import report as gap_engine
 from gapwise.dashboard.overview import people as ui_people
 from gapwise.db import db
 from gapwise.demo import plan as demo_data
@@ -199,10 +200,12 @@ def test_a_persons_timeline_merges_events_surveys_and_stage_changes_newest_first
 
 @pytest.fixture
 def demo_project(app, monkeypatch) -> int:
-    """The demo project with 120 simulated people over 45 days, ending at NOW."""
+    """The demo project with 120 simulated people over 45 days, ending at NOW, its gaps evaluated then."""
     monkeypatch.setattr(demo, "utcnow", lambda: NOW)
     with app.app_context():
-        return demo.seed(db.session, people=120, days=45).project_id
+        project_id = demo.seed(db.session, people=120, days=45).project_id
+        gap_engine.evaluate(db.session, project_id, NOW)
+        return project_id
 
 
 def gap_blocks(page: str) -> list[str]:
@@ -231,8 +234,10 @@ def test_the_gap_report_lists_the_demos_planted_gaps_by_priority_with_their_evid
     assert f'href="/app/p/{demo_project}/people?stage=trial&amp;segment=ads-trials"' in page
     assert f'href="/app/p/{demo_project}/features#feature-alerts">Feature alerts</a>' in page
     assert re.search(r"(new this window|widening|steady|closing)</strong>", page, re.I)
+    assert '<p class="measured">Measured ' in page
     earlier = editor.client.get(f"/app/p/{demo_project}/gaps", query_string={"at": "2020-01-01"})
-    assert earlier.status_code == 200 and "No gap is flagged in this window" in earlier.get_data(as_text=True)
+    assert earlier.status_code == 200 and "has not been evaluated yet" in earlier.get_data(as_text=True)
+    assert not gap_blocks(earlier.get_data(as_text=True))
     unreadable = editor.client.get(f"/app/p/{demo_project}/gaps", query_string={"at": "someday"})
     assert unreadable.status_code == 422 and 'value="someday"' in unreadable.get_data(as_text=True)
 

@@ -64,9 +64,10 @@ SHARE_SEEN = 0.80
 SHARE_ONCE, SHARE_REPEAT = 0.60, 0.08  # of those who see it
 CSAT_SHARE = {1: 25, 2: 30, 3: 25, 4: 12, 5: 8}
 # Stage stall: signups from ads (trait source = "ads", segment `ads-trials`) rarely export in their first
-# week; everyone else exports within a day or two.
+# week (a stall strong enough to be flagged with confidence even in a small demo); everyone else exports
+# within a day or two.
 ADS_SHARE = 0.25
-ADS_AHA_FIRST_WEEK, ADS_AHA_LATER = 0.15, 0.30
+ADS_AHA_FIRST_WEEK, ADS_AHA_LATER = 0.08, 0.30
 OTHERS_AHA = 0.95
 # Knowledge gap: "automation" is a popular goal but only the non-core integrations feature serves it;
 # the people who chose it do find integrations (so no communication gap on it).

@@ -23,6 +23,7 @@ from ..surveys import scores
 from ..webhooks import hooks as webhooks
 from . import flags as gap_flags
 from . import metrics as gap_metrics
+from . import stats
 from .metrics import Window
 from .thresholds import gap_thresholds
 
@@ -235,14 +236,12 @@ def _evidence(f: dict) -> dict:
     return {**f["evidence"], "affected": affected}
 
 
-def _trend(severity: float, before: GapSnapshot | None) -> str:
+def _trend(f: dict, before: GapSnapshot | None) -> str:
+    """New when the previous window did not flag it; otherwise widening or closing only when the measure
+    that decided the flag changed significantly between the windows (stats.change), else steady."""
     if before is None or not before.flagged:
         return "new"
-    if severity > before.severity + 0.01:
-        return "widening"
-    if severity < before.severity - 0.01:
-        return "closing"
-    return "steady"
+    return stats.change((before.evidence or {}).get("measure"), f["evidence"].get("measure"))
 
 
 def _entry(gap: Gap, f: dict, previous) -> dict:
@@ -260,7 +259,7 @@ def _entry(gap: Gap, f: dict, previous) -> dict:
         "mrr": affected["mrr"],
         "priority": f["priority"],
         "evidence": f["evidence"],
-        "trend": _trend(f["severity"], before),
+        "trend": _trend(f, before),
         "previousSeverity": before.severity if before and before.flagged else None,
         "headline": _headline(f["type"], f["evidence"]),
     }

@@ -17,11 +17,20 @@ from gapwise.db import db
 from gapwise.models import Gap, GapSnapshot, GapWindow, WebhookDelivery
 from gapwise.models.gaps import GapSchedule
 from tests.helpers import AdminApi, app_for_tests
-from tests.test_gaps import AT, product  # noqa: F401  (the planted-gaps scenario)
+from tests.test_gaps import AT, Product
 from tests.test_ui_overview import signed_in
-from tests.test_webhooks import hooks, local_receivers, receiver, subscribe  # noqa: F401
 
 STORED = (GapWindow, GapSnapshot, Gap, WebhookDelivery, GapSchedule)
+
+
+@pytest.fixture
+def planted(client, batches, project) -> Product:
+    """The planted-gaps product of test_gaps after its first month, with gap webhooks subscribed."""
+    product = Product(client, batches, project)
+    product.first_month()
+    hook = {"url": "https://hooks.example.com/gapwise", "events": ["gap.flagged", "gap.closed"]}
+    assert AdminApi(client, project.secret_key, "webhooks").post(json=hook).status_code == 201
+    return product
 
 
 def stored(batches) -> dict:
@@ -44,7 +53,7 @@ def read_everything(app, client, project, gapwise, at=None) -> dict:
     return {"report": report.get_json(), "page": page.get_data(as_text=True), "cli": cli.output}
 
 
-def test_reading_before_any_evaluation_says_so_and_writes_nothing(app, client, product, project, gapwise, batches):
+def test_reading_before_any_evaluation_says_so_and_writes_nothing(app, client, planted, project, gapwise, batches):
     before = stored(batches)
     seen = read_everything(app, client, project, gapwise)
     assert stored(batches) == before and set(before.values()) == {0}
@@ -55,9 +64,8 @@ def test_reading_before_any_evaluation_says_so_and_writes_nothing(app, client, p
 
 
 def test_evaluating_stores_and_announces_then_every_read_shows_it_without_writing(
-    app, client, product, project, gapwise, batches, hooks, receiver
+    app, client, planted, project, gapwise, batches
 ):
-    subscribe(hooks, receiver.url, events=["gap.flagged", "gap.closed"])
     api = AdminApi(client, project.secret_key, "gaps")
     evaluated = api.post("/evaluate", json={"at": AT.isoformat()})
     assert evaluated.status_code == 200, evaluated.get_json()
@@ -82,9 +90,8 @@ def test_evaluate_refuses_an_unreadable_moment(client, project):
 
 
 def test_one_pass_evaluates_every_project_and_announces_a_new_gap_with_nobody_reading(
-    app, client, product, project, other_project, batches, hooks, receiver
+    app, client, planted, project, other_project, batches
 ):
-    subscribe(hooks, receiver.url, events=["gap.flagged"])
     with app.app_context():
         assert schedule.run_once(db.session, AT, 60) == [project.id, other_project.id]
     announced = {
@@ -96,14 +103,14 @@ def test_one_pass_evaluates_every_project_and_announces_a_new_gap_with_nobody_re
     assert report["state"] == "evaluated" and {g["key"] for g in report["gaps"]} >= announced
 
 
-def test_a_project_is_evaluated_once_per_period_and_again_after_it(app, product, project):
+def test_a_project_is_evaluated_once_per_period_and_again_after_it(app, planted, project):
     with app.app_context():
         assert schedule.run_once(db.session, AT, 60) == [project.id]
         assert schedule.run_once(db.session, AT + timedelta(minutes=59), 60) == []
         assert schedule.run_once(db.session, AT + timedelta(minutes=60), 60) == [project.id]
 
 
-def test_the_first_pass_after_midnight_evaluates_the_window_that_just_ended(app, product, project, monkeypatch):
+def test_the_first_pass_after_midnight_evaluates_the_window_that_just_ended(app, planted, project, monkeypatch):
     evaluated = []
     real = gap_engine.evaluate
     monkeypatch.setattr(gap_engine, "evaluate", lambda s, pid, at=None: evaluated.append(at) or real(s, pid, at))
@@ -121,7 +128,7 @@ def test_the_first_pass_after_midnight_evaluates_the_window_that_just_ended(app,
 
 
 def test_two_schedulers_on_one_database_do_not_both_evaluate_a_project(
-    app, product, project, other_project, monkeypatch
+    app, planted, project, other_project, monkeypatch
 ):
     second = app_for_tests({**app.config, "TESTING": True})
     calls: Counter = Counter()
@@ -167,7 +174,7 @@ def test_the_scheduler_thread_runs_a_pass_when_turned_on(app, project, enabled):
         assert (db.session.get(GapSchedule, project.id) is not None) == enabled
 
 
-def test_the_gaps_command_evaluates_now(app, product, project, other_project, gapwise, batches):
+def test_the_gaps_command_evaluates_now(app, planted, project, other_project, gapwise, batches):
     assert gapwise("gaps").exit_code == 2  # reading needs a project
     one = gapwise("gaps", "--evaluate", "--project", project.id, "--at", AT.isoformat())
     assert one.exit_code == 0, one.output

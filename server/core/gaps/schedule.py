@@ -74,7 +74,7 @@ def _claim(session: Session, project_id: int, now: datetime, minutes: int) -> bo
     there first), else whether a window ended since the last pass. Commits."""
     begin_write(session)
     table = GapSchedule.__table__
-    insert_ignoring_conflicts(session, table, [{"project_id": project_id}], ["project_id"])  # type: ignore[arg-type]
+    insert_ignoring_conflicts(session, table, [{"project_id": project_id}], ["project_id"])
     today = day_number(now)
     last_day = session.scalar(select(GapSchedule.day).where(GapSchedule.project_id == project_id))
     claimed = session.execute(

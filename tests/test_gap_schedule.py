@@ -110,7 +110,9 @@ def test_a_project_is_evaluated_once_per_period_and_again_after_it(app, planted,
         assert schedule.run_once(db.session, AT + timedelta(minutes=60), 60) == [project.id]
 
 
-def test_the_first_pass_after_midnight_evaluates_the_window_that_just_ended(app, planted, project, monkeypatch):
+def test_the_first_pass_after_midnight_evaluates_the_window_that_just_ended(
+    app, planted, project, batches, monkeypatch
+):
     evaluated = []
     real = gap_engine.evaluate
     monkeypatch.setattr(gap_engine, "evaluate", lambda s, pid, at=None: evaluated.append(at) or real(s, pid, at))
@@ -125,6 +127,9 @@ def test_the_first_pass_after_midnight_evaluates_the_window_that_just_ended(app,
     ]
     day = int(AT.timestamp() // 86400)
     assert {day + 1, day + 2} <= ends
+    announced = Counter(d.payload["data"]["key"] for d in batches.all(WebhookDelivery))
+    assert announced["communication:alerts:all"] == 1  # still flagged the next day: not announced again
+    assert set(announced.values()) == {1}
 
 
 def test_two_schedulers_on_one_database_do_not_both_evaluate_a_project(

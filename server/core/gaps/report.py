@@ -9,7 +9,7 @@ marked resolved is re-measured: flagged again in a window that starts after it w
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ...db import begin_write
@@ -50,7 +50,7 @@ def evaluate(session: Session, project_id: int, at: datetime | None = None) -> d
         _store(session, project_id, earlier, measure(session, project_id, earlier, thresholds))
         previous = _snapshots(session, project_id, earlier)
         assert previous is not None  # _store has just recorded the window
-    measured = {key: snap.flagged for key, (_, snap) in (_snapshots(session, project_id, window) or {}).items()}
+    measured = _last_announced(session, project_id, window)
     current = measure(session, project_id, window, thresholds)
     evaluated = _store(session, project_id, window, current, previous)
     entries = evaluated.entries
@@ -89,6 +89,25 @@ def read(session: Session, project_id: int, at: datetime | None = None) -> dict:
     snapshots = _snapshots(session, project_id, window) or {}
     entries = [_stored_entry(gap, snap) for gap, snap in snapshots.values()]
     return _report(window, thresholds, entries, evaluated.computed_at)
+
+
+def _last_announced(session: Session, project_id: int, window: Window) -> dict[str, bool]:
+    """Whether each gap was flagged by the latest evaluation of this window, or else of a window ending since
+    the previous one: what the webhooks said last, so a gap still flagged tomorrow is not announced again."""
+    days = window.end - window.start
+    end = session.scalar(
+        select(func.max(GapWindow.window_end)).where(
+            GapWindow.project_id == project_id,
+            GapWindow.window_days == days,
+            GapWindow.window_end > window.start,
+            GapWindow.window_end <= window.end,
+        )
+    )
+    if end is None:
+        return {}
+    return {
+        key: snap.flagged for key, (_, snap) in (_snapshots(session, project_id, Window(end - days, end)) or {}).items()
+    }
 
 
 def _report(window: Window, thresholds: dict, entries: list[dict], measured_at: datetime | None) -> dict:

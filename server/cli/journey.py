@@ -111,7 +111,7 @@ def _affected(g: dict) -> str:
         return "-"
     if g["valueBasis"] == "mrr":
         return f"{g['affectedPeople']} people, ${g['mrr']:,.0f} MRR"
-    return f"{g['affectedPeople']} people"
+    return f"{g['affectedPeople']} people, ${g['value']:,.0f} at risk"
 
 
 @click.command("accounts")

@@ -56,3 +56,6 @@ class GapThresholdsSchema(_Strict):
     value = fields.Float(load_default=0.0, validate=validate.Range(-100, 100))
     goalShare = fields.Float(load_default=0.25, validate=_SHARE)
     rareGoalShare = fields.Float(load_default=0.05, validate=_SHARE)
+    # What a person in an account without MRR counts for in a gap's value (MRR at risk); unset: the
+    # median MRR per person of the project's accounts with MRR.
+    personValue = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 1_000_000))

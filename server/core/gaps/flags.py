@@ -98,7 +98,7 @@ def _delivery(c: dict, csat: dict | None, t: dict):
         "adoption": stats.share("adoption", c["users"], c["exposed"], "lower"),
         "repeat": stats.share("repeat", c["repeaters"], c["users"], "lower"),
     }
-    if score is not None:
+    if csat and score is not None:
         measures["csat"] = stats.share("csat", round(score * csat["n"]), csat["n"], "lower")
     confident = {
         "adoption": stats.confidently_below(measures["adoption"], t["adoption"]),

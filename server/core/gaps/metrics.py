@@ -254,12 +254,14 @@ def goal_choosers(project_id: int, window: Window, goals: list[str]):
     )
 
 
-def affected_value(session: Session, people_stmt) -> dict:
-    """Who a gap touches: head count, accounts, and the accounts' summed MRR (value = MRR, or heads when none)."""
+def affected_value(session: Session, people_stmt, person_value: float) -> dict:
+    """Who a gap touches and what is at risk, in one unit: the summed MRR of their accounts, plus
+    `person_value` for each affected person whose account has no MRR (or who has no account)."""
     ids = people_stmt.subquery("affected")
+    affected = Person.id.in_(select(ids.c[0]))
     heads = session.scalar(select(func.count(distinct(ids.c[0]))))
     assert heads is not None  # an aggregate answers one row, and COUNT is never NULL
-    accounts = select(Person.account_id).where(Person.id.in_(select(ids.c[0])), Person.account_id.is_not(None))
+    accounts = select(Person.account_id).where(affected, Person.account_id.is_not(None))
     account_ids = list(session.scalars(accounts.distinct()))
     total = (
         session.scalar(select(func.coalesce(func.sum(Account.mrr), 0)).where(Account.id.in_(account_ids)))
@@ -267,14 +269,38 @@ def affected_value(session: Session, people_stmt) -> dict:
         else 0
     )
     assert total is not None  # an aggregate answers one row, and COALESCE(..., 0) is never NULL
-    mrr = float(total)
+    without_mrr = session.scalar(
+        select(func.count(distinct(Person.id)))
+        .outerjoin(Account, Account.id == Person.account_id)
+        .where(affected, func.coalesce(Account.mrr, 0) <= 0)
+    )
+    mrr, estimated = float(total), float(without_mrr or 0) * person_value
     return {
         "people": heads,
         "accounts": account_ids,
         "mrr": mrr,
-        "value": mrr if mrr > 0 else float(heads),
-        "basis": "mrr" if mrr > 0 else "people",
+        "value": round(mrr + estimated, 2),
+        "basis": "mrr" if not without_mrr else "mrr+estimate",
+        "withoutMrr": int(without_mrr or 0),
+        "personValue": person_value,
+        "estimated": round(estimated, 2),
     }
+
+
+def median_mrr_per_person(session: Session, project_id: int) -> float:
+    """The value of a person in an account without MRR, by default: the median, over the project's accounts
+    with MRR, of MRR per person; 1.0 when no account has MRR (every person then counts the same)."""
+    rows = session.execute(
+        select(Account.mrr, func.count(Person.id))
+        .join(Person, Person.account_id == Account.id)
+        .where(Account.project_id == project_id, Account.mrr > 0)
+        .group_by(Account.id, Account.mrr)
+    ).all()
+    per_person = sorted(float(mrr) / n for mrr, n in rows if n and mrr is not None)
+    if not per_person:
+        return 1.0
+    middle = len(per_person) // 2
+    return per_person[middle] if len(per_person) % 2 else (per_person[middle - 1] + per_person[middle]) / 2
 
 
 def stage_cohort(stage: str, at: datetime) -> Cohort:

@@ -4,6 +4,9 @@ A flag shows in the most specific place it holds: a sub-cohort (stage, segment) 
 everyone's cohort is not flagged for the same type and subject. Each evaluated window stores a snapshot
 per gap, so trends (new, widening, steady, closing, closed) survive later changes to the data. A gap
 marked resolved is re-measured: flagged again in a window that starts after it was resolved, it reopens.
+
+`evaluate` measures and stores (the scheduler, POST /api/v1/gaps/evaluate and `gapwise gaps --evaluate`
+call it); `read` only shows what the last evaluation stored, so reading the report never writes.
 """
 
 from dataclasses import dataclass
@@ -156,8 +159,12 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> list[
         flags += gap_flags.survey_flags(session, project_id, window, features, cohort, stmt, t)
     overall = {(f["type"], f["subject"]) for f in flags if f["cohort"] == "all"}
     kept = [f for f in flags if f["cohort"] == "all" or (f["type"], f["subject"]) not in overall]
+    person_value = t.get("personValue")
+    if person_value is None:
+        person_value = gap_metrics.median_mrr_per_person(session, project_id)
     for f in kept:
-        affected = gap_metrics.affected_value(session, f.pop("people"))
+        affected = gap_metrics.affected_value(session, f.pop("people"), person_value)
+        f["evidence"]["atRisk"] = {k: affected[k] for k in ("mrr", "estimated", "withoutMrr", "personValue", "value")}
         effort = f["feature"].effort if f["feature"] is not None else DEFAULT_EFFORT
         f.update(
             key=f"{f['type']}:{f['subject']}:{f['cohort']}",

@@ -82,11 +82,17 @@ def feature_key(gap: dict) -> str | None:
 
 def affected_line(gap: dict) -> str:
     """Who the gap touches and how its priority is made."""
-    basis = "MRR" if gap["valueBasis"] == "mrr" else "people"
-    value = f"{gap['value']:,.0f} {basis}"
+    at_risk = (gap.get("evidence") or {}).get("atRisk") or {}
+    estimate = ""
+    if at_risk.get("withoutMrr"):
+        estimate = (
+            f" + {at_risk['withoutMrr']:,} people without MRR at {at_risk['personValue']:,.2f} each "
+            f"({at_risk['estimated']:,.0f})"
+        )
     return (
-        f"{gap['affectedPeople']:,} people in {gap['affectedAccounts']:,} accounts (MRR {gap['mrr']:,.0f}). "
-        f"Priority = value × severity ÷ effort = {value} × {gap['severity']:.2f} ÷ {gap['effort']} "
+        f"{gap['affectedPeople']:,} people in {gap['affectedAccounts']:,} accounts. "
+        f"Value at risk = MRR {gap['mrr']:,.0f}{estimate} = {gap['value']:,.0f}. "
+        f"Priority = value × severity ÷ effort = {gap['value']:,.0f} × {gap['severity']:.2f} ÷ {gap['effort']} "
         f"= {gap['priority']:,.0f}."
     )
 

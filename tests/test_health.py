@@ -48,6 +48,7 @@ def test_falling_usage_and_a_detractor_put_an_account_at_risk_with_reasons(clien
 
 
 def test_open_gaps_count_against_the_accounts_they_touch(client, project, product, gapwise):  # noqa: F811
+    product.report()  # evaluated, as the scheduler would; health reads the stored report
     accounts = health(client, project.secret_key, AT)
     assert "communication:alerts:all" in accounts["acct-0"]["openGaps"]
     assert "stall:trial:segment:ads" in accounts["acct-0"]["openGaps"]

@@ -8,9 +8,9 @@ and interval (`intervals`) and the measure that decided the flag (`measure`), wh
 trend is tested against.
 """
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 
-from ...models import Feature, Person, Response, Survey
+from ...models import Feature, Person
 from ..journey.stages import NEXT
 from ..surveys import scores
 from . import metrics as m
@@ -80,11 +80,8 @@ def feature_flags(
         delivery = _delivery(c, csat.get(f.key) if cohort.name == "all" else None, t)
         if delivery:
             severity, evidence = delivery
-            flags.append(
-                _flag(
-                    "delivery", f.key, cohort, f, severity, evidence, _non_repeaters(project_id, window, f, cohort, pf)
-                )
-            )
+            people = _failing_delivery(session, project_id, window, f, cohort, pf, evidence["failing"])
+            flags.append(_flag("delivery", f.key, cohort, f, severity, evidence, people))
     return flags
 
 
@@ -142,17 +139,23 @@ def _unexposed_expecters(project_id, window, f, cohort, pf):
     return stmt.where(active.c.person_id.not_in(touched))
 
 
-def _non_repeaters(project_id, window, f, cohort, pf):
-    return (
+def _failing_delivery(session, project_id, window, f, cohort, pf, failing: list[str]):
+    """The people failing the delivery conditions that failed: those who saw it and never used it (adoption),
+    those who used it on one day only (repeat), those who rated it 1–3 (CSAT)."""
+    touched = (
         select(pf.c.person_id)
         .join(Person, Person.id == pf.c.person_id)
-        .where(
-            pf.c.feature_id == f.id,
-            pf.c.use_days < 2,
-            cohort.where,
-            pf.c.person_id.in_(m.active_people(project_id, window)),
-        )
+        .where(pf.c.feature_id == f.id, cohort.where, pf.c.person_id.in_(m.active_people(project_id, window)))
     )
+    parts = []
+    if "adoption" in failing:
+        parts.append(touched.where(pf.c.uses <= 0))
+    if "repeat" in failing:
+        parts.append(touched.where(pf.c.uses > 0, pf.c.use_days < 2))
+    if "csat" in failing:
+        low = scores.low_raters(session, project_id, window.since, window.until, f.key)
+        parts.append(select(Person.id).where(Person.id.in_(low), cohort.where))
+    return union(*parts) if len(parts) > 1 else parts[0]
 
 
 def stall_flags(session, project_id, window, cohort, t: dict) -> list[dict]:
@@ -207,7 +210,7 @@ def survey_flags(session, project_id, window, features: list[Feature], cohort, p
                     by_key.get(d["dimension"]),
                     severity,
                     d,
-                    _respondents(session, project_id, window, d["dimension"], cohort),
+                    _below_expectations(session, project_id, window, "perception", d["dimension"], people_stmt),
                 )
             )
     for d in scores.value_gaps(session, project_id, window.since, window.until, people_stmt):
@@ -233,30 +236,15 @@ def survey_flags(session, project_id, window, features: list[Feature], cohort, p
                     by_key.get(d["dimension"]),
                     severity,
                     d,
-                    _respondents(session, project_id, window, d["dimension"], cohort),
+                    _below_expectations(session, project_id, window, "value", d["dimension"], people_stmt),
                 )
             )
     return flags
 
 
-def _respondents(session, project_id, window, dimension, cohort):
-    """People who answered, in the window, a survey with a question about this dimension."""
-    surveys = [
-        sid
-        for sid, content in session.execute(select(Survey.id, Survey.content).where(Survey.project_id == project_id))
-        if any(q.get("dimension") == dimension for q in content.get("questions", []))
-    ]
-    return (
-        select(Response.person_id)
-        .join(Person, Person.id == Response.person_id)
-        .where(
-            Response.project_id == project_id,
-            Response.survey_id.in_(surveys),
-            cohort.where,
-            Response.created_at >= window.since,
-            Response.created_at < window.until,
-        )
-    )
+def _below_expectations(session, project_id, window, kind: str, dimension, people_stmt):
+    """The respondents whose own answers put this dimension under their own expectation."""
+    return scores.people_below(session, project_id, window.since, window.until, kind, dimension, people_stmt)
 
 
 def knowledge_flags(session, project_id, window, features: list[Feature], t: dict) -> list[dict]:

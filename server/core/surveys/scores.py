@@ -5,7 +5,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, String, case, cast, func, literal, select, union_all
+from sqlalchemy import Select, String, case, cast, false, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from ...models import Display, Feature, Response, Survey
@@ -243,6 +243,55 @@ def _value(session: Session, cohort: Cohort, spread: bool = False) -> list[dict]
     return rows
 
 
+def people_below(
+    session: Session, project_id: int, since, until, kind: str, dimension: str | None, person_ids_stmt=None
+) -> Select:
+    """The people who answered both sides of a dimension in the window and whose own perception (kind
+    "perception") or realised value (kind "value") is under their own expectation: the people a perception or
+    value gap is about."""
+    first, second = ("expectation", "perception") if kind == "perception" else ("value_expected", "value_realised")
+    cohort = Cohort(project_id, since, until, people=person_ids_stmt)
+    questions = [q for q in _tagged(session, cohort, (first, second)) if q["dimension"] == dimension]
+    if not questions:
+        return select(Response.person_id).where(false())
+    answers = (
+        select(Response.survey_id, Response.person_id, Response.answers)
+        .where(
+            Response.survey_id.in_(sorted({q["survey_id"] for q in questions})),
+            *cohort.where(Response, Response.created_at),
+        )
+        .cte("dimension_answers")
+    )
+    parts = [
+        select(
+            answers.c.person_id.label("person_id"),
+            cast(literal(q["measures"]), String).label("measures"),
+            _rescaled(json_number(answers.c.answers, literal(q["id"])), q).label("value"),
+        ).where(answers.c.survey_id == q["survey_id"])
+        for q in questions
+    ]
+    values = union_all(*parts).subquery()
+    side = {m: func.avg(case((values.c.measures == m, values.c.value))) for m in (first, second)}
+    return (
+        select(values.c.person_id)
+        .where(values.c.value.is_not(None))
+        .group_by(values.c.person_id)
+        .having(side[second] < side[first])
+    )
+
+
+def low_raters(session: Session, project_id: int, since, until, feature_key: str) -> Select:
+    """The people who rated a feature 1–3 in a CSAT survey linked to it (the same link as csat_by_feature)."""
+    surveys = [sid for sid, keys in _csat_links(session, project_id).items() if feature_key in keys]
+    return select(Response.person_id).where(
+        Response.survey_id.in_(surveys),
+        Response.completed.is_(True),
+        Response.score.is_not(None),
+        Response.score <= 3,
+        *Cohort(project_id, since, until).where(Response, Response.created_at),
+    )
+
+
 def _paired(means: dict, first: str, second: str) -> list:
     dims = {dim for measure, dim in means if measure == first} & {dim for measure, dim in means if measure == second}
     return sorted(dims, key=lambda dim: (dim is not None, dim or ""))  # the dimension-less (overall) pair first
@@ -329,23 +378,7 @@ def _feature_keys(session: Session, project_id: int) -> set[str]:
 
 def csat_by_feature(session: Session, project_id: int, since, until) -> dict[str, dict]:
     """{feature key: {"score", "n"}}: CSAT of the surveys linked to a feature by trigger or by scored dimension."""
-    features, linked = _feature_keys(session, project_id), {}
-    rows = session.execute(
-        select(Survey.id, Survey.kind, Survey.content, Survey.targeting).where(Survey.project_id == project_id)
-    )
-    for survey_id, kind, content, targeting in rows:
-        scored = next((q for q in (content or {}).get("questions", []) if q["type"] in ("nps", "rating")), None)
-        # Response.score holds this question's answer. A 1–5 rating of an expectation is not a satisfaction.
-        if kind != "csat" and (
-            scored is None
-            or scored["type"] != "rating"
-            or scored.get("scale") != 5
-            or scored.get("measures") in ("expectation", "value_expected")
-        ):
-            continue
-        keys = features & {((targeting or {}).get("trigger") or {}).get("feature"), (scored or {}).get("dimension")}
-        if keys:
-            linked[survey_id] = keys
+    linked = _csat_links(session, project_id)
     totals = {key: [0, 0] for keys in linked.values() for key in keys}
     if linked:
         stmt = (
@@ -363,3 +396,25 @@ def csat_by_feature(session: Session, project_id: int, since, until) -> dict[str
                 totals[key][0] += n
                 totals[key][1] += satisfied
     return {key: {"score": satisfied / n if n else None, "n": n} for key, (n, satisfied) in totals.items()}
+
+
+def _csat_links(session: Session, project_id: int) -> dict[int, set[str]]:
+    """{survey id: the feature keys it rates}: CSAT surveys linked to a feature by trigger or by scored dimension."""
+    features, linked = _feature_keys(session, project_id), {}
+    rows = session.execute(
+        select(Survey.id, Survey.kind, Survey.content, Survey.targeting).where(Survey.project_id == project_id)
+    )
+    for survey_id, kind, content, targeting in rows:
+        scored = next((q for q in (content or {}).get("questions", []) if q["type"] in ("nps", "rating")), None)
+        # Response.score holds this question's answer. A 1–5 rating of an expectation is not a satisfaction.
+        if kind != "csat" and (
+            scored is None
+            or scored["type"] != "rating"
+            or scored.get("scale") != 5
+            or scored.get("measures") in ("expectation", "value_expected")
+        ):
+            continue
+        keys = features & {((targeting or {}).get("trigger") or {}).get("feature"), (scored or {}).get("dimension")}
+        if keys:
+            linked[survey_id] = keys
+    return linked

@@ -49,6 +49,9 @@ def feature_flags(
     if counts is None:
         counts = m.feature_counts(session, project_id, window, features, cohort)
     pf = m.per_person_feature(project_id, window).subquery("pf")
+    if cohort.name != "all":  # CSAT is read per cohort too: a segment can rate a feature far lower than everyone
+        members = select(Person.id).where(Person.project_id == project_id, cohort.where)
+        csat = scores.csat_by_feature(session, project_id, window.since, window.until, people=members)
     flags = []
     for f in features:
         c = counts[f.id]
@@ -65,6 +68,7 @@ def feature_flags(
                 "threshold": {"exposure": t["exposure"]},
                 "intervals": _intervals(measure, adoption),
                 "measure": measure,
+                "measures": {"exposure": measure},
             }
             flags.append(
                 _flag(
@@ -77,7 +81,7 @@ def feature_flags(
                     _unexposed_expecters(project_id, window, f, cohort, pf),
                 )
             )
-        delivery = _delivery(c, csat.get(f.key) if cohort.name == "all" else None, t)
+        delivery = _delivery(c, csat.get(f.key), t)
         if delivery:
             severity, evidence = delivery
             people = _failing_delivery(session, project_id, window, f, cohort, pf, evidence["failing"])
@@ -86,9 +90,9 @@ def feature_flags(
 
 
 def _delivery(c: dict, csat: dict | None, t: dict):
+    """Adoption and repeat among those who saw it, when enough saw it; CSAT whenever enough rated it."""
     exposure = _share(c["exposed"], c["active"])
-    if c["exposed"] < t["minPeople"] or exposure is None or exposure < t["exposure"]:
-        return None
+    seen = c["exposed"] >= t["minPeople"] and exposure is not None and exposure >= t["exposure"]
     adoption, repeat = _share(c["users"], c["exposed"]), _share(c["repeaters"], c["users"])
     score = csat["score"] if csat and csat["n"] >= t["minPeople"] else None
     measures = {
@@ -98,8 +102,8 @@ def _delivery(c: dict, csat: dict | None, t: dict):
     if csat and score is not None:
         measures["csat"] = stats.share("csat", round(score * csat["n"]), csat["n"], "lower")
     confident = {
-        "adoption": stats.confidently_below(measures["adoption"], t["adoption"]),
-        "repeat": c["users"] >= t["minPeople"] and stats.confidently_below(measures["repeat"], t["repeat"]),
+        "adoption": seen and stats.confidently_below(measures["adoption"], t["adoption"]),
+        "repeat": seen and c["users"] >= t["minPeople"] and stats.confidently_below(measures["repeat"], t["repeat"]),
         "csat": "csat" in measures and stats.confidently_below(measures["csat"], t["csat"]),
     }
     shortfalls = {
@@ -125,6 +129,7 @@ def _delivery(c: dict, csat: dict | None, t: dict):
         "threshold": {k: t[k] for k in ("exposure", "adoption", "repeat", "csat")},
         "intervals": _intervals(stats.share("exposure", c["exposed"], c["active"], "lower"), *measures.values()),
         "measure": measures[worst],
+        "measures": measures,
     }
     return max(shortfalls.values()), evidence
 
@@ -177,6 +182,7 @@ def stall_flags(session, project_id, window, cohort, t: dict) -> list[dict]:
             "threshold": {"stall": t["stall"]},
             "intervals": _intervals(measure),
             "measure": measure,
+            "measures": {"stalled": measure},
         }
         people = m.stalled_people(project_id, window, stage, t["stallDays"][stage], cohort)
         flags.append(_flag("stall", stage, cohort, None, min(severity, 1.0), evidence, people))

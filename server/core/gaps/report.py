@@ -157,8 +157,7 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> list[
         flags += gap_flags.feature_flags(session, project_id, window, features, cohort, t, csat)
         flags += gap_flags.stall_flags(session, project_id, window, cohort, t)
         flags += gap_flags.survey_flags(session, project_id, window, features, cohort, stmt, t)
-    overall = {(f["type"], f["subject"]) for f in flags if f["cohort"] == "all"}
-    kept = [f for f in flags if f["cohort"] == "all" or (f["type"], f["subject"]) not in overall]
+    kept = _most_specific(flags)
     person_value = t.get("personValue")
     if person_value is None:
         person_value = gap_metrics.median_mrr_per_person(session, project_id)
@@ -172,6 +171,26 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> list[
             affected=affected,
             priority=round(affected["value"] * f["severity"] / effort, 2),
         )
+    return kept
+
+
+def _most_specific(flags: list[dict]) -> list[dict]:
+    """Everyone's flags, and a stage's or segment's where everyone's is not flagged for the same type and
+    subject, or where the cohort is significantly worse than everyone else on the measure that flagged it
+    (its evidence then says so, under `comparedWithRest`)."""
+    overall = {(f["type"], f["subject"]): f for f in flags if f["cohort"] == "all"}
+    kept = []
+    for f in flags:
+        everyone = overall.get((f["type"], f["subject"]))
+        if f["cohort"] == "all" or everyone is None:
+            kept.append(f)
+            continue
+        measure = f["evidence"].get("measure") or {}
+        same = (everyone["evidence"].get("measures") or {}).get(measure.get("name"))
+        contrast = stats.worse_than_rest(measure, same) if same and "measures" in f["evidence"] else None
+        if contrast is not None:
+            f["evidence"]["comparedWithRest"] = {"measure": measure["name"], **contrast}
+            kept.append(f)
     return kept
 
 

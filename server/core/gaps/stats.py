@@ -113,3 +113,21 @@ def change(before: dict | None, now: dict | None) -> str:
         return "steady"
     worse = delta < 0 if now["worse"] == "lower" else delta > 0
     return "widening" if worse else "closing"
+
+
+def worse_than_rest(cohort: dict, everyone: dict) -> dict | None:
+    """A cohort's share against everyone else's (everyone's counts less the cohort's), tested at 95%:
+    {"value", "n", "z"} of the rest when the cohort is significantly worse, else None."""
+    if cohort.get("value") is None or everyone.get("value") is None or cohort["name"] != everyone["name"]:
+        return None
+    k_cohort, n_cohort = round(cohort["value"] * cohort["n"]), cohort["n"]
+    k_rest, n_rest = round(everyone["value"] * everyone["n"]) - k_cohort, everyone["n"] - n_cohort
+    if n_rest <= 0 or n_cohort <= 0 or not 0 <= k_rest <= n_rest:
+        return None
+    pooled = (k_cohort + k_rest) / (n_cohort + n_rest)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n_cohort + 1 / n_rest))
+    delta = k_cohort / n_cohort - k_rest / n_rest
+    worse = delta < 0 if cohort["worse"] == "lower" else delta > 0
+    if se <= 0 or not worse or abs(delta) / se <= Z95:
+        return None
+    return {"value": k_rest / n_rest, "n": n_rest, "z": round(delta / se, 2)}

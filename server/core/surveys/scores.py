@@ -376,8 +376,9 @@ def _feature_keys(session: Session, project_id: int) -> set[str]:
     return set(session.scalars(select(Feature.key).where(Feature.project_id == project_id)))
 
 
-def csat_by_feature(session: Session, project_id: int, since, until) -> dict[str, dict]:
-    """{feature key: {"score", "n"}}: CSAT of the surveys linked to a feature by trigger or by scored dimension."""
+def csat_by_feature(session: Session, project_id: int, since, until, people=None) -> dict[str, dict]:
+    """{feature key: {"score", "n"}}: CSAT of the surveys linked to a feature by trigger or by scored dimension
+    (of the answers of `people`, a SELECT of person ids, when given)."""
     linked = _csat_links(session, project_id)
     totals = {key: [0, 0] for keys in linked.values() for key in keys}
     if linked:
@@ -387,7 +388,7 @@ def csat_by_feature(session: Session, project_id: int, since, until) -> dict[str
                 Response.survey_id.in_(list(linked)),
                 Response.completed.is_(True),
                 Response.score.is_not(None),
-                *Cohort(project_id, since, until).where(Response, Response.created_at),
+                *Cohort(project_id, since, until, people=people).where(Response, Response.created_at),
             )
             .group_by(Response.survey_id)
         )

@@ -111,6 +111,13 @@ def interval_lines(gap: dict) -> list[str]:
         else:
             span = f"{pct(x['low'], 1)} to {pct(x['high'], 1)}"
         lines.append(f"95% interval of {_INTERVAL_NAMES.get(name, name)}: {span} (n = {x['n']:,}).")
+    rest = (gap.get("evidence") or {}).get("comparedWithRest")
+    if rest:
+        mine = gap["evidence"]["measure"]["value"]
+        lines.append(
+            f"Significantly worse than everyone else: {_INTERVAL_NAMES.get(rest['measure'], rest['measure'])} "
+            f"{pct(mine, 1)} here against {pct(rest['value'], 1)} for the other {rest['n']:,} (z = {rest['z']:+.2f})."
+        )
     return lines
 
 

@@ -205,6 +205,9 @@ def test_each_planted_gap_is_flagged_with_its_cohort_and_evidence_and_the_health
     knowledge = flags["knowledge", "goal:automation", "all"]["evidence"]
     automation = len(ADS) + sum(1 for i in range(N) if i not in ADS and i % 3)
     assert (knowledge["choosers"], knowledge["answered"], knowledge["servedBy"]) == (automation, N, ["integrations"])
+    # The headline says what the evidence says: a goal many chose that no core feature serves.
+    headline = flags["knowledge", "goal:automation", "all"]["headline"]
+    assert headline == f"{round(automation / N * 100)}% want automation; no core feature serves it"
 
     perception = flags["perception", "reliability", "all"]["evidence"]
     assert perception["gap"] == pytest.approx(3.5 - 6) and perception["nPerception"] == 20

@@ -53,8 +53,12 @@ def test_open_gaps_count_against_the_accounts_they_touch(client, project, produc
     assert "communication:alerts:all" in accounts["acct-0"]["openGaps"]
     assert "stall:trial:segment:ads" in accounts["acct-0"]["openGaps"]
     assert "stall:trial:segment:ads" not in accounts["acct-9"]["openGaps"]
-    assert len(accounts["acct-0"]["openGaps"]) > len(accounts["acct-9"]["openGaps"]) >= 1
-    assert any(r.startswith(f"{len(accounts['acct-0']['openGaps'])} open gaps") for r in accounts["acct-0"]["reasons"])
+    # p0-p3 only saw share: the delivery gap's people are those who failed it (used once, rated it low).
+    assert "delivery:share:all" not in accounts["acct-0"]["openGaps"]
+    assert "delivery:share:all" in accounts["acct-2"]["openGaps"] and len(accounts["acct-9"]["openGaps"]) >= 1
+    reasons = [r for r in accounts["acct-0"]["reasons"] if "open gaps" in r]
+    assert reasons[0].startswith(f"{len(accounts['acct-0']['openGaps'])} open gaps: ")
+    assert "communication gap on alerts" in reasons[0] and "communication:alerts" not in reasons[0]  # words, not keys
     assert accounts["acct-0"]["mrr"] == MRR["acct-0"]
     printed = gapwise("accounts", "--project", project.id, "--at", AT.strftime("%Y-%m-%d"))
     assert printed.exit_code == 0, (printed.output, printed.exception)

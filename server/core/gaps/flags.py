@@ -23,7 +23,22 @@ HEADLINES = {
     "perception": "service trails expectations",
     "value": "expected {expected}, got {realised}: a {gap}-point value gap",
     "knowledge": "we build for needs they don't have",
+    "knowledge:goal": "{share} want {goal}; no core feature serves it",
 }
+
+
+def label(key: str) -> str:
+    """A gap's key in words, for people: "communication:alerts:segment:ads" → "communication gap on alerts,
+    segment ads"; "knowledge:goal:automation:all" → "knowledge gap on goal automation"."""
+    kind, _, rest = key.partition(":")
+    subject, cohort = rest, "all"
+    for marker in (":all", ":stage:", ":segment:"):
+        at = rest.rfind(marker)
+        if at >= 0:
+            subject, cohort = rest[:at], rest[at + 1 :]
+            break
+    where = "" if cohort == "all" else ", " + cohort.replace(":", " ", 1)
+    return f"{kind} gap on {subject.replace(':', ' ', 1)}{where}"
 
 
 def _below(value: float | None, threshold: float) -> float:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Account, Activity, Gap, GapSnapshot, Person, Response, Survey
 from ..storage.sql import day_number
+from . import flags as gap_flags
 from . import report as gaps
 
 PERIOD_DAYS = 14
@@ -81,7 +82,8 @@ def _score(current: int, previous: int, nps: float | None, csat: float | None, o
         reasons.append(f"latest CSAT answer {csat:g} of 5")
     if open_gaps:
         score -= min(10 * len(open_gaps), 30)
-        reasons.append(f"{len(open_gaps)} open gap{'s' * (len(open_gaps) > 1)}: {', '.join(sorted(open_gaps)[:3])}")
+        named = ", ".join(gap_flags.label(key) for key in sorted(open_gaps)[:3])
+        reasons.append(f"{len(open_gaps)} open gap{'s' * (len(open_gaps) > 1)}: {named}")
     return max(score, 0), reasons
 
 

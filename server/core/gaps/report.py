@@ -362,6 +362,9 @@ def _headline(kind: str, evidence: dict) -> str:
         return text.format(
             expected=_num(evidence["expected"]), realised=_num(evidence["realised"]), gap=_num(abs(evidence["gap"]))
         )
+    if kind == "knowledge" and "goal" in evidence:  # the other knowledge rule: a goal many chose, unserved
+        share = f"{round(evidence['share'] * 100)}%"
+        return gap_flags.HEADLINES["knowledge:goal"].format(share=share, goal=evidence["goal"])
     return text
 
 

@@ -11,6 +11,7 @@ from flask import flash, redirect, request, url_for
 from marshmallow import ValidationError
 
 from ...api.openapi import ID
+from ...core.gaps import flags as gap_flags
 from ...core.gaps import health
 from ...core.gaps import report as gap_engine
 from ...core.journey import funnel
@@ -100,7 +101,7 @@ def remediation(project_id, gap_id):
             project_id, at, at_text, form_gap=gap_id, form_values=form, form_errors=error.normalized_messages()
         ), 422
     saved = gap_engine.update_remediation(db.session, project_id, gap_id, changes)
-    flash(f"Remediation of {saved['key']} saved.")
+    flash(f"Remediation of the {gap_flags.label(saved['key'])} saved.")
     return redirect(
         url_for("ui_overview.gaps", project_id=project_id, at=at_text if at else None, _anchor=f"gap-{gap_id}")
     )

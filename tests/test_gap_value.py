@@ -53,3 +53,29 @@ def test_a_set_person_value_is_used_and_one_dollar_account_does_not_flip_the_uni
     assert stall["evidence"]["atRisk"]["personValue"] == 25
     assert stall["value"] == pytest.approx(1.0 + 39 * 25)
     assert mixed.api["gaps"].put("/thresholds", json={"personValue": -1}).status_code == 422
+
+
+def test_a_crm_sync_identifying_everyone_makes_no_one_active(client, batches, project):
+    """A nightly server-side identify (and group) of every user, most of them dormant, leaves exposure as
+    it was: only what people do in the product (track, page, screen, survey) makes them active."""
+    p = Product(client, batches, project)
+    for i in range(30):
+        p.story.person(f"user{i}", 12)
+        p.story.page(f"user{i}", 14)
+        if i < 20:
+            p.story.see(f"user{i}", "share", 14)
+            p.story.use(f"user{i}", "share", 14)
+            p.story.use(f"user{i}", "share", 17)
+    p.story.send()
+    assert ("delivery", "share", "all") not in by_key(p.report())  # 20 of 30 saw it and came back
+    for day in range(20, 40, 7):  # the CRM sync: everyone, and 200 dormant users who never open the product
+        for i in range(30):
+            p.story.person(f"user{i}", day, account="acct-sync", mrr=100.0)
+        for i in range(200):
+            p.story.person(f"dormant{i}", day, account="acct-sync", mrr=100.0)
+    p.story.send()
+    after = p.report()
+    share = [g for g in after["gaps"] if g["key"].startswith("delivery:share")]
+    communication = [g for g in after["gaps"] if g["key"] == "communication:alerts:all"]
+    assert not share  # still no delivery gap after the sync
+    assert communication and communication[0]["evidence"]["expected"] == 30  # not 230

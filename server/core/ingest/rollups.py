@@ -18,6 +18,11 @@ USED, SEEN = "feature_used", "feature_seen"
 _USAGE, _ACTIVITY = FeatureUsage.__table__, Activity.__table__
 
 
+# The messages that make someone active on a day: what a person does in the product. identify, group and
+# alias calls only describe people (a nightly CRM sync identifies everyone), so they never make anyone active.
+ACTIVE_TYPES = ("track", "page", "screen", "survey")
+
+
 @dataclass(frozen=True)
 class ProjectFeatures:
     """The project's features as ingest needs them (by key, by mapped event, journey flags), and its
@@ -59,7 +64,8 @@ def record(session: Session, project_id: int, features: ProjectFeatures, stored:
     for person, m in stored:
         at: datetime = m["timestamp"]
         day = day_number(at)
-        activity[person, day] = activity.get((person, day), 0) + 1
+        if m["type"] in ACTIVE_TYPES:
+            activity[person, day] = activity.get((person, day), 0) + 1
         if m["type"] == "track":
             for feature, column in _uses(features, m):
                 row = usage.setdefault((person, feature, day), [0, 0, 0, None])
@@ -155,7 +161,7 @@ def rebuild(
     if feature_ids is not None:
         return
     activity_scope = [_ACTIVITY.c.project_id == project_id]
-    events_scope = [Event.project_id == project_id]
+    events_scope = [Event.project_id == project_id, Event.type.in_(ACTIVE_TYPES)]
     if person_ids is not None:
         activity_scope.append(_ACTIVITY.c.person_id.in_(person_ids))
         events_scope.append(Event.person_id.in_(person_ids))

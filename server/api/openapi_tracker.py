@@ -13,6 +13,11 @@ _ANSWER = {
     "properties": {
         "accepted": {"type": "integer", "description": "Messages taken into the ingest log."},
         "duplicates": {"type": "integer", "description": "Repeats of a messageId inside this request."},
+        "robots": {
+            "type": "integer",
+            "description": "Messages acknowledged and not kept: the request's User-Agent, or the message's "
+            "context.userAgent, names a robot (crawler, link previewer, uptime check). Absent when none.",
+        },
         "rejected": {
             "type": "array",
             "items": {

@@ -59,6 +59,7 @@ def count_batch(answer: dict) -> None:
     """Count what a /v1/batch answer says: accepted, duplicates (repeats inside the batch), rejected."""
     INGEST.labels("accepted").inc(answer.get("accepted", 0))
     INGEST.labels("duplicate").inc(answer.get("duplicates", 0))
+    INGEST.labels("robot").inc(answer.get("robots", 0))
     INGEST.labels("rejected").inc(len(answer.get("rejected", ())))
 
 

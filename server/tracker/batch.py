@@ -30,7 +30,7 @@ SINGLE = ("track", "identify", "page", "screen", "group", "alias")
 def batch():
     project, document, received_at = _authenticated("MAX_BODY_BYTES", "a JSON object with writeKey and batch")
     envelope = ingest.parse_envelope(document)
-    answer = ingest.capture(project.id, envelope.batch, envelope.sentAt, received_at)
+    answer = ingest.capture(project.id, envelope.batch, envelope.sentAt, received_at, request.user_agent.string)
     count_batch(answer)
     return jsonify(answer)
 
@@ -41,7 +41,7 @@ def single(kind: str):
         message = {k: v for k, v in document.items() if k not in ("writeKey", "sentAt")}
         message["type"] = kind
         envelope = ingest.parse_envelope({"batch": [message], "sentAt": document.get("sentAt")})
-        answer = ingest.capture(project.id, envelope.batch, envelope.sentAt, received_at)
+        answer = ingest.capture(project.id, envelope.batch, envelope.sentAt, received_at, request.user_agent.string)
         count_batch(answer)
         if answer["rejected"]:
             raise BadRequest("The message is invalid.", errors=answer["rejected"][0]["errors"])

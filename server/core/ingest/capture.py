@@ -3,7 +3,7 @@
 Capture writes no event, person or rollup: the writer (core.ingest.writer) does, in bulk. So the
 answer's `accepted` counts the messages appended, `duplicates` the repeats of a messageId inside
 this request (the writer ignores messageIds it has stored before), and `rejected` names each refused
-message by index with its reasons.
+message by index with its reasons. Messages from robots (bots.py) are acknowledged in `robots` and not kept.
 """
 
 from datetime import datetime
@@ -14,6 +14,7 @@ from flask import current_app
 
 from ...errors import BadRequest, PayloadTooLarge
 from . import messages as schema
+from .bots import is_robot
 from .log import ingest_log
 
 _encoder = msgspec.json.Encoder()
@@ -43,14 +44,26 @@ def parse_envelope(document, write_key: str | None = None) -> schema.Envelope:
     return envelope
 
 
-def capture(project_id: int, raw_messages: list, sent_at: str | None, received_at: datetime) -> dict:
+def capture(
+    project_id: int, raw_messages: list, sent_at: str | None, received_at: datetime, user_agent: str | None = None
+) -> dict:
     """Validate, correct and append one request's messages; return what the client is told."""
     accepted, rejected = validate(raw_messages, schema.parse_timestamp(sent_at, "sentAt"), received_at)
     fresh, repeated = unique(accepted)
-    if fresh:
-        record = LogRecord(project=project_id, received=received_at, messages=fresh)
-        ingest_log().append(project_id, len(fresh), encode(record))
-    return {"accepted": len(fresh), "duplicates": repeated, "rejected": rejected}
+    robot_request = is_robot(user_agent)
+    kept = [m for m in fresh if not robot_request and not is_robot(_context_user_agent(m))]
+    if kept:
+        record = LogRecord(project=project_id, received=received_at, messages=kept)
+        ingest_log().append(project_id, len(kept), encode(record))
+    answer = {"accepted": len(kept), "duplicates": repeated, "rejected": rejected}
+    if len(kept) < len(fresh):
+        answer["robots"] = len(fresh) - len(kept)
+    return answer
+
+
+def _context_user_agent(message) -> str | None:
+    agent = (message.context or {}).get("userAgent")
+    return agent if isinstance(agent, str) else None
 
 
 def validate(raw_messages: list, sent_at: datetime | None, received_at: datetime):

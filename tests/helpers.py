@@ -235,6 +235,9 @@ def served(database_url: str, env: dict | None = None, log=None, workers: int = 
         "GAPWISE_SECRET_KEY": "test",
         "GAPWISE_SESSION_COOKIE_SECURE": "false",
         "GAPWISE_REMEMBER_COOKIE_SECURE": "false",
+        # Tests evaluate gaps when they mean to (tests/test_gap_schedule.py runs the scheduler's passes);
+        # a pass of the server's own would take SQLite's write lock while a test sets up its data.
+        "GAPWISE_GAP_SCHEDULER": "false",
         **(env or {}),
     }
     command = [sys.executable, "-m", "gapwise", "serve", "--port", str(port), "--workers", str(workers)]

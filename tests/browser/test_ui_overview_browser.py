@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from gapwise.core.gaps import report as gap_engine
 from gapwise.db import db
 from gapwise.demo import seed as demo
 from gapwise.models import Gap
@@ -32,6 +33,7 @@ def seeded(app, people: int, days: int) -> int:
     """The demo project with fewer simulated people (the same planted gaps), and an editor who signs in."""
     with app.app_context():
         project_id = demo.seed(db.session, people=people, days=days).project_id
+        gap_engine.evaluate(db.session, project_id)  # as the scheduler would: pages read what is stored
     make_user(app, EMAIL, project_id, "editor")
     return project_id
 

@@ -44,17 +44,24 @@ def window_ending(at: datetime | None, days: int) -> Window:
 def evaluate(session: Session, project_id: int, at: datetime | None = None) -> dict:
     """Measure the window ending at `at` (now by default) against the window before, store both, enqueue
     gap.flagged / gap.closed webhooks; return the report by priority."""
-    begin_write(session)
     thresholds = gap_thresholds(session, project_id)
     window = window_ending(at, thresholds["windowDays"])
-    previous = _snapshots(session, project_id, window.previous())
+    earlier = window.previous()
+    # Measuring only reads and takes the time: it runs before the write lock is taken (on SQLite one
+    # lock serves the whole file, and the ingest writer and the dashboard wait for it).
+    earlier_flags = None
+    if _snapshots(session, project_id, earlier) is None:
+        earlier_flags = measure(session, project_id, earlier, thresholds)
+    current = measure(session, project_id, window, thresholds)
+    begin_write(session)
+    previous = _snapshots(session, project_id, earlier)
     if previous is None:
-        earlier = window.previous()
-        _store(session, project_id, earlier, measure(session, project_id, earlier, thresholds))
+        if earlier_flags is None:  # another evaluation removed it meanwhile: measure it again
+            earlier_flags = measure(session, project_id, earlier, thresholds)
+        _store(session, project_id, earlier, earlier_flags)
         previous = _snapshots(session, project_id, earlier)
         assert previous is not None  # _store has just recorded the window
     measured = _last_announced(session, project_id, window)
-    current = measure(session, project_id, window, thresholds)
     evaluated = _store(session, project_id, window, current, previous)
     entries = evaluated.entries
     flagged_now = {f["key"] for f in current}

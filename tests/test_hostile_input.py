@@ -9,7 +9,6 @@ objects. The site is shared by the rows of one database; it counts what they sen
 """
 
 from collections import Counter
-from html.parser import HTMLParser
 from urllib.parse import quote, urlencode
 
 import orjson
@@ -23,7 +22,7 @@ from gapwise.models import Event, Gap
 from tests.helpers import BACKENDS, AdminApi, Batches, ProjectKeys, app_for_tests, database_url, message
 from tests.test_segments import TRIALS
 from tests.test_surveys_api import CSAT
-from tests.ui import Browser, make_user
+from tests.ui import Browser, FormFields, make_user
 
 NUL, NOT_UTF8, RAW_BYTE = "nul", "not UTF-8", "raw byte"
 # What each kind of value looks like in a form body or query string, already percent-encoded where it must be.
@@ -107,53 +106,6 @@ class Site:
         reader.feed(html)
         assert reader.fields, f"no form posting to {action} on {page}"
         return reader.fields
-
-
-class FormFields(HTMLParser):
-    """The fields a browser submits from the form of a page that posts to `action` (not those in <template>)."""
-
-    def __init__(self, action: str):
-        super().__init__()
-        self.action, self.inside, self.template, self.fields = action, False, 0, []
-        self._select: list | None = None
-        self._textarea: list | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.inside = a.get("action") == self.action
-        elif tag == "template":
-            self.template += 1
-        if not self.inside or self.template or "disabled" in a:
-            return
-        if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button"):
-            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
-                self.fields.append((a["name"], a.get("value") or ""))
-        elif tag == "select":
-            self._select = [a["name"], None, None]
-        elif tag == "option" and self._select:
-            self._select[2] = self._select[2] if self._select[2] is not None else a.get("value", "")
-            if "selected" in a:
-                self._select[1] = a.get("value", "")
-        elif tag == "textarea":
-            self._textarea = [a["name"], ""]
-
-    def handle_data(self, data):
-        if self._textarea:
-            self._textarea[1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "template":
-            self.template -= 1
-        elif tag == "form":
-            self.inside = False
-        elif tag == "select" and self._select:
-            name, chosen, first = self._select
-            self.fields.append((name, chosen if chosen is not None else first or ""))
-            self._select = None
-        elif tag == "textarea" and self._textarea:
-            self.fields.append((self._textarea[0], self._textarea[1].removeprefix("\n")))
-            self._textarea = None
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -3,7 +3,6 @@
 import csv
 import io
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -14,61 +13,15 @@ from tests.story import Story
 from tests.test_segments import TRIALS
 from tests.test_segments import Api as SegmentApi
 from tests.test_surveys_api import CSAT, NPS, WELCOME, Api
-from tests.ui import Browser, make_user
+from tests.ui import Browser, FormFields, make_user
 
 XSS = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(2)&lt;/script&gt;"
 START = datetime(2026, 11, 2, tzinfo=UTC)
 
 
-class FormReader(HTMLParser):
-    """The fields a browser would submit from one form of a page (not those inside <template>)."""
-
-    def __init__(self, form_id: str):
-        super().__init__()
-        self.form_id, self.inside, self.template, self.fields = form_id, False, 0, []
-        self._select = self._textarea = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.inside = a.get("id") == self.form_id
-        if tag == "template":
-            self.template += 1
-        if not self.inside or self.template or "disabled" in a:
-            return
-        if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button"):
-            if a.get("type") != "checkbox" or "checked" in a:
-                self.fields.append((a["name"], a.get("value", "")))
-        elif tag == "select":
-            self._select = [a["name"], None, None]
-        elif tag == "option" and self._select:
-            self._select[2] = self._select[2] if self._select[2] is not None else a.get("value", "")
-            if "selected" in a:
-                self._select[1] = a.get("value", "")
-        elif tag == "textarea":
-            self._textarea = [a["name"], ""]
-
-    def handle_data(self, data):
-        if self._textarea:
-            self._textarea[1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "template":
-            self.template -= 1
-        elif tag == "form":
-            self.inside = False
-        elif tag == "select" and self._select:
-            name, chosen, first = self._select
-            self.fields.append((name, chosen if chosen is not None else first or ""))
-            self._select = None
-        elif tag == "textarea" and self._textarea:
-            self.fields.append(tuple(self._textarea))
-            self._textarea = None
-
-
 def form_fields(html: str, form_id: str = "builder") -> dict:
-    reader = FormReader(form_id)
+    reader = FormFields(form_id, attribute="id")
     reader.feed(html)
     return dict(reader.fields)
 

@@ -75,11 +75,12 @@ def test_events_stored_before_partitioning_are_kept_with_their_ids(empty_databas
     with events its partition; the way back restores the plain table with its unique messageIds."""
     from datetime import UTC, datetime
 
-    from sqlalchemy import insert, select
+    from sqlalchemy import column, insert, select, table
     from sqlalchemy.orm import Session
 
     from gapwise.core.storage import partitions
-    from gapwise.models import Event, EventId, Person, Project
+    from gapwise.db import UTCDateTime
+    from gapwise.models import Event, EventId, Project
 
     migrate.upgrade(empty_database, "0006")
     engine = make_engine(empty_database)
@@ -93,16 +94,23 @@ def test_events_stored_before_partitioning_are_kept_with_their_ids(empty_databas
         project = Project(name="p", write_key="wk_" + uuid.uuid4().hex, allowed_origins=[])
         session.add(project)
         session.flush()
-        person = Person(project_id=project.id, first_seen=stamps[2], last_seen=stamps[3])
-        session.add(person)
-        session.flush()
+        # The people table as 0006 made it: later columns are not there yet.
+        old_people = table(
+            "people",
+            *(column(c) for c in ("id", "project_id", "traits", "stage")),
+            *(column(c, UTCDateTime()) for c in ("first_seen", "last_seen")),
+        )
+        values = {"project_id": project.id, "traits": "{}", "stage": "trial"}
+        person_id = session.execute(
+            insert(old_people).values(**values, first_seen=stamps[2], last_seen=stamps[3]).returning(old_people.c.id)
+        ).scalar_one()
         session.execute(
             insert(Event),
             [
                 {
                     "project_id": project.id,
                     "message_id": f"m{i}",
-                    "person_id": person.id,
+                    "person_id": person_id,
                     "type": "track",
                     "name": "e",
                     "properties": {"i": i},

@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import BigId, JSONDoc, UTCDateTime
@@ -52,6 +52,11 @@ class Person(Base):
     aha_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who counts in the gap engine's population (core.gaps.population): when the person was first seen in the
+    # product (a tagged feature, a mobile screen, a page matching the project's product URLs), and whether
+    # they behaved like a robot (more distinct features in a minute than a person uses).
+    product_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    robot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class PersonAlias(Base):

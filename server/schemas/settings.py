@@ -20,6 +20,21 @@ class AdoptionSchema(_Strict):
     weeks = WholeNumber(load_default=3, validate=validate.Range(1, 4))
 
 
+class PopulationSchema(_Strict):
+    """Who counts as a person of the product (core.gaps.population): identified people (`identified`), people
+    seen on a page whose URL matches one of `productUrls` (patterns as in survey URL rules, searched in the
+    URL), and anyone who used a tagged feature or sent a mobile screen; never robots, by user agent or by using
+    more than `robotFeaturesPerMinute` distinct features within a minute."""
+
+    identified = fields.Boolean(load_default=True)
+    productUrls = fields.List(
+        fields.String(validate=validate.Length(1, 200)),  # checked by core.journey.rules
+        load_default=list,
+        validate=validate.Length(max=20),
+    )
+    robotFeaturesPerMinute = WholeNumber(load_default=20, validate=validate.Range(3, 1000))
+
+
 class JourneyRulesSchema(_Strict):
     """aha: any of `ahaEvents` or a use of an aha feature; activation and adoption count core features."""
 
@@ -28,6 +43,7 @@ class JourneyRulesSchema(_Strict):
     )
     activation = fields.Nested(ActivationSchema, load_default=lambda: ActivationSchema().load({}))
     adoption = fields.Nested(AdoptionSchema, load_default=lambda: AdoptionSchema().load({}))
+    population = fields.Nested(PopulationSchema, load_default=lambda: PopulationSchema().load({}))
 
 
 class StallDaysSchema(_Strict):

@@ -268,12 +268,11 @@ def _below_expectations(session, project_id, window, kind: str, dimension, peopl
     return scores.people_below(session, project_id, window.since, window.until, kind, dimension, people_stmt)
 
 
-def knowledge_flags(session, project_id, window, features: list[Feature], t: dict) -> list[dict]:
+def knowledge_flags(session, project_id, window, features: list[Feature], everyone, t: dict) -> list[dict]:
     """Goals many choose that no core feature serves; core features serving goals almost nobody chose."""
-    choosers, per_goal = m.goal_shares(session, project_id, window)
+    choosers, per_goal = m.goal_shares(session, project_id, window, everyone.where)
     if choosers < t["minPeople"]:
         return []
-    everyone = m.everyone()
     core_goals = {g for f in features if f.core for g in f.goals}
     flags = []
     for goal, n in sorted(per_goal.items()):
@@ -299,7 +298,7 @@ def knowledge_flags(session, project_id, window, features: list[Feature], t: dic
                     None,
                     severity,
                     evidence,
-                    m.goal_choosers(project_id, window, [goal]),
+                    m.goal_choosers(project_id, window, [goal], everyone.where),
                 )
             )
     for f in features:
@@ -318,9 +317,7 @@ def knowledge_flags(session, project_id, window, features: list[Feature], t: dic
                 "intervals": _intervals(measure),
                 "measure": measure,
             }
-            people = select(Person.id).where(
-                Person.project_id == project_id, Person.id.in_(m.active_people(project_id, window))
-            )
+            people = m.active_people(project_id, window, everyone.where)
             flags.append(
                 _flag("knowledge", f"feature:{f.key}", everyone, f, _below(share, t["rareGoalShare"]), evidence, people)
             )

@@ -47,17 +47,19 @@ class Cohort:
     where: ColumnElement[bool]
 
 
-def everyone() -> Cohort:
-    return Cohort("all", true())
+def everyone(population: ColumnElement[bool] | None = None) -> Cohort:
+    """The whole population (gaps.population): everyone the gap engine counts."""
+    return Cohort("all", population if population is not None else true())
 
 
-def active_people(project_id: int, window: Window):
-    """Who sent anything on a day of the window."""
-    return (
-        select(Activity.person_id)
-        .where(Activity.project_id == project_id, Activity.day >= window.start, Activity.day < window.end)
-        .distinct()
+def active_people(project_id: int, window: Window, who: ColumnElement[bool] | None = None):
+    """Who did something in the product on a day of the window (rollups.ACTIVE_TYPES), among `who`."""
+    stmt = select(Activity.person_id).where(
+        Activity.project_id == project_id, Activity.day >= window.start, Activity.day < window.end
     )
+    if who is not None:
+        stmt = stmt.join(Person, Person.id == Activity.person_id).where(who)
+    return stmt.distinct()
 
 
 def per_person_feature(project_id: int, window: Window):
@@ -196,6 +198,14 @@ _ENTERED = {"trial": Person.first_seen, "aha": Person.aha_at, "activation": Pers
 _REACHED = {"aha": Person.aha_at, "activation": Person.activated_at, "adoption": Person.adopted_at}
 
 
+def _ever_active(stage: str) -> ColumnElement[bool]:
+    """Entering trial takes doing something in the product: people a CRM sync identified, who never opened
+    it, are not trials that stalled."""
+    if stage != "trial":
+        return true()
+    return select(Activity.person_id).where(Activity.person_id == Person.id).exists()
+
+
 def stall_counts(session: Session, project_id: int, window: Window, stall_days: dict, cohort: Cohort) -> dict:
     """Per stage: people who entered it in the window shifted back by its allowed days, and how many
     of them had not reached the next stage that many days later (whole UTC days)."""
@@ -203,7 +213,7 @@ def stall_counts(session: Session, project_id: int, window: Window, stall_days: 
     for stage, entered in _ENTERED.items():
         days, moved = stall_days[stage], _REACHED[NEXT[stage]]
         shifted = window.shifted(days)
-        cohort_in = and_(entered.is_not(None), entered >= shifted.since, entered < shifted.until)
+        cohort_in = and_(entered.is_not(None), entered >= shifted.since, entered < shifted.until, _ever_active(stage))
         stalled = and_(cohort_in, (moved.is_(None)) | (day_of(moved) - day_of(entered) > days))
         columns += [
             func.sum(case((cohort_in, 1), else_=0)).label(f"{stage}_entered"),
@@ -221,13 +231,14 @@ def stalled_people(project_id: int, window: Window, stage: str, days: int, cohor
         cohort.where,
         entered >= shifted.since,
         entered < shifted.until,
+        _ever_active(stage),
         (moved.is_(None)) | (day_of(moved) - day_of(entered) > days),
     )
 
 
-def goal_shares(session: Session, project_id: int, window: Window) -> tuple[int, dict[str, int]]:
-    """Among active people who chose any goal: how many they are, and how many chose each goal."""
-    active = active_people(project_id, window).subquery("active")
+def goal_shares(session: Session, project_id: int, window: Window, who=None) -> tuple[int, dict[str, int]]:
+    """Among active people (of `who`) who chose any goal: how many they are, and how many chose each goal."""
+    active = active_people(project_id, window, who).subquery("active")
     scope = (PersonGoal.project_id == project_id, PersonGoal.chosen_at < window.until)
     choosers = session.scalar(
         select(func.count(distinct(PersonGoal.person_id)))
@@ -245,8 +256,8 @@ def goal_shares(session: Session, project_id: int, window: Window) -> tuple[int,
     return choosers or 0, per_goal
 
 
-def goal_choosers(project_id: int, window: Window, goals: list[str]):
-    active = active_people(project_id, window).subquery("active")
+def goal_choosers(project_id: int, window: Window, goals: list[str], who=None):
+    active = active_people(project_id, window, who).subquery("active")
     return (
         select(PersonGoal.person_id)
         .join(active, active.c.person_id == PersonGoal.person_id)
@@ -303,7 +314,7 @@ def median_mrr_per_person(session: Session, project_id: int) -> float:
     return per_person[middle] if len(per_person) % 2 else (per_person[middle - 1] + per_person[middle]) / 2
 
 
-def stage_cohort(stage: str, at: datetime) -> Cohort:
-    """The people who were in `stage` at `at` (the window's start: the stage they came into the window
-    with, so using an aha feature during the window does not move someone out of their cohort)."""
-    return Cohort(f"stage:{stage}", stage_at_expression(at) == stage)
+def stage_cohort(stage: str, at: datetime, population: ColumnElement[bool] | None = None) -> Cohort:
+    """The people (of the population) who were in `stage` at `at` (the window's start: the stage they came
+    into the window with, so using an aha feature during the window does not move someone out of it)."""
+    return Cohort(f"stage:{stage}", and_(everyone(population).where, stage_at_expression(at) == stage))

@@ -12,7 +12,7 @@ call it); `read` only shows what the last evaluation stored, so reading the repo
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from ...db import begin_write
@@ -28,6 +28,7 @@ from . import flags as gap_flags
 from . import metrics as gap_metrics
 from . import stats
 from .metrics import Window
+from .population import population
 from .thresholds import gap_thresholds
 
 STATUSES = ("open", "acknowledged", "in_progress", "resolved")
@@ -135,8 +136,10 @@ def _report(window: Window, thresholds: dict, entries: list[dict], measured_at: 
 def measure(session: Session, project_id: int, window: Window, t: dict) -> list[dict]:
     """Every flag of one window, with its value and priority, most specific cohort only."""
     features = list(session.scalars(select(Feature).where(Feature.project_id == project_id).order_by(Feature.key)))
-    csat = scores.csat_by_feature(session, project_id, window.since, window.until)
-    everyone = gap_metrics.everyone()
+    counted = population(session, project_id)
+    everyone = gap_metrics.everyone(counted)
+    members = select(Person.id).where(Person.project_id == project_id, counted)
+    csat = scores.csat_by_feature(session, project_id, window.since, window.until, people=members)
     by_stage = gap_metrics.feature_counts(
         session, project_id, window, features, everyone, split=stage_at_expression(window.since)
     )
@@ -145,9 +148,9 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> list[
     )
     flags += gap_flags.stall_flags(session, project_id, window, everyone, t)
     flags += gap_flags.survey_flags(session, project_id, window, features, everyone, None, t)
-    flags += gap_flags.knowledge_flags(session, project_id, window, features, t)
+    flags += gap_flags.knowledge_flags(session, project_id, window, features, everyone, t)
     for stage in STAGES:
-        cohort = gap_metrics.stage_cohort(stage, window.since)
+        cohort = gap_metrics.stage_cohort(stage, window.since, counted)
         flags += gap_flags.feature_flags(
             session,
             project_id,
@@ -160,7 +163,7 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> list[
         )
     for segment in session.scalars(select(Segment).where(Segment.project_id == project_id).order_by(Segment.key)):
         stmt = segments.person_ids_statement(project_id, segment.rules, window.until)
-        cohort = gap_metrics.Cohort(f"segment:{segment.key}", Person.id.in_(stmt))
+        cohort = gap_metrics.Cohort(f"segment:{segment.key}", and_(counted, Person.id.in_(stmt)))
         flags += gap_flags.feature_flags(session, project_id, window, features, cohort, t, csat)
         flags += gap_flags.stall_flags(session, project_id, window, cohort, t)
         flags += gap_flags.survey_flags(session, project_id, window, features, cohort, stmt, t)

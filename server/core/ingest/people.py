@@ -194,7 +194,10 @@ def merge_people(session: Session, project_id: int, merges: dict[int, int]) -> N
     if not merges:
         return
     sources, targets = sorted(merges), sorted(set(merges.values()))
-    columns = (_PEOPLE.c.id, _PEOPLE.c.traits, _PEOPLE.c.first_seen, _PEOPLE.c.last_seen, _PEOPLE.c.account_id)
+    columns = (
+        *(_PEOPLE.c.id, _PEOPLE.c.traits, _PEOPLE.c.first_seen, _PEOPLE.c.last_seen, _PEOPLE.c.account_id),
+        *(_PEOPLE.c.product_at, _PEOPLE.c.robot),
+    )
     rows = {row.id: row for row in session.execute(select(*columns).where(member_of(_PEOPLE.c.id, sources + targets)))}
     merges = {s: t for s, t in merges.items() if s in rows and t in rows}
     if not merges:
@@ -213,6 +216,8 @@ def merge_people(session: Session, project_id: int, merges: dict[int, int]) -> N
         t["traits"] = merge_traits(s.traits, t["traits"] or {})
         t["first_seen"], t["last_seen"] = min(s.first_seen, t["first_seen"]), max(s.last_seen, t["last_seen"])
         t["account_id"] = t["account_id"] or s.account_id
+        seen_in_product = [at for at in (s.product_at, t["product_at"]) if at is not None]
+        t["product_at"], t["robot"] = min(seen_in_product, default=None), t["robot"] or s.robot
     session.execute(update(Person), [dict(t) for _, t in sorted(joined.items())])
     goals = [
         {"project_id": row.project_id, "person_id": merges[row.person_id], "goal": row.goal, "chosen_at": row.chosen_at}

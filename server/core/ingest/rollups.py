@@ -67,7 +67,7 @@ def record(session: Session, project_id: int, features: ProjectFeatures, stored:
         if m["type"] in ACTIVE_TYPES:
             activity[person, day] = activity.get((person, day), 0) + 1
         if m["type"] == "track":
-            for feature, column in _uses(features, m):
+            for feature, column in feature_uses(features, m):
                 row = usage.setdefault((person, feature, day), [0, 0, 0, None])
                 row[column] += 1
                 if column != 1 and (row[3] is None or at < row[3]):
@@ -127,7 +127,7 @@ def _json_rows(rows: list[dict]) -> str:
     return orjson.dumps(rows).decode()
 
 
-def _uses(features: ProjectFeatures, m: dict):
+def feature_uses(features: ProjectFeatures, m: dict):
     """(feature id, column) pairs a track message adds to: 0 used, 1 seen, 2 mapped event."""
     event = m["event"]
     if event in (USED, SEEN):

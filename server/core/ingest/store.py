@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ...models import Event, EventId
 from ..journey import stages as journey
 from ..storage.sql import insert_ignoring_conflicts
-from . import people, responses, rollups
+from . import people, population, responses, rollups
 
 _EVENTS, _EVENT_IDS = Event.__table__, EventId.__table__
 
@@ -127,5 +127,6 @@ def _apply_effects(session, project_id, messages, person_ids, inserted: set) -> 
     stored = [(p, m) for m, p in zip(messages, person_ids, strict=True) if m["messageId"] in inserted]
     features = rollups.project_features(session, project_id)
     used = rollups.record(session, project_id, features, stored)
+    population.record(session, project_id, features, stored)
     journey.advance(session, project_id, features, used, stored)
     responses.record(session, project_id, surveys)

@@ -3,11 +3,13 @@
 from functools import lru_cache
 
 import orjson
+from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from ...models import Project
 from ...schemas.settings import JourneyRulesSchema
 from ..projects.settings import stored_setting
+from ..surveys import url_rules
 
 rules_schema = JourneyRulesSchema()
 
@@ -23,3 +25,15 @@ def journey_rules(session: Session, project_id: int, stored: dict | None = None)
 def _parsed_rules(stored: bytes) -> dict:
     # Ingest reads the rules on every batch; the same stored rules parse to the same result.
     return rules_schema.load(orjson.loads(stored))
+
+
+def checked_rules(new_rules: dict) -> dict:
+    """Rules as they will be stored, or a ValidationError naming each field at fault: product URL patterns
+    must be in the linear-time subset of survey URL rules, since ingest tests every page's URL against them."""
+    rules = rules_schema.load(new_rules)
+    problems = {
+        i: [reason] for i, p in enumerate(rules["population"]["productUrls"]) if (reason := url_rules.problem(p))
+    }
+    if problems:
+        raise ValidationError({"population": {"productUrls": problems}})
+    return rules

@@ -20,7 +20,7 @@ from ...models.people import STAGES
 from ..ingest.rollups import ProjectFeatures, project_features
 from ..projects.settings import get_project
 from ..storage.sql import day_number, member_of
-from .rules import journey_rules, rules_schema
+from .rules import checked_rules, journey_rules, rules_schema
 
 NEXT = dict(zip(STAGES, STAGES[1:], strict=False))
 
@@ -245,7 +245,7 @@ def set_journey_rules(session: Session, project_id: int, new_rules: dict) -> dic
     """Replace the rules and put every person on the stage the new rules give (one transaction)."""
     begin_write(session)
     project = get_project(session, project_id)
-    project.journey_rules = rules_schema.dump(rules_schema.load(new_rules))
+    project.journey_rules = rules_schema.dump(checked_rules(new_rules))
     recompute(session, project_id)
     session.commit()
     return journey_rules(session, project_id)

@@ -19,7 +19,12 @@ from .base import bp, failure, page, saved
 
 USAGE_DAYS = 30
 FLAGS = ("core", "aha", "promised")
-RULE_NUMBERS = (("activation", "coreFeatures"), ("activation", "withinDays"), ("adoption", "weeks"))
+RULE_NUMBERS = (
+    ("activation", "coreFeatures"),
+    ("activation", "withinDays"),
+    ("adoption", "weeks"),
+    ("population", "robotFeaturesPerMinute"),
+)
 NEW_FEATURE = {
     "key": "",
     "name": "",
@@ -112,6 +117,8 @@ def journey(project_id):
         {
             "ahaEvents": "\n".join(rules["ahaEvents"]),
             **{f"{part}.{name}": str(rules[part][name]) for part, name in RULE_NUMBERS},
+            "population.identified": rules["population"]["identified"],
+            "population.productUrls": "\n".join(rules["population"]["productUrls"]),
         }
     )
 
@@ -120,11 +127,17 @@ def journey(project_id):
 @project_page("editor")
 def journey_save(project_id):
     """Replace the journey rules; every person's stage is recomputed."""
-    values = {name: request.form.get(name, "") for name in ("ahaEvents", *(f"{p}.{n}" for p, n in RULE_NUMBERS))}
+    texts = ("ahaEvents", "population.productUrls", *(f"{p}.{n}" for p, n in RULE_NUMBERS))
+    values: dict = {name: request.form.get(name, "") for name in texts}
+    values["population.identified"] = request.form.get("population.identified") == "1"
     rules: dict = {
-        "ahaEvents": [line.strip() for line in values["ahaEvents"].splitlines() if line.strip()],
+        "ahaEvents": _lines(values["ahaEvents"]),
         "activation": {},
         "adoption": {},
+        "population": {
+            "identified": values["population.identified"],
+            "productUrls": _lines(values["population.productUrls"]),
+        },
     }
     for part, name in RULE_NUMBERS:
         if values[f"{part}.{name}"].strip():  # an empty field takes its default
@@ -170,6 +183,10 @@ def _list_page(error: str | None = None, status: int = 200):
 def _form_page(feature, values: dict, error: Exception | None = None):
     message, errors, status = failure(error) if error else (None, {}, 200)
     return page("ui/config/feature_edit.html", status, feature=feature, values=values, message=message, errors=errors)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _journey_page(values: dict, error: Exception | None = None):

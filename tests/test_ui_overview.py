@@ -217,14 +217,18 @@ def test_the_gap_report_lists_the_demos_planted_gaps_by_priority_with_their_evid
     answer = editor.client.get(f"/app/p/{demo_project}/gaps", query_string={"at": NOW.date().isoformat()})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200 and 'id="chart-matrix-data"' in page
-    shown = []
+    shown, links = [], []
     for block in gap_blocks(page):
         kind, subject, cohort = re.search(
             r'<span class="tag">(\w+)</span> <strong>([^<]+)</strong> · ([^<]+)</p>', block
         ).groups()
         priority = float(re.search(r"<dt>Priority</dt><dd>([\d,.]+)</dd>", block).group(1).replace(",", ""))
         assert "<h4>Evidence</h4>" in block and "threshold" in block, (kind, subject)
-        assert "Edit remediation" in block and "People in this cohort" in block
+        assert "Edit remediation" in block and "Everyone in this cohort" in block
+        touched = re.search(r'href="([^"]+\?gap=\d+)">The ([\d,]+) (?:person|people) it touches</a>', block)
+        people = int(re.search(r"<dt>People</dt><dd>([\d,]+)</dd>", block).group(1).replace(",", ""))
+        assert touched and int(touched.group(2).replace(",", "")) == people
+        links.append((touched.group(1).replace("&amp;", "&"), people))
         shown.append((kind, subject, cohort.strip(), priority))
     assert [p for *_, p in shown] == sorted((p for *_, p in shown), reverse=True)
     found = {(kind, subject) for kind, subject, *_ in shown}
@@ -233,6 +237,10 @@ def test_the_gap_report_lists_the_demos_planted_gaps_by_priority_with_their_evid
     assert "we promised it; they never found it" in page and "they find it; it doesn&#39;t deliver" in page
     assert f'href="/app/p/{demo_project}/people?stage=trial&amp;segment=ads-trials"' in page
     assert f'href="/app/p/{demo_project}/features#feature-alerts">Feature alerts</a>' in page
+    for href, people in links:  # each gap links to exactly the people it counts (50 to a page)
+        listed = editor.client.get(href).get_data(as_text=True)
+        assert "touches</strong>" not in listed and "as its latest evaluation counted them" in listed
+        assert len(re.findall(r'<tr><th scope="row"><a href=', listed)) == min(people, 50), href
     assert re.search(r"(new this window|widening|steady|closing)</strong>", page, re.I)
     assert '<p class="measured">Measured ' in page
     earlier = editor.client.get(f"/app/p/{demo_project}/gaps", query_string={"at": "2020-01-01"})

@@ -68,6 +68,18 @@ class GapSnapshot(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class GapPerson(Base):
+    """One person a gap touches, as its latest evaluation found them: exactly those failing its condition
+    (core.gaps.flags), so the people a gap links to are the ones it counts."""
+
+    __tablename__ = "gap_people"
+    __table_args__ = (Index("ix_gap_people_person_id", "person_id"),)
+
+    gap_id: Mapped[int] = mapped_column(BigId, ForeignKey("gaps.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigId, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+
+
 class GapSchedule(Base):
     """When the scheduler last evaluated a project's gaps; a process claims a pass by moving it on."""
 

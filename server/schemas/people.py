@@ -20,6 +20,8 @@ class PeopleQuerySchema(PageQuerySchema):
     stage = fields.String(load_default=None, validate=validate.OneOf(STAGES))
     segment = fields.String(load_default=None, validate=KEY)
     account = fields.String(load_default=None, validate=validate.Length(1, 200))
+    # The people a gap touches, as its latest evaluation found them (the gap's id in GET /api/v1/gaps).
+    gap = WholeNumber(load_default=None, validate=validate.Range(1, 2**63 - 1))
     seenSince = Timestamp(load_default=None)
     seenUntil = Timestamp(load_default=None)
 

@@ -12,12 +12,12 @@ call it); `read` only shows what the last evaluation stored, so reading the repo
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from ...db import begin_write
 from ...errors import NotFound
-from ...models import Feature, Gap, GapSnapshot, GapWindow, Person, Segment
+from ...models import Feature, Gap, GapPerson, GapSnapshot, GapWindow, Person, Segment
 from ...models.base import utcnow
 from ..journey.stages import STAGES, stage_at_expression
 from ..segments import definitions as segments
@@ -65,6 +65,8 @@ def evaluate(session: Session, project_id: int, at: datetime | None = None) -> d
     measured = _last_announced(session, project_id, window)
     evaluated = _store(session, project_id, window, current, previous)
     entries = evaluated.entries
+    if _latest_window_end(session, project_id, window) <= window.end:  # links show the latest window's people
+        _keep_people(session, project_id, current, entries)
     flagged_now = {f["key"] for f in current}
     for key, (gap, snap) in previous.items():
         if key not in flagged_now and snap.flagged:
@@ -100,6 +102,28 @@ def read(session: Session, project_id: int, at: datetime | None = None) -> dict:
     snapshots = _snapshots(session, project_id, window) or {}
     entries = [_stored_entry(gap, snap) for gap, snap in snapshots.values()]
     return _report(window, thresholds, entries, evaluated.computed_at)
+
+
+def _latest_window_end(session: Session, project_id: int, window: Window) -> int:
+    days = window.end - window.start
+    latest = session.scalar(
+        select(func.max(GapWindow.window_end)).where(GapWindow.project_id == project_id, GapWindow.window_days == days)
+    )
+    return latest if latest is not None else window.end
+
+
+def _keep_people(session: Session, project_id: int, flags: list[dict], entries: list[dict]) -> None:
+    """Store who each flagged gap touches, replacing what the last evaluation stored (one INSERT … SELECT a
+    gap, so the ids never leave the database)."""
+    session.execute(delete(GapPerson).where(GapPerson.project_id == project_id))
+    for f, entry in zip(flags, entries, strict=True):
+        people = f["people"].subquery("affected")
+        session.execute(
+            insert(GapPerson).from_select(
+                ["gap_id", "person_id", "project_id"],
+                select(literal(entry["id"]), people.c[0], literal(project_id)).distinct(),
+            )
+        )
 
 
 def _last_announced(session: Session, project_id: int, window: Window) -> dict[str, bool]:
@@ -172,7 +196,7 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> list[
     if person_value is None:
         person_value = gap_metrics.median_mrr_per_person(session, project_id)
     for f in kept:
-        affected = gap_metrics.affected_value(session, f.pop("people"), person_value)
+        affected = gap_metrics.affected_value(session, f["people"], person_value)
         f["evidence"]["atRisk"] = {k: affected[k] for k in ("mrr", "estimated", "withoutMrr", "personValue", "value")}
         effort = f["feature"].effort if f["feature"] is not None else DEFAULT_EFFORT
         f.update(

@@ -29,6 +29,7 @@ from ...models import (
     Survey,
     WebhookDelivery,
 )
+from ..gaps import people as gap_people
 from ..ingest import tombstones
 from ..projects import config_cache
 from ..segments import definitions as segments
@@ -84,6 +85,8 @@ def list_people(session: Session, project_id: int, args: dict) -> tuple[list[Per
                 select(Account.id).where(Account.project_id == project_id, Account.external_id == args["account"])
             )
         )
+    if args.get("gap"):
+        stmt = stmt.where(Person.id.in_(gap_people.affected(session, project_id, args["gap"])))
     if args.get("seenSince"):
         stmt = stmt.where(Person.last_seen >= args["seenSince"])
     if args.get("seenUntil"):

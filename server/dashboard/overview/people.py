@@ -9,12 +9,15 @@ import json
 
 from flask import request
 from marshmallow import ValidationError
+from sqlalchemy import select
 
 from ...api.openapi import ID
+from ...core.gaps import flags as gap_flags
 from ...core.people import records as person_records
 from ...core.segments import definitions as segments
 from ...db import db
 from ...errors import ApiError
+from ...models import Gap
 from ...schemas.people import STAGES, PeopleQuerySchema
 from ..frame import project_page, render_page
 from .base import bp
@@ -28,7 +31,7 @@ _query = PeopleQuerySchema()
 @project_page("viewer")
 def people(project_id):
     """One page of people matching the search and filters."""
-    filters = {name: request.args.get(name, "").strip() for name in ("q", "stage", "segment", "cursor")}
+    filters = {name: request.args.get(name, "").strip() for name in ("q", "stage", "segment", "gap", "cursor")}
     found, next_cursor, error, status = [], None, None, 200
     try:
         found, next_cursor = _search(project_id, filters)
@@ -43,13 +46,22 @@ def people(project_id):
         next_cursor=next_cursor,
         stages=STAGES,
         segments=segments.list_segments(db.session, project_id),
+        gap=_gap_label(project_id, filters["gap"]),
         error=error,
     ), status
 
 
+def _gap_label(project_id: int, gap_id: str) -> str | None:
+    """The gap a list is filtered to, in words ("communication gap on alerts"), when it is the project's."""
+    if not gap_id.isdigit():
+        return None
+    key = db.session.scalar(select(Gap.key).where(Gap.project_id == project_id, Gap.id == int(gap_id)))
+    return gap_flags.label(key) if key else None
+
+
 def _search(project_id: int, filters: dict):
     """A search term is a user id, or else an anonymous id (each names one person at most)."""
-    args = {name: filters[name] for name in ("stage", "segment", "cursor") if filters[name]}
+    args = {name: filters[name] for name in ("stage", "segment", "gap", "cursor") if filters[name]}
     if not filters["q"]:
         return person_records.list_people(db.session, project_id, _query.load({**args, "limit": PAGE}))
     args.pop("cursor", None)
@@ -151,5 +163,12 @@ def text(value) -> str:
 
 
 def _messages(errors: dict) -> str:
-    names = {"userId": "Search", "anonymousId": "Search", "cursor": "Page", "stage": "Stage", "segment": "Segment"}
+    names = {
+        "userId": "Search",
+        "anonymousId": "Search",
+        "cursor": "Page",
+        "stage": "Stage",
+        "segment": "Segment",
+        "gap": "Gap",
+    }
     return "; ".join(f"{names.get(k, k)}: {' '.join(v) if isinstance(v, list) else v}" for k, v in errors.items())

@@ -36,6 +36,8 @@ def describe(gap: dict, rank: int | None, thresholds: dict, segment_names: dict[
         "evidenceLines": evidence_lines(gap, thresholds) + interval_lines(gap) if gap["flagged"] else [],
         "affectedLine": affected_line(gap) if gap["flagged"] else None,
         "peopleArgs": {k: v for k, v in (("stage", stage), ("segment", segment)) if v},
+        # The people it touches, exactly as the evaluation counted them (GET /api/v1/people?gap=<id>).
+        "affectedArgs": {"gap": gap["id"]} if gap["flagged"] else None,
         "featureKey": feature_key(gap),
     }
 

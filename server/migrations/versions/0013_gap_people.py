@@ -1,0 +1,42 @@
+"""the people each gap touches, as its latest evaluation found them
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-03 16:00:00
+
+A gap's "people" link lists exactly those failing its condition (low raters, non-finders, non-repeaters,
+stalled people, respondents below their own expectation), stored when the gap is evaluated.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "gap_people",
+        sa.Column("gap_id", BigId, nullable=False),
+        sa.Column("person_id", BigId, nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["gap_id"], ["gaps.id"], name=op.f("fk_gap_people_gap_id_gaps"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_gap_people_person_id_people"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["projects.id"], name=op.f("fk_gap_people_project_id_projects"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("gap_id", "person_id", name=op.f("pk_gap_people")),
+    )
+    op.create_index("ix_gap_people_person_id", "gap_people", ["person_id"])
+    op.create_index(op.f("ix_gap_people_project_id"), "gap_people", ["project_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("gap_people")

@@ -9,8 +9,10 @@ def flagged(report: dict) -> dict:
 
 
 def people(p: Product, n: int, ads: int) -> None:
+    """People who sign up in the product (identified, and a first page view there) on day 12."""
     for i in range(n):
         p.story.person(f"u{i}", 12, traits={"source": "ads" if i < ads else "search"})
+        p.story.page(f"u{i}", 12)
 
 
 def test_a_segment_that_rates_a_feature_low_is_flagged_when_everyone_is_not(client, batches, project):

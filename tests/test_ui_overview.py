@@ -295,3 +295,17 @@ def test_the_overview_shows_the_funnel_scores_top_gaps_and_accounts_at_risk(app,
     assert re.search(r"\d+ of \d+ accounts are at risk", page)
     assert "<script>" not in page.replace("<script src=", "").replace('<script type="application/json"', "")
     assert viewer.client.get(f"/app/p/{demo_project}/?weeks=4").status_code == 200
+
+
+def test_a_new_project_reads_not_enough_data_yet_not_no_gaps(app, project, batches):
+    story = Story(batches, NOW - timedelta(days=10))
+    for i in range(3):
+        story.person(f"early{i}", 1)
+        story.see(f"early{i}", "share", 2)
+    story.send()
+    with app.app_context():
+        gap_engine.evaluate(db.session, project.id, NOW)
+    viewer = signed_in(app, "pm@example.com", project.id, "viewer")
+    page = viewer.client.get(f"/app/p/{project.id}/gaps").get_data(as_text=True)
+    assert "Not enough data yet.</strong>" in page and "No gap is flagged in this window, and none" not in page
+    assert re.search(r"Stall on <strong>trial</strong>: 3 of the 10 people who entered trial needed", page)

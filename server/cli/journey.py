@@ -104,6 +104,10 @@ def _print_report(project_id: int, report: dict) -> None:
             else f"not evaluated yet (run `gapwise gaps --evaluate --project {project_id}`)"
         )
     )
+    for w in report.get("notEnoughData", []):
+        click.echo(
+            f"not enough data yet: {w['type']} on {w['subject']}, {w['n']} of the {w['needed']} {w['of']} needed"
+        )
 
 
 def _affected(g: dict) -> str:

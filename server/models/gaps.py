@@ -43,6 +43,8 @@ class GapWindow(Base):
     window_end: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     window_days: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The rules everyone's cohort could not test yet, too few people behind them (flags.waiting).
+    not_enough_data: Mapped[list | None] = mapped_column(JSONDoc, default=list)
 
 
 class GapSnapshot(Base):

@@ -55,6 +55,14 @@ class GapEntrySchema(GapSchema):
     headline = fields.String()
 
 
+class NotEnoughDataSchema(Schema):
+    type = fields.String(metadata={"description": "The gap rule: communication, delivery, stall, …"})
+    subject = fields.String(metadata={"description": "Its feature, stage, dimension, or goals."})
+    n = WholeNumber(metadata={"description": "People behind its figure in this window."})
+    needed = WholeNumber(metadata={"description": "People it needs (minPeople)."})
+    of = fields.String(metadata={"description": "Who they are, in words."})
+
+
 class GapReportSchema(Schema):
     """The prioritised gaps of a window against the window before, as the last evaluation stored them."""
 
@@ -67,11 +75,17 @@ class GapReportSchema(Schema):
         metadata={"description": "When the window was last evaluated; null when it never was."},
     )
     state = fields.String(
-        validate=validate.OneOf(("evaluated", "not_evaluated")),
+        validate=validate.OneOf(("evaluated", "not_evaluated", "not_enough_data")),
         metadata={
             "description": "not_evaluated: nothing was measured for this window yet (an empty list, not "
-            '"no gaps"); the scheduler or POST /api/v1/gaps/evaluate measures it.'
+            '"no gaps"); the scheduler or POST /api/v1/gaps/evaluate measures it. not_enough_data: measured, '
+            "no gap flagged, and some rules had too few people to test (see notEnoughData), so an empty list "
+            'is not "no gaps" either. evaluated: measured, and every rule without a flag had enough people.'
         },
+    )
+    notEnoughData = fields.List(
+        fields.Nested(NotEnoughDataSchema),
+        metadata={"description": "Rules everyone's cohort could not test yet: fewer people than minPeople."},
     )
 
 

@@ -57,10 +57,24 @@ def _intervals(*measures: dict) -> dict:
     return {x["name"]: {"n": x["n"], "low": round(x["low"], 4), "high": round(x["high"], 4)} for x in measures}
 
 
+def waiting(kind: str, subject: str, n: int, needed: int, of: str) -> dict:
+    """A rule that could not be tested yet: fewer than `needed` people (`of` whom) behind its figure."""
+    return {"type": kind, "subject": subject, "n": n, "needed": needed, "of": of}
+
+
 def feature_flags(
-    session, project_id, window, features: list[Feature], cohort, t: dict, csat: dict, counts: dict | None = None
+    session,
+    project_id,
+    window,
+    features: list[Feature],
+    cohort,
+    t: dict,
+    csat: dict,
+    counts: dict | None = None,
+    short: list | None = None,
 ) -> list[dict]:
-    """Communication and delivery gaps of every feature for one cohort (`counts`: when already measured)."""
+    """Communication and delivery gaps of every feature for one cohort (`counts`: when already measured).
+    Rules without enough people to test are added to `short`, when given."""
     if counts is None:
         counts = m.feature_counts(session, project_id, window, features, cohort)
     pf = m.per_person_feature(project_id, window).subquery("pf")
@@ -96,6 +110,12 @@ def feature_flags(
                     _unexposed_expecters(project_id, window, f, cohort, pf),
                 )
             )
+        rated = (csat.get(f.key) or {}).get("n", 0)
+        if short is not None:
+            if c["expected"] < t["minPeople"]:
+                short.append(waiting("communication", f.key, c["expected"], t["minPeople"], "people who expect it"))
+            if c["exposed"] < t["minPeople"] and rated < t["minPeople"]:
+                short.append(waiting("delivery", f.key, max(c["exposed"], rated), t["minPeople"], "people who saw it"))
         delivery = _delivery(c, csat.get(f.key), t)
         if delivery:
             severity, evidence = delivery
@@ -178,10 +198,12 @@ def _failing_delivery(session, project_id, window, f, cohort, pf, failing: list[
     return union(*parts) if len(parts) > 1 else parts[0]
 
 
-def stall_flags(session, project_id, window, cohort, t: dict) -> list[dict]:
+def stall_flags(session, project_id, window, cohort, t: dict, short: list | None = None) -> list[dict]:
     """Stages whose cohort mostly did not move on within the allowed days."""
     flags = []
     for stage, c in m.stall_counts(session, project_id, window, t["stallDays"], cohort).items():
+        if short is not None and c["entered"] < t["minPeople"]:
+            short.append(waiting("stall", stage, c["entered"], t["minPeople"], f"people who entered {stage}"))
         share = _share(c["stalled"], c["entered"])
         measure = stats.share("stalled", c["stalled"], c["entered"], "higher")
         if c["entered"] < t["minPeople"] or share is None or not stats.confidently_above(measure, t["stall"]):
@@ -204,12 +226,16 @@ def stall_flags(session, project_id, window, cohort, t: dict) -> list[dict]:
     return flags
 
 
-def survey_flags(session, project_id, window, features: list[Feature], cohort, people_stmt, t: dict) -> list[dict]:
+def survey_flags(
+    session, project_id, window, features: list[Feature], cohort, people_stmt, t: dict, short: list | None = None
+) -> list[dict]:
     """Perception (P − E) and value gaps per dimension, from the answers given in the window."""
     by_key = {f.key: f for f in features}
     flags = []
     for d in scores.perception_gaps(session, project_id, window.since, window.until, people_stmt):
         n = min(d["nExpectation"], d["nPerception"])
+        if short is not None and n < t["minPeople"]:
+            short.append(waiting("perception", d["dimension"], n, t["minPeople"], "respondents"))
         measure = stats.difference_of_means(
             "gap",
             d["perception"],
@@ -236,6 +262,8 @@ def survey_flags(session, project_id, window, features: list[Feature], cohort, p
             )
     for d in scores.value_gaps(session, project_id, window.since, window.until, people_stmt):
         n = min(d["nExpected"], d["nRealised"])
+        if short is not None and n < t["minPeople"]:
+            short.append(waiting("value", d["dimension"], n, t["minPeople"], "respondents"))
         measure = stats.difference_of_means(
             "gap",
             d["realised"],
@@ -268,10 +296,14 @@ def _below_expectations(session, project_id, window, kind: str, dimension, peopl
     return scores.people_below(session, project_id, window.since, window.until, kind, dimension, people_stmt)
 
 
-def knowledge_flags(session, project_id, window, features: list[Feature], everyone, t: dict) -> list[dict]:
+def knowledge_flags(
+    session, project_id, window, features: list[Feature], everyone, t: dict, short: list | None = None
+) -> list[dict]:
     """Goals many choose that no core feature serves; core features serving goals almost nobody chose."""
     choosers, per_goal = m.goal_shares(session, project_id, window, everyone.where)
     if choosers < t["minPeople"]:
+        if short is not None:
+            short.append(waiting("knowledge", "goals", choosers, t["minPeople"], "people who chose their goals"))
         return []
     core_goals = {g for f in features if f.core for g in f.goals}
     flags = []

@@ -50,20 +50,21 @@ def evaluate(session: Session, project_id: int, at: datetime | None = None) -> d
     earlier = window.previous()
     # Measuring only reads and takes the time: it runs before the write lock is taken (on SQLite one
     # lock serves the whole file, and the ingest writer and the dashboard wait for it).
-    earlier_flags = None
+    earlier_measured = None
     if _snapshots(session, project_id, earlier) is None:
-        earlier_flags = measure(session, project_id, earlier, thresholds)
-    current = measure(session, project_id, window, thresholds)
+        earlier_measured = measure(session, project_id, earlier, thresholds)
+    measured_now = measure(session, project_id, window, thresholds)
+    current = measured_now.flags
     begin_write(session)
     previous = _snapshots(session, project_id, earlier)
     if previous is None:
-        if earlier_flags is None:  # another evaluation removed it meanwhile: measure it again
-            earlier_flags = measure(session, project_id, earlier, thresholds)
-        _store(session, project_id, earlier, earlier_flags)
+        if earlier_measured is None:  # another evaluation removed it meanwhile: measure it again
+            earlier_measured = measure(session, project_id, earlier, thresholds)
+        _store(session, project_id, earlier, earlier_measured)
         previous = _snapshots(session, project_id, earlier)
         assert previous is not None  # _store has just recorded the window
-    measured = _last_announced(session, project_id, window)
-    evaluated = _store(session, project_id, window, current, previous)
+    announced = _last_announced(session, project_id, window)
+    evaluated = _store(session, project_id, window, measured_now, previous)
     entries = evaluated.entries
     if _latest_window_end(session, project_id, window) <= window.end:  # links show the latest window's people
         _keep_people(session, project_id, current, entries)
@@ -71,9 +72,9 @@ def evaluate(session: Session, project_id: int, at: datetime | None = None) -> d
     for key, (gap, snap) in previous.items():
         if key not in flagged_now and snap.flagged:
             entries.append(_closed(session, gap, snap, window))
-    webhooks.gap_changes(session, project_id, _window(window), entries, measured)
+    webhooks.gap_changes(session, project_id, _window(window), entries, announced)
     session.commit()
-    return _report(window, thresholds, entries, evaluated.row.computed_at)
+    return _report(window, thresholds, entries, evaluated.row.computed_at, measured_now.short)
 
 
 # The name callers used before evaluating and reading were split.
@@ -101,7 +102,7 @@ def read(session: Session, project_id: int, at: datetime | None = None) -> dict:
         return _report(window, thresholds, [], None)
     snapshots = _snapshots(session, project_id, window) or {}
     entries = [_stored_entry(gap, snap) for gap, snap in snapshots.values()]
-    return _report(window, thresholds, entries, evaluated.computed_at)
+    return _report(window, thresholds, entries, evaluated.computed_at, evaluated.not_enough_data or [])
 
 
 def _latest_window_end(session: Session, project_id: int, window: Window) -> int:
@@ -145,20 +146,38 @@ def _last_announced(session: Session, project_id: int, window: Window) -> dict[s
     }
 
 
-def _report(window: Window, thresholds: dict, entries: list[dict], measured_at: datetime | None) -> dict:
+def _report(
+    window: Window, thresholds: dict, entries: list[dict], measured_at: datetime | None, short: list | None = None
+) -> dict:
+    """The report; `state` is not_evaluated, not_enough_data (no gap flagged and some rule had too few people
+    to test), or evaluated. `notEnoughData` lists the rules waiting for people, whatever the state."""
     entries.sort(key=lambda e: (e["trend"] == "closed", -e["priority"], e["key"]))
+    state = "not_evaluated" if measured_at is None else "evaluated"
+    if measured_at is not None and short and not any(e["flagged"] for e in entries):
+        state = "not_enough_data"
     return {
         "window": _window(window),
         "previousWindow": _window(window.previous()),
         "thresholds": thresholds,
         "gaps": entries,
         "measuredAt": measured_at,
-        "state": "evaluated" if measured_at is not None else "not_evaluated",
+        "state": state,
+        "notEnoughData": short or [],
     }
 
 
-def measure(session: Session, project_id: int, window: Window, t: dict) -> list[dict]:
+@dataclass
+class Measured:
+    """What one window measured: its flags (most specific cohort only), and the rules everyone's cohort had
+    too few people to test (flags.waiting), so "not enough data yet" reads apart from "no gap"."""
+
+    flags: list[dict]
+    short: list[dict]
+
+
+def measure(session: Session, project_id: int, window: Window, t: dict) -> Measured:
     """Every flag of one window, with its value and priority, most specific cohort only."""
+    short: list[dict] = []
     features = list(session.scalars(select(Feature).where(Feature.project_id == project_id).order_by(Feature.key)))
     counted = population(session, project_id)
     everyone = gap_metrics.everyone(counted)
@@ -168,11 +187,11 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> list[
         session, project_id, window, features, everyone, split=stage_at_expression(window.since)
     )
     flags = gap_flags.feature_flags(
-        session, project_id, window, features, everyone, t, csat, gap_metrics.combined(by_stage, features)
+        session, project_id, window, features, everyone, t, csat, gap_metrics.combined(by_stage, features), short
     )
-    flags += gap_flags.stall_flags(session, project_id, window, everyone, t)
-    flags += gap_flags.survey_flags(session, project_id, window, features, everyone, None, t)
-    flags += gap_flags.knowledge_flags(session, project_id, window, features, everyone, t)
+    flags += gap_flags.stall_flags(session, project_id, window, everyone, t, short)
+    flags += gap_flags.survey_flags(session, project_id, window, features, everyone, None, t, short)
+    flags += gap_flags.knowledge_flags(session, project_id, window, features, everyone, t, short)
     for stage in STAGES:
         cohort = gap_metrics.stage_cohort(stage, window.since, counted)
         flags += gap_flags.feature_flags(
@@ -205,7 +224,7 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> list[
             affected=affected,
             priority=round(affected["value"] * f["severity"] / effort, 2),
         )
-    return kept
+    return Measured(kept, short)
 
 
 def _most_specific(flags: list[dict]) -> list[dict]:
@@ -252,16 +271,17 @@ class _Stored:
     entries: list[dict]
 
 
-def _store(session: Session, project_id: int, window: Window, flags: list[dict], previous: dict | None = None):
+def _store(session: Session, project_id: int, window: Window, measured: Measured, previous: dict | None = None):
     """Record the window and its flags' gaps and snapshots; snapshots of gaps no longer flagged are dropped
     (a gap that closes gets a snapshot of its own from `_closed`)."""
-    days = window.end - window.start
+    days, flags = window.end - window.start, measured.flags
     evaluated = session.get(GapWindow, (project_id, window.end, days))
     if evaluated is None:
         evaluated = GapWindow(project_id=project_id, window_end=window.end, window_days=days, computed_at=utcnow())
         session.add(evaluated)
     else:
         evaluated.computed_at = utcnow()
+    evaluated.not_enough_data = measured.short
     keys = [f["key"] for f in flags]
     gaps = {g.key: g for g in session.scalars(select(Gap).where(Gap.project_id == project_id, Gap.key.in_(keys)))}
     for f in flags:

@@ -95,7 +95,10 @@ def analyze(session) -> None:
 
     if session.scalar(text("SHOW autovacuum")) == "off":
         session.execute(
-            text("ANALYZE events, people, person_aliases, feature_usage, activity, event_ids, displays, responses")
+            text(
+                "ANALYZE events, people, person_aliases, person_goals, accounts, feature_usage, activity, event_ids, "
+                "displays, responses"
+            )
         )
         session.commit()
 

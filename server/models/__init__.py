@@ -3,7 +3,7 @@
 from .base import Base
 from .events import Event, EventId
 from .features import Feature
-from .gaps import Gap, GapPerson, GapSnapshot, GapWindow
+from .gaps import Gap, GapPeople, GapSnapshot, GapWindow
 from .ingest import Erasure, IngestFailure, IngestRecord
 from .people import Account, Person, PersonAlias
 from .projects import Project, SecretKey
@@ -33,7 +33,7 @@ __all__ = [
     "Activity",
     "PersonGoal",
     "Gap",
-    "GapPerson",
+    "GapPeople",
     "GapSnapshot",
     "GapWindow",
     "Webhook",

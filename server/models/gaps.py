@@ -70,16 +70,16 @@ class GapSnapshot(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class GapPerson(Base):
-    """One person a gap touches, as its latest evaluation found them: exactly those failing its condition
-    (core.gaps.flags), so the people a gap links to are the ones it counts."""
+class GapPeople(Base):
+    """The people a gap touches, as its latest evaluation found them: exactly those failing its condition
+    (core.gaps.flags), so the people a gap links to are the ones it counts. One row a gap, the ids as a list:
+    an evaluation writes a few rows, not one per person."""
 
     __tablename__ = "gap_people"
-    __table_args__ = (Index("ix_gap_people_person_id", "person_id"),)
 
     gap_id: Mapped[int] = mapped_column(BigId, ForeignKey("gaps.id", ondelete="CASCADE"), primary_key=True)
-    person_id: Mapped[int] = mapped_column(BigId, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    person_ids: Mapped[list] = mapped_column(JSONDoc, default=list)
 
 
 class GapSchedule(Base):

@@ -8,7 +8,7 @@ and interval (`intervals`) and the measure that decided the flag (`measure`), wh
 trend is tested against.
 """
 
-from sqlalchemy import select, union
+from sqlalchemy import select
 
 from ...models import Feature, Person
 from ..journey.stages import NEXT
@@ -70,17 +70,16 @@ def feature_flags(
     cohort,
     t: dict,
     csat: dict,
-    counts: dict | None = None,
+    usage: m.Usage,
+    people: frozenset[int],
     short: list | None = None,
 ) -> list[dict]:
-    """Communication and delivery gaps of every feature for one cohort (`counts`: when already measured).
-    Rules without enough people to test are added to `short`, when given."""
-    if counts is None:
-        counts = m.feature_counts(session, project_id, window, features, cohort)
-    pf = m.per_person_feature(project_id, window).subquery("pf")
+    """Communication and delivery gaps of every feature for one cohort (`people`: its members), counted from
+    the window's usage. Rules without enough people to test are added to `short`, when given."""
+    counts = m.feature_counts(usage, features, people)
     if cohort.name != "all":  # CSAT is read per cohort too: a segment can rate a feature far lower than everyone
-        members = select(Person.id).where(Person.project_id == project_id, cohort.where)
-        csat = scores.csat_by_feature(session, project_id, window.since, window.until, people=members)
+        ids = select(Person.id).where(Person.project_id == project_id, cohort.where)
+        csat = scores.csat_by_feature(session, project_id, window.since, window.until, people=ids)
     flags = []
     for f in features:
         c = counts[f.id]
@@ -107,7 +106,7 @@ def feature_flags(
                     f,
                     _below(exposure_e, t["exposure"]),
                     evidence,
-                    _unexposed_expecters(project_id, window, f, cohort, pf),
+                    _unexposed_expecters(usage, f, people),
                 )
             )
         rated = (csat.get(f.key) or {}).get("n", 0)
@@ -119,8 +118,8 @@ def feature_flags(
         delivery = _delivery(c, csat.get(f.key), t)
         if delivery:
             severity, evidence = delivery
-            people = _failing_delivery(session, project_id, window, f, cohort, pf, evidence["failing"])
-            flags.append(_flag("delivery", f.key, cohort, f, severity, evidence, people))
+            failing = _failing_delivery(session, project_id, window, f, usage, people, evidence["failing"])
+            flags.append(_flag("delivery", f.key, cohort, f, severity, evidence, failing))
     return flags
 
 
@@ -169,33 +168,27 @@ def _delivery(c: dict, csat: dict | None, t: dict):
     return max(shortfalls.values()), evidence
 
 
-def _unexposed_expecters(project_id, window, f, cohort, pf):
-    active = m.active_people(project_id, window).subquery("active")
-    stmt = select(active.c.person_id).join(Person, Person.id == active.c.person_id).where(cohort.where)
-    if not f.promised:
-        e = m.expecters(project_id, [f]).subquery("e")
-        stmt = stmt.join(e, e.c.person_id == active.c.person_id)
-    touched = select(pf.c.person_id).where(pf.c.feature_id == f.id)
-    return stmt.where(active.c.person_id.not_in(touched))
+def _unexposed_expecters(usage: m.Usage, f: Feature, people: frozenset[int]) -> set[int]:
+    """The active people of the cohort who expect the feature (everyone, for a promised one) and never
+    touched it in the window."""
+    expecting = usage.active & people if f.promised else usage.expecting[f.id] & people
+    return {p for p in expecting if p not in usage.touched[f.id]}
 
 
-def _failing_delivery(session, project_id, window, f, cohort, pf, failing: list[str]):
+def _failing_delivery(session, project_id, window, f, usage: m.Usage, people: frozenset[int], failing: list[str]):
     """The people failing the delivery conditions that failed: those who saw it and never used it (adoption),
     those who used it on one day only (repeat), those who rated it 1–3 (CSAT)."""
-    touched = (
-        select(pf.c.person_id)
-        .join(Person, Person.id == pf.c.person_id)
-        .where(pf.c.feature_id == f.id, cohort.where, pf.c.person_id.in_(m.active_people(project_id, window)))
-    )
-    parts = []
+    touched = {p: t for p, t in usage.touched[f.id].items() if p in people}
+    found: set[int] = set()
     if "adoption" in failing:
-        parts.append(touched.where(pf.c.uses <= 0))
+        found |= {p for p, (uses, _) in touched.items() if uses <= 0}
     if "repeat" in failing:
-        parts.append(touched.where(pf.c.uses > 0, pf.c.use_days < 2))
+        found |= {p for p, (uses, days) in touched.items() if uses > 0 and days < 2}
     if "csat" in failing:
-        low = scores.low_raters(session, project_id, window.since, window.until, f.key)
-        parts.append(select(Person.id).where(Person.id.in_(low), cohort.where))
-    return union(*parts) if len(parts) > 1 else parts[0]
+        found |= (
+            set(session.scalars(scores.low_raters(session, project_id, window.since, window.until, f.key))) & people
+        )
+    return found
 
 
 def stall_flags(session, project_id, window, cohort, t: dict, short: list | None = None) -> list[dict]:

@@ -97,101 +97,76 @@ def expecters(project_id: int, features: list[Feature]):
     )
 
 
-def feature_counts(
-    session: Session, project_id: int, window: Window, features: list[Feature], cohort: Cohort, split=None
-) -> dict:
-    """Per feature: active, exposed, users, repeaters, and for those who expected it, exposed and users.
+@dataclass(frozen=True)
+class Usage:
+    """A window's feature usage, read once an evaluation and counted per cohort in Python: who was active
+    (of the population), who touched each feature and how (uses, days with a use), and who expects each
+    feature that is not promised (chose a goal it serves). Three statements instead of three per cohort."""
 
-    With `split` (a SQL expression over people, such as their stage), the same figures per value of it in
-    the same three statements: {value: {feature id: counts}}.
-    """
-    key = (split if split is not None else literal("all")).label("part")
-    active = active_people(project_id, window).subquery("active")
-    pf = per_person_feature(project_id, window).subquery("pf")
-    actives: dict[str, int] = dict(
-        session.execute(
-            select(key, func.count())
-            .select_from(active)
-            .join(Person, Person.id == active.c.person_id)
-            .where(cohort.where)
-            .group_by(key)
-        ).all()
-    )
-    parts = {
-        part: {
-            f.id: {
-                "active": n,
-                "exposed": 0,
-                "users": 0,
-                "repeaters": 0,
-                "expected": 0,
-                "expectedExposed": 0,
-                "expectedUsers": 0,
-            }
-            for f in features
-        }
-        for part, n in actives.items()
-    }
-    for r in session.execute(
-        select(
-            key,
-            pf.c.feature_id,
-            func.count().label("exposed"),
-            func.sum(case((pf.c.uses > 0, 1), else_=0)).label("users"),
-            func.sum(case((pf.c.use_days >= 2, 1), else_=0)).label("repeaters"),
-        )
-        .join(active, active.c.person_id == pf.c.person_id)
-        .join(Person, Person.id == pf.c.person_id)
-        .where(cohort.where)
-        .group_by(key, pf.c.feature_id)
-    ):
-        if r.feature_id in parts.get(r.part, {}):
-            parts[r.part][r.feature_id].update(exposed=r.exposed, users=int(r.users), repeaters=int(r.repeaters))
+    active: frozenset[int]
+    touched: dict[int, dict[int, tuple[int, int]]]  # feature id -> person -> (uses, use days)
+    expecting: dict[int, frozenset[int]]  # feature id -> people who chose a goal it serves
+
+
+def read_usage(session: Session, project_id: int, window: Window, features: list[Feature], who) -> Usage:
+    active = frozenset(session.scalars(active_people(project_id, window, who)))
+    touched: dict[int, dict[int, tuple[int, int]]] = {f.id: {} for f in features}
+    for person, feature, uses, days in session.execute(per_person_feature(project_id, window)):
+        if person in active and feature in touched:
+            touched[feature][person] = (int(uses or 0), int(days or 0))
+    expecting: dict[int, set[int]] = {f.id: set() for f in features}
     stmt = expecters(project_id, [f for f in features if not f.promised])
     if stmt is not None:
-        e = stmt.subquery("expecters")
-        for r in session.execute(
-            select(
-                key,
-                e.c.feature_id,
-                func.count().label("expected"),
-                func.count(pf.c.person_id).label("exposed"),
-                func.sum(case((pf.c.uses > 0, 1), else_=0)).label("users"),
-            )
-            .join(active, active.c.person_id == e.c.person_id)
-            .join(Person, Person.id == e.c.person_id)
-            .outerjoin(pf, and_(pf.c.person_id == e.c.person_id, pf.c.feature_id == e.c.feature_id))
-            .where(cohort.where)
-            .group_by(key, e.c.feature_id)
-        ):
-            parts[r.part][r.feature_id].update(
-                expected=r.expected, expectedExposed=r.exposed, expectedUsers=int(r.users or 0)
-            )
-    for counts in parts.values():
-        for f in features:
-            if f.promised:  # everyone active expects a promised feature
-                c = counts[f.id]
-                c.update(expected=c["active"], expectedExposed=c["exposed"], expectedUsers=c["users"])
-    return parts if split is not None else parts.get("all", _empty(features))
+        for person, feature in session.execute(stmt):
+            if person in active:
+                expecting[feature].add(person)
+    return Usage(active, touched, {f: frozenset(p) for f, p in expecting.items()})
 
 
-def combined(parts: dict, features: list[Feature]) -> dict:
-    """The counts of a split added back together (everyone's cohort from the stage cohorts)."""
-    total = _empty(features)
-    for counts in parts.values():
-        for fid, c in counts.items():
-            for k, v in c.items():
-                total[fid][k] += v
-    return total
+def members(session: Session, project_id: int, cohort: Cohort) -> frozenset[int]:
+    """The ids of the cohort's people (all of them, active or not)."""
+    return frozenset(session.scalars(select(Person.id).where(Person.project_id == project_id, cohort.where)))
 
 
-def _empty(features: list[Feature]) -> dict:
-    return {
-        f.id: dict.fromkeys(
-            ("active", "exposed", "users", "repeaters", "expected", "expectedExposed", "expectedUsers"), 0
+def people_by_stage(session: Session, project_id: int, at: datetime, who) -> dict[str, frozenset[int]]:
+    """The population's ids by the stage each was in at `at` (the window's start), in one statement."""
+    stage = stage_at_expression(at)
+    found: dict[str, set[int]] = {}
+    for person, reached in session.execute(select(Person.id, stage).where(Person.project_id == project_id, who)):
+        found.setdefault(reached, set()).add(person)
+    return {s: frozenset(p) for s, p in found.items()}
+
+
+def feature_counts(usage: Usage, features: list[Feature], people: frozenset[int]) -> dict:
+    """Per feature, among the active people of `people`: active, exposed (touched it), users (used it),
+    repeaters (used it on two days or more), and for those who expect it, exposed and users. Everyone active
+    expects a promised feature."""
+    active = usage.active & people
+    counts = {}
+    for f in features:
+        touched = usage.touched[f.id]
+        seen = (
+            [touched[p] for p in active if p in touched]
+            if len(active) < len(touched)
+            else [t for p, t in touched.items() if p in active]
         )
-        for f in features
-    }
+        c = {
+            "active": len(active),
+            "exposed": len(seen),
+            "users": sum(1 for uses, _ in seen if uses > 0),
+            "repeaters": sum(1 for _, days in seen if days >= 2),
+        }
+        if f.promised:
+            c.update(expected=c["active"], expectedExposed=c["exposed"], expectedUsers=c["users"])
+        else:
+            expecting = usage.expecting[f.id] & active
+            c.update(
+                expected=len(expecting),
+                expectedExposed=sum(1 for p in expecting if p in touched),
+                expectedUsers=sum(1 for p in expecting if p in touched and touched[p][0] > 0),
+            )
+        counts[f.id] = c
+    return counts
 
 
 _ENTERED = {"trial": Person.first_seen, "aha": Person.aha_at, "activation": Person.activated_at}
@@ -265,34 +240,36 @@ def goal_choosers(project_id: int, window: Window, goals: list[str], who=None):
     )
 
 
-def affected_value(session: Session, people_stmt, person_value: float) -> dict:
+@dataclass(frozen=True)
+class Accounts:
+    """Who belongs to which account, and each account's MRR: read once an evaluation, for every gap's value."""
+
+    of_person: dict[int, int]
+    mrr: dict[int, float]
+
+
+def accounts(session: Session, project_id: int) -> Accounts:
+    people = session.execute(
+        select(Person.id, Person.account_id).where(Person.project_id == project_id, Person.account_id.is_not(None))
+    )
+    mrr = session.execute(select(Account.id, Account.mrr).where(Account.project_id == project_id))
+    return Accounts({p: a for p, a in people if a is not None}, {a: float(m or 0) for a, m in mrr})
+
+
+def affected_value(people: set[int], known: Accounts, person_value: float) -> dict:
     """Who a gap touches and what is at risk, in one unit: the summed MRR of their accounts, plus
     `person_value` for each affected person whose account has no MRR (or who has no account)."""
-    ids = people_stmt.subquery("affected")
-    affected = Person.id.in_(select(ids.c[0]))
-    heads = session.scalar(select(func.count(distinct(ids.c[0]))))
-    assert heads is not None  # an aggregate answers one row, and COUNT is never NULL
-    accounts = select(Person.account_id).where(affected, Person.account_id.is_not(None))
-    account_ids = list(session.scalars(accounts.distinct()))
-    total = (
-        session.scalar(select(func.coalesce(func.sum(Account.mrr), 0)).where(Account.id.in_(account_ids)))
-        if account_ids
-        else 0
-    )
-    assert total is not None  # an aggregate answers one row, and COALESCE(..., 0) is never NULL
-    without_mrr = session.scalar(
-        select(func.count(distinct(Person.id)))
-        .outerjoin(Account, Account.id == Person.account_id)
-        .where(affected, func.coalesce(Account.mrr, 0) <= 0)
-    )
-    mrr, estimated = float(total), float(without_mrr or 0) * person_value
+    account_ids = sorted({a for p in people if (a := known.of_person.get(p)) is not None})
+    mrr = sum(known.mrr.get(a, 0.0) for a in account_ids)
+    without_mrr = sum(1 for p in people if known.mrr.get(known.of_person.get(p, -1), 0.0) <= 0)
+    estimated = without_mrr * person_value
     return {
-        "people": heads,
+        "people": len(people),
         "accounts": account_ids,
-        "mrr": mrr,
+        "mrr": round(mrr, 2),
         "value": round(mrr + estimated, 2),
         "basis": "mrr" if not without_mrr else "mrr+estimate",
-        "withoutMrr": int(without_mrr or 0),
+        "withoutMrr": without_mrr,
         "personValue": person_value,
         "estimated": round(estimated, 2),
     }

@@ -12,14 +12,14 @@ call it); `read` only shows what the last evaluation stored, so reading the repo
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, literal, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ...db import begin_write
 from ...errors import NotFound
-from ...models import Feature, Gap, GapPerson, GapSnapshot, GapWindow, Person, Segment
+from ...models import Feature, Gap, GapPeople, GapSnapshot, GapWindow, Person, Segment
 from ...models.base import utcnow
-from ..journey.stages import STAGES, stage_at_expression
+from ..journey.stages import STAGES
 from ..segments import definitions as segments
 from ..storage.sql import day_number
 from ..surveys import scores
@@ -114,17 +114,14 @@ def _latest_window_end(session: Session, project_id: int, window: Window) -> int
 
 
 def _keep_people(session: Session, project_id: int, flags: list[dict], entries: list[dict]) -> None:
-    """Store who each flagged gap touches, replacing what the last evaluation stored (one INSERT … SELECT a
-    gap, so the ids never leave the database)."""
-    session.execute(delete(GapPerson).where(GapPerson.project_id == project_id))
-    for f, entry in zip(flags, entries, strict=True):
-        people = f["people"].subquery("affected")
-        session.execute(
-            insert(GapPerson).from_select(
-                ["gap_id", "person_id", "project_id"],
-                select(literal(entry["id"]), people.c[0], literal(project_id)).distinct(),
-            )
-        )
+    """Store who each flagged gap touches, replacing what the last evaluation stored."""
+    session.execute(delete(GapPeople).where(GapPeople.project_id == project_id))
+    rows = [
+        {"gap_id": entry["id"], "project_id": project_id, "person_ids": sorted(f["people"])}
+        for f, entry in zip(flags, entries, strict=True)
+    ]
+    if rows:
+        session.execute(insert(GapPeople), rows)
 
 
 def _last_announced(session: Session, project_id: int, window: Window) -> dict[str, bool]:
@@ -183,39 +180,35 @@ def measure(session: Session, project_id: int, window: Window, t: dict) -> Measu
     everyone = gap_metrics.everyone(counted)
     members = select(Person.id).where(Person.project_id == project_id, counted)
     csat = scores.csat_by_feature(session, project_id, window.since, window.until, people=members)
-    by_stage = gap_metrics.feature_counts(
-        session, project_id, window, features, everyone, split=stage_at_expression(window.since)
-    )
+    usage = gap_metrics.read_usage(session, project_id, window, features, counted)
+    by_stage = gap_metrics.people_by_stage(session, project_id, window.since, counted)
+    population_ids = frozenset().union(*by_stage.values())
     flags = gap_flags.feature_flags(
-        session, project_id, window, features, everyone, t, csat, gap_metrics.combined(by_stage, features), short
+        session, project_id, window, features, everyone, t, csat, usage, population_ids, short
     )
     flags += gap_flags.stall_flags(session, project_id, window, everyone, t, short)
     flags += gap_flags.survey_flags(session, project_id, window, features, everyone, None, t, short)
     flags += gap_flags.knowledge_flags(session, project_id, window, features, everyone, t, short)
     for stage in STAGES:
         cohort = gap_metrics.stage_cohort(stage, window.since, counted)
-        flags += gap_flags.feature_flags(
-            session,
-            project_id,
-            window,
-            features,
-            cohort,
-            t,
-            csat,
-            by_stage.get(stage, gap_metrics.combined({}, features)),
-        )
+        people = by_stage.get(stage, frozenset())
+        flags += gap_flags.feature_flags(session, project_id, window, features, cohort, t, csat, usage, people)
     for segment in session.scalars(select(Segment).where(Segment.project_id == project_id).order_by(Segment.key)):
         stmt = segments.person_ids_statement(project_id, segment.rules, window.until)
         cohort = gap_metrics.Cohort(f"segment:{segment.key}", and_(counted, Person.id.in_(stmt)))
-        flags += gap_flags.feature_flags(session, project_id, window, features, cohort, t, csat)
+        people = gap_metrics.members(session, project_id, cohort)
+        flags += gap_flags.feature_flags(session, project_id, window, features, cohort, t, csat, usage, people)
         flags += gap_flags.stall_flags(session, project_id, window, cohort, t)
         flags += gap_flags.survey_flags(session, project_id, window, features, cohort, stmt, t)
     kept = _most_specific(flags)
     person_value = t.get("personValue")
     if person_value is None:
         person_value = gap_metrics.median_mrr_per_person(session, project_id)
+    known = gap_metrics.accounts(session, project_id)
     for f in kept:
-        affected = gap_metrics.affected_value(session, f["people"], person_value)
+        if not isinstance(f["people"], set):  # a statement: read once, for its value and its stored list
+            f["people"] = set(session.scalars(f["people"]))
+        affected = gap_metrics.affected_value(f["people"], known, person_value)
         f["evidence"]["atRisk"] = {k: affected[k] for k in ("mrr", "estimated", "withoutMrr", "personValue", "value")}
         effort = f["feature"].effort if f["feature"] is not None else DEFAULT_EFFORT
         f.update(

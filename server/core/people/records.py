@@ -34,7 +34,7 @@ from ..ingest import tombstones
 from ..projects import config_cache
 from ..segments import definitions as segments
 from ..storage.pagination import page
-from ..storage.sql import rowcount
+from ..storage.sql import member_of, rowcount
 
 _IDS_PER_STATEMENT = 10_000
 # What a person leaves in each table, erased in this order (children before the person).
@@ -86,7 +86,7 @@ def list_people(session: Session, project_id: int, args: dict) -> tuple[list[Per
             )
         )
     if args.get("gap"):
-        stmt = stmt.where(Person.id.in_(gap_people.affected(session, project_id, args["gap"])))
+        stmt = stmt.where(member_of(Person.id, gap_people.affected(session, project_id, args["gap"])))
     if args.get("seenSince"):
         stmt = stmt.where(Person.last_seen >= args["seenSince"])
     if args.get("seenUntil"):

@@ -26,18 +26,14 @@ def upgrade() -> None:
     op.create_table(
         "gap_people",
         sa.Column("gap_id", BigId, nullable=False),
-        sa.Column("person_id", BigId, nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("person_ids", JSONDoc, nullable=False),
         sa.ForeignKeyConstraint(["gap_id"], ["gaps.id"], name=op.f("fk_gap_people_gap_id_gaps"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(
-            ["person_id"], ["people.id"], name=op.f("fk_gap_people_person_id_people"), ondelete="CASCADE"
-        ),
         sa.ForeignKeyConstraint(
             ["project_id"], ["projects.id"], name=op.f("fk_gap_people_project_id_projects"), ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("gap_id", "person_id", name=op.f("pk_gap_people")),
+        sa.PrimaryKeyConstraint("gap_id", name=op.f("pk_gap_people")),
     )
-    op.create_index("ix_gap_people_person_id", "gap_people", ["person_id"])
     op.create_index(op.f("ix_gap_people_project_id"), "gap_people", ["project_id"])
     op.add_column("gap_windows", sa.Column("not_enough_data", JSONDoc, nullable=True))
 

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "server"
 # What each top-level part of the package may import from the package (besides itself and these).
-BASE = {"gapwise.config", "gapwise.db", "gapwise.errors", "gapwise.version", "gapwise.assets"}
+BASE = {"gapwise.config", "gapwise.db", "gapwise.errors", "gapwise.formats", "gapwise.version", "gapwise.assets"}
 ALLOWED = {
     "models": {"models"},
     "schemas": {"schemas", "models"},

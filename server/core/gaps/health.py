@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from ...formats import percent
 from ...models import Account, Activity, Gap, GapSnapshot, Person, Response, Survey
 from ..storage.sql import day_number
 from . import flags as gap_flags
@@ -73,7 +74,7 @@ def _score(current: int, previous: int, nps: float | None, csat: float | None, o
         drop = (previous - current) / previous
         if drop >= 0.2:
             score -= 30 if drop >= 0.5 else 15
-            reasons.append(f"usage down {round(drop * 100)}% on the previous {PERIOD_DAYS} days")
+            reasons.append(f"usage down {percent(drop)} on the previous {PERIOD_DAYS} days")
     if nps is not None and nps <= 8:
         score -= 20 if nps <= 6 else 5
         reasons.append(f"latest NPS answer {nps:g} ({'detractor' if nps <= 6 else 'passive'})")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ...db import begin_write
 from ...errors import NotFound
+from ...formats import percent
 from ...models import Feature, Gap, GapPeople, GapSnapshot, GapWindow, Person, Segment
 from ...models.base import utcnow
 from ..journey.stages import STAGES
@@ -410,8 +411,7 @@ def _headline(kind: str, evidence: dict) -> str:
             expected=_num(evidence["expected"]), realised=_num(evidence["realised"]), gap=_num(abs(evidence["gap"]))
         )
     if kind == "knowledge" and "goal" in evidence:  # the other knowledge rule: a goal many chose, unserved
-        share = f"{round(evidence['share'] * 100)}%"
-        return gap_flags.HEADLINES["knowledge:goal"].format(share=share, goal=evidence["goal"])
+        return gap_flags.HEADLINES["knowledge:goal"].format(share=percent(evidence["share"]), goal=evidence["goal"])
     return text
 
 

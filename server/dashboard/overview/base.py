@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from flask import flash, redirect, request, url_for
 from marshmallow import ValidationError
 
+from ... import formats
 from ...api.openapi import ID
 from ...core.gaps import flags as gap_flags
 from ...core.gaps import health
@@ -64,9 +65,7 @@ def overview(project_id):
         at_risk=at_risk[:AT_RISK_SHOWN],
         at_risk_count=len(at_risk),
         at_risk_mrr=sum(a["mrr"] or 0 for a in at_risk),
-        pct=ui_charts.pct,
         week_label=ui_charts.week_label,
-        hours_text=ui_charts.hours_text,
     )
 
 
@@ -119,7 +118,7 @@ def _report_page(project_id: int, at: datetime | None, at_text: str, **form) -> 
         flagged_count=len(flagged),
         matrix=ui_charts.matrix_chart(flagged),
         at_text=at_text,
-        last_day=report["window"]["end"] - timedelta(days=1),
+        window_span=formats.span(report["window"]["start"], report["window"]["end"] - timedelta(days=1)),
         statuses=STATUSES,
         form_gap=form.get("form_gap"),
         form_values=form.get("form_values", {}),

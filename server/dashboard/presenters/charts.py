@@ -7,6 +7,8 @@ same numbers are printed in a table beside every chart.
 
 from datetime import date
 
+from ...formats import percent
+
 INK, ACCENT, RED, GREEN, AMBER, PURPLE, GREY = (
     "#14171c",
     "#1f5fbf",
@@ -27,18 +29,6 @@ GAP_STYLES = {
 }
 
 
-def pct(share: float | None, digits: int = 0) -> str:
-    """A share (0–1) as a percentage in words; "n/a" when there is none."""
-    return "n/a" if share is None else f"{share * 100:.{digits}f}%"
-
-
-def hours_text(hours: float | None) -> str:
-    """A median duration in words: hours under two days, else days."""
-    if hours is None:
-        return "n/a"
-    return f"{hours:.1f} hours" if hours < 10 else f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.1f} days"
-
-
 def week_label(start: str) -> str:
     """'2026-09-21' → 'Sep 21'."""
     return date.fromisoformat(start).strftime("%b %-d")
@@ -48,7 +38,8 @@ def funnel_chart(funnel: dict) -> dict:
     """Horizontal bars: people who reached each stage, labelled with the count and the conversion."""
     stages = funnel["stages"]
     labels = [
-        f"{s['reached']}" + (f" ({pct(s['conversion'])})" if s.get("conversion") is not None else "") for s in stages
+        f"{s['reached']}" + (f" ({percent(s['conversion'])})" if s.get("conversion") is not None else "")
+        for s in stages
     ]
     return {
         "type": "bar",
@@ -77,7 +68,7 @@ def funnel_chart(funnel: dict) -> dict:
 def _funnel_text(stage: dict) -> str:
     conversion = stage.get("conversion")
     return f"{stage['reached']} people reached {stage['stage']}" + (
-        f", {pct(conversion, 1)} of the stage before" if conversion is not None else ""
+        f", {percent(conversion)} of the stage before" if conversion is not None else ""
     )
 
 
@@ -143,7 +134,7 @@ def rates_chart(periods: list[dict]) -> dict:
                 series(
                     "CSAT (share of 4–5)",
                     csat,
-                    [f"CSAT {pct(p['csat']['score'])} of {p['csat']['n']} answers" for p in periods],
+                    [f"CSAT {percent(p['csat']['score'])} of {p['csat']['n']} answers" for p in periods],
                     GREEN,
                     "circle",
                     [],
@@ -152,7 +143,7 @@ def rates_chart(periods: list[dict]) -> dict:
                     "Response rate",
                     rate,
                     [
-                        f"Response rate {pct(p['responseRate']['rate'])}: {p['responseRate']['answered']} of "
+                        f"Response rate {percent(p['responseRate']['rate'])}: {p['responseRate']['answered']} of "
                         f"{p['responseRate']['shown']} shown"
                         for p in periods
                     ],

@@ -4,7 +4,7 @@ Everything here reads the entries of `core.gaps.report.report` and returns text 
 print them escaped. Nothing is decided here that the gap engine has not already decided.
 """
 
-from .charts import pct
+from ...formats import percent
 
 # A symbol for the eye and the word for everyone (the symbol is hidden from screen readers).
 TRENDS = {
@@ -111,14 +111,14 @@ def interval_lines(gap: dict) -> list[str]:
         elif gap["type"] == "value":
             span = f"{x['low']:+.1f} to {x['high']:+.1f} points"
         else:
-            span = f"{pct(x['low'], 1)} to {pct(x['high'], 1)}"
+            span = f"{percent(x['low'])} to {percent(x['high'])}"
         lines.append(f"95% interval of {_INTERVAL_NAMES.get(name, name)}: {span} (n = {x['n']:,}).")
     rest = (gap.get("evidence") or {}).get("comparedWithRest")
     if rest:
         mine = gap["evidence"]["measure"]["value"]
         lines.append(
             f"Significantly worse than everyone else: {_INTERVAL_NAMES.get(rest['measure'], rest['measure'])} "
-            f"{pct(mine, 1)} here against {pct(rest['value'], 1)} for the other {rest['n']:,} (z = {rest['z']:+.2f})."
+            f"{percent(mine)} here against {percent(rest['value'])} for the other {rest['n']:,} (z = {rest['z']:+.2f})."
         )
     return lines
 
@@ -129,55 +129,59 @@ def evidence_lines(gap: dict, t: dict) -> list[str]:
     th = e.get("threshold", {})
     if kind == "communication":
         return [
-            f"{e['expected']} people expected it (they chose a goal it serves, or it is promised); "
-            f"{e['exposedAmongExpected']} of them saw it: exposure {pct(e['exposure'], 1)}, "
-            f"under the {pct(th['exposure'])} threshold.",
-            f"Adoption among them: {pct(e['adoption'], 1)}. Active people in the window: {e['active']}.",
+            f"{e['expected']:,} people expected it (they chose a goal it serves, or it is promised); "
+            f"{e['exposedAmongExpected']:,} of them saw it: exposure {percent(e['exposure'])}, "
+            f"under the {percent(th['exposure'])} threshold.",
+            f"Adoption among them: {percent(e['adoption'])}. Active people in the window: {e['active']:,}.",
         ]
     if kind == "delivery":
         failing = set(e["failing"])
 
         def mark(name):
-            return f" — under the {pct(th[name])} threshold" if name in failing else f" (threshold {pct(th[name])})"
+            return (
+                f" — under the {percent(th[name])} threshold"
+                if name in failing
+                else f" (threshold {percent(th[name])})"
+            )
 
         lines = [
-            f"{e['exposed']} of {e['active']} active people saw it: exposure {pct(e['exposure'], 1)}.",
-            f"{e['users']} used it: adoption {pct(e['adoption'], 1)} of those who saw it{mark('adoption')}.",
-            f"{e['repeaters']} used it on two days or more: repeat {pct(e['repeat'], 1)}{mark('repeat')}.",
+            f"{e['exposed']:,} of {e['active']:,} active people saw it: exposure {percent(e['exposure'])}.",
+            f"{e['users']:,} used it: adoption {percent(e['adoption'])} of those who saw it{mark('adoption')}.",
+            f"{e['repeaters']:,} used it on two days or more: repeat {percent(e['repeat'])}{mark('repeat')}.",
         ]
         if e["csat"] is not None:
-            lines.append(f"CSAT {pct(e['csat'], 1)} from {e['csatN']} answers{mark('csat')}.")
+            lines.append(f"CSAT {percent(e['csat'])} from {e['csatN']:,} answers{mark('csat')}.")
         else:
-            lines.append(f"CSAT: not enough answers to count ({e['csatN']}).")
+            lines.append(f"CSAT: not enough answers to count ({e['csatN']:,}).")
         return lines
     if kind == "stall":
         return [
-            f"{e['stalled']} of the {e['entered']} people who reached {e['stage']} ({pct(e['share'], 1)}) "
-            f"had not reached {e['next']} within {e['days']} days; the threshold is {pct(th['stall'])}."
+            f"{e['stalled']:,} of the {e['entered']:,} people who reached {e['stage']} ({percent(e['share'])}) "
+            f"had not reached {e['next']} within {e['days']} days; the threshold is {percent(th['stall'])}."
         ]
     if kind == "perception":
         return [
             f"Mean perception {e['perception']:.2f} against mean expectation {e['expectation']:.2f} on a "
             f"7-point scale: P − E = {e['gap']:+.2f}, under the threshold of {t['perception']:+.2f}.",
-            f"From {e['nExpectation']} expectation and {e['nPerception']} perception answers.",
+            f"From {e['nExpectation']:,} expectation and {e['nPerception']:,} perception answers.",
         ]
     if kind == "value":
         return [
             f"Expected value {e['expected']:.1f}, realised {e['realised']:.1f} on a 0–100 scale: "
             f"{e['gap']:+.1f} points, under the threshold of {t['value']:+g}.",
-            f"From {e['nExpected']} and {e['nRealised']} answers.",
+            f"From {e['nExpected']:,} and {e['nRealised']:,} answers.",
         ]
     if kind == "knowledge" and "goal" in e:
         served = ", ".join(e["servedBy"]) + " (none of them core)" if e["servedBy"] else "no feature"
         return [
-            f"{e['choosers']} of the {e['answered']} people who answered the welcome screen "
-            f"({pct(e['share'], 1)}) chose the goal “{e['goal']}”; the threshold is {pct(th['goalShare'])}.",
+            f"{e['choosers']:,} of the {e['answered']:,} people who answered the welcome screen "
+            f"({percent(e['share'])}) chose the goal “{e['goal']}”; the threshold is {percent(th['goalShare'])}.",
             f"Served by {served}.",
         ]
     if kind == "knowledge":
         return [
-            f"Core feature {e['feature']} serves {', '.join(e['goals'])}, chosen by {pct(e['share'], 1)} of the "
-            f"{e['answered']} people who answered the welcome screen, under the threshold of "
-            f"{pct(th['rareGoalShare'])}."
+            f"Core feature {e['feature']} serves {', '.join(e['goals'])}, chosen by {percent(e['share'])} of the "
+            f"{e['answered']:,} people who answered the welcome screen, under the threshold of "
+            f"{percent(th['rareGoalShare'])}."
         ]
     return [f"{name}: {value}" for name, value in sorted(e.items())]

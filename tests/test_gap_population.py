@@ -67,7 +67,7 @@ def scripted_clients(count: int) -> list[dict]:
 
 def post(batches, messages: list[dict], headers=None) -> None:
     for offset in range(0, len(messages), 400):
-        answer = batches.post(messages[offset : offset + 400], headers=headers)
+        answer = batches.post(messages[offset : offset + 400], headers=headers, sent_at=None)
         assert answer.status_code == 200, answer.get_json()
 
 

@@ -3,37 +3,16 @@ real deployment is added through /v1/batch: visitors of the marketing site the s
 (by user agent) and scripted clients (by behaviour), dormant users a CRM sync identifies every week.
 Anonymous visitors count once they are seen on a product page (journey rules, population.productUrls)."""
 
-import uuid
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 
 from gapwise.db import db
 from gapwise.models import Person
-from tests.test_gaps import START, N, Product
+from tests import world
+from tests.test_gaps import PLANTED, N, Product
+from tests.world import APP, MARKETING, anonymous
 
-PLANTED = {
-    ("communication", "alerts", "all"),
-    ("delivery", "share", "all"),
-    ("stall", "trial", "segment:ads"),
-    ("knowledge", "goal:automation", "all"),
-    ("perception", "reliability", "all"),
-    ("stall", "aha", "all"),
-}
-MARKETING = ("https://www.example.com/", "https://www.example.com/pricing", "https://www.example.com/blog/gaps")
-APP = "https://app.example.com/reports"
 CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-
-
-def anonymous(kind: str, visitor: str, day: float, url: str, **fields) -> dict:
-    """A message from the snippet of a visitor who never signed in."""
-    when = (START + timedelta(days=day)).isoformat()
-    page = {"url": url, "path": "/" + url.split("/", 3)[-1]}
-    message = {"type": kind, "messageId": str(uuid.uuid4()), "anonymousId": visitor, "timestamp": when}
-    if kind == "page":
-        message["properties"] = page
-    return {**message, "context": {"page": page, "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0"}, **fields}
 
 
 def marketing_visitors(count: int, first_day: int = 11) -> list[dict]:
@@ -47,22 +26,7 @@ def marketing_visitors(count: int, first_day: int = 11) -> list[dict]:
 
 def scripted_clients(count: int) -> list[dict]:
     """Headless clients that run the snippet and click through every feature within seconds, day after day."""
-    sent = []
-    for b in range(count):
-        for day in range(12, 40, 3):
-            for n, feature in enumerate(("export", "alerts", "share", "integrations")):
-                for event in ("feature_seen", "feature_used"):
-                    sent.append(
-                        anonymous(
-                            "track",
-                            f"script-{b}",
-                            day + n * 2 / 86_400,
-                            APP,
-                            event=event,
-                            properties={"feature": feature},
-                        )
-                    )
-    return sent
+    return world.scripted_clients("script-", count, range(12, 40, 3))
 
 
 def post(batches, messages: list[dict], headers=None) -> None:

@@ -22,6 +22,18 @@ AT = START + timedelta(days=40)  # the window is days 11..40 of the story
 MRR = {f"acct-{i}": 100.0 * (i + 1) for i in range(10)}
 
 
+# The gaps this product is built to have (its flags: type, subject, cohort).
+PLANTED = {
+    ("communication", "alerts", "all"),
+    ("delivery", "share", "all"),
+    ("stall", "trial", "segment:ads"),
+    ("knowledge", "goal:automation", "all"),
+    ("perception", "reliability", "all"),
+    # Hidden alerts and one-shot sharing keep almost everyone from three core features:
+    ("stall", "aha", "all"),
+}
+
+
 def account_of(i: int) -> str:
     return f"acct-{i // 4}"
 
@@ -178,15 +190,7 @@ def product(client, batches, project):
 
 def test_each_planted_gap_is_flagged_with_its_cohort_and_evidence_and_the_healthy_feature_is_not(product):
     flags = product.flags()
-    assert set(flags) == {
-        ("communication", "alerts", "all"),
-        ("delivery", "share", "all"),
-        ("stall", "trial", "segment:ads"),
-        ("knowledge", "goal:automation", "all"),
-        ("perception", "reliability", "all"),
-        # Hidden alerts and one-shot sharing keep almost everyone from three core features:
-        ("stall", "aha", "all"),
-    }
+    assert set(flags) == PLANTED
     assert not [k for k in flags if k[1] == "export"]
 
     comm = flags["communication", "alerts", "all"]

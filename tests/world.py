@@ -14,19 +14,12 @@ import random
 import uuid
 from datetime import datetime, timedelta
 
-from tests.test_gaps import Product
+from tests.test_gaps import PLANTED, START, Product
 
-PLANTED = {
-    ("communication", "alerts", "all"),
-    ("delivery", "share", "all"),
-    ("stall", "trial", "segment:ads"),
-    ("knowledge", "goal:automation", "all"),
-    ("perception", "reliability", "all"),
-    ("stall", "aha", "all"),
-}
 MARKETING = ("https://www.example.com/", "https://www.example.com/pricing", "https://www.example.com/blog/gaps")
 APP = "https://app.example.com/reports"
 CRAWLER = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
+__all__ = ["PLANTED", "anonymous", "cohort", "noise", "score", "scripted_clients"]
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 
 
@@ -72,24 +65,9 @@ def noise(p: Product, batches, rng: random.Random, prefix: str, first_day: int, 
     sent = []
     for v in range(visitors):
         for _ in range(1 + rng.randrange(3)):
-            sent.append(
-                _anonymous("page", f"{prefix}visitor-{v}", first_day + rng.random() * 29, rng.choice(MARKETING))
-            )
-    scripted = [
-        _anonymous(
-            "track",
-            f"{prefix}script-{b}",
-            day + n * 3 / 86_400,
-            APP,
-            event=event,
-            properties={"feature": feature},
-        )
-        for b in range(4)
-        for day in range(first_day + 1, first_day + 28, 4)
-        for n, feature in enumerate(("export", "alerts", "share", "integrations"))
-        for event in ("feature_seen", "feature_used")
-    ]
-    crawled = [_anonymous("page", f"{prefix}crawler-{c}", first_day + rng.random() * 29, APP) for c in range(60)]
+            sent.append(anonymous("page", f"{prefix}visitor-{v}", first_day + rng.random() * 29, rng.choice(MARKETING)))
+    scripted = scripted_clients(f"{prefix}script-", 4, range(first_day + 1, first_day + 28, 4))
+    crawled = [anonymous("page", f"{prefix}crawler-{c}", first_day + rng.random() * 29, APP) for c in range(60)]
     _post(batches, sent + scripted, rng)
     _post(batches, crawled, rng, {"User-Agent": CRAWLER})
     for day in range(first_day + 2, first_day + 29, 7):  # the CRM sync: 120 customers who never open the product
@@ -97,9 +75,19 @@ def noise(p: Product, batches, rng: random.Random, prefix: str, first_day: int, 
             p.story.person(f"{prefix}dormant-{d}", day, account=f"{prefix}crm-{d % 20}", mrr=80.0)
 
 
-def _anonymous(kind: str, visitor: str, day: float, url: str, **fields) -> dict:
-    from tests.test_gaps import START
+def scripted_clients(prefix: str, count: int, days) -> list[dict]:
+    """Headless clients that run the snippet and click through every feature within seconds, on each of `days`."""
+    return [
+        anonymous("track", f"{prefix}{b}", day + n * 3 / 86_400, APP, event=event, properties={"feature": feature})
+        for b in range(count)
+        for day in days
+        for n, feature in enumerate(("export", "alerts", "share", "integrations"))
+        for event in ("feature_seen", "feature_used")
+    ]
 
+
+def anonymous(kind: str, visitor: str, day: float, url: str, **fields) -> dict:
+    """A message from the snippet, in a browser, of a visitor who never signed in (`day`: of the story)."""
     when = START + timedelta(days=day)
     page = {"url": url, "path": "/" + url.split("/", 3)[-1]}
     message = {"type": kind, "messageId": str(uuid.uuid4()), "anonymousId": visitor, "timestamp": when.isoformat()}

@@ -27,6 +27,11 @@ HEADLINES = {
 }
 
 
+def subject_label(subject: str) -> str:
+    """A gap's subject in words: "goal:automation" → "goal automation"; a feature, stage or dimension as it is."""
+    return subject.replace(":", " ", 1)
+
+
 def label(key: str) -> str:
     """A gap's key in words, for people: "communication:alerts:segment:ads" → "communication gap on alerts,
     segment ads"; "knowledge:goal:automation:all" → "knowledge gap on goal automation"."""
@@ -38,7 +43,7 @@ def label(key: str) -> str:
             subject, cohort = rest[:at], rest[at + 1 :]
             break
     where = "" if cohort == "all" else ", " + cohort.replace(":", " ", 1)
-    return f"{kind} gap on {subject.replace(':', ' ', 1)}{where}"
+    return f"{kind} gap on {subject_label(subject)}{where}"
 
 
 def _below(value: float | None, threshold: float) -> float:

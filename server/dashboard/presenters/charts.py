@@ -179,9 +179,10 @@ def matrix_chart(gaps: list[dict]) -> dict:
                 "borderColor": INK,
                 "borderWidth": 1,
                 "data": [{"x": g["effort"], "y": round(g["value"] * g["severity"], 1)} for g in mine],
-                "gwLabels": [f"#{g['rank']} {g['subject']}"[:28] for g in mine],
+                "gwLabels": [f"#{g['rank']} {g['subjectLabel']}"[:28] for g in mine],
                 "gwTooltip": [
-                    f"#{g['rank']} {g['type']} · {g['subject']} · {g['cohort']}: effort {g['effort']}, "
+                    f"#{g['rank']} {g['type']} · {g['subjectLabel']} · {g['cohortLabel']}: "
+                    f"effort {g['effort']}, "
                     f"value × severity {g['value'] * g['severity']:,.0f}, priority {g['priority']:,.0f}"
                     for g in mine
                 ],

@@ -4,6 +4,7 @@ Everything here reads the entries of `core.gaps.report.report` and returns text 
 print them escaped. Nothing is decided here that the gap engine has not already decided.
 """
 
+from ...core.gaps import flags as gap_flags
 from ...formats import percent
 
 # A symbol for the eye and the word for everyone (the symbol is hidden from screen readers).
@@ -33,6 +34,7 @@ def describe(gap: dict, rank: int | None, thresholds: dict, segment_names: dict[
         "trendWord": word,
         "trendDetail": trend_detail(gap),
         "cohortLabel": cohort_label(gap["cohort"], segment_names),
+        "subjectLabel": gap_flags.subject_label(gap["subject"]),
         "evidenceLines": evidence_lines(gap, thresholds) + interval_lines(gap) if gap["flagged"] else [],
         "affectedLine": affected_line(gap) if gap["flagged"] else None,
         "peopleArgs": {k: v for k, v in (("stage", stage), ("segment", segment)) if v},

@@ -98,6 +98,16 @@ def seed(app, client, batches, project, people: int = 12) -> dict:
     assert gaps, "the seeded project should have a gap to remediate"
     person = api("people").get(query_string={"limit": 1}).get_json()["people"][0]
     account = api("accounts").get(query_string={"q": f"{MARK}-acme"}).get_json()["accounts"][0]
+    nudge = api("nudges").post(
+        json={
+            "name": f"{MARK} nudge",
+            "kind": "banner",
+            "body": "Try sharing",
+            "target": {"segment": f"{MARK}-pro"},
+            "metric": {"measure": "adoption", "feature": f"{MARK}-share"},
+        }
+    )
+    assert nudge.status_code == 201, nudge.get_json()
     return {
         "key": f"{MARK}-export",
         "segment": f"{MARK}-pro",
@@ -107,6 +117,7 @@ def seed(app, client, batches, project, people: int = 12) -> dict:
         "account_id": account["id"],
         "person_id": person["id"],
         "gap_id": gaps[0]["id"],
+        "nudge_id": nudge.get_json()["id"],
     }
 
 

@@ -25,6 +25,7 @@ def test_config_lists_the_projects_features(client, project, api):
             {"key": "export", "selector": "#export-btn", "event": "Report Exported"},
         ],
         "surveys": [],
+        "nudges": [],
         "settings": {},
     }
     assert response.headers["Cache-Control"] == "private, no-cache"

@@ -16,6 +16,7 @@ from . import (
     gaps,
     journey,
     keys,
+    nudges,
     people,
     project,
     responses,
@@ -51,5 +52,6 @@ for child, prefix in (
     (keys, "/keys"),
     (export, "/export"),
     (webhooks, "/webhooks"),
+    (nudges, "/nudges"),
 ):
     bp.register_blueprint(child.bp, url_prefix=prefix)

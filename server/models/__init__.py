@@ -5,6 +5,7 @@ from .events import Event, EventId
 from .features import Feature
 from .gaps import Gap, GapPeople, GapSnapshot, GapWindow
 from .ingest import Erasure, IngestFailure, IngestRecord
+from .nudges import Nudge, NudgeAssignment
 from .people import Account, Person, PersonAlias
 from .projects import Project, SecretKey
 from .surveys import Display, Response, Segment, Survey
@@ -34,6 +35,8 @@ __all__ = [
     "PersonGoal",
     "Gap",
     "GapPeople",
+    "Nudge",
+    "NudgeAssignment",
     "GapSnapshot",
     "GapWindow",
     "Webhook",

@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, val
 from .fields import WholeNumber
 from .pagination import PageQuerySchema
 
-EVENTS = ("response.created", "gap.flagged", "gap.closed")
+EVENTS = ("response.created", "gap.flagged", "gap.closed", "nudge.verdict")
 MAX_URL_LENGTH = 2000
 SECRET_PREFIX = "whsec_"
 # Standard Webhooks: a symmetric secret is 24 to 64 random bytes, base64-encoded after "whsec_".

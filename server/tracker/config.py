@@ -1,4 +1,5 @@
-"""GET /v1/config: what the tracker should do for this browser's person now (features, settings, surveys due).
+"""GET /v1/config: what the tracker should do for this browser's person now (features, settings, surveys and
+nudges due).
 
 The write key is public: the person is the one the anonymousId belongs to, never one a userId alone names.
 """

@@ -48,14 +48,14 @@ def t975(df: float) -> float:
     return _T975[max(k for k in _T975 if k <= df)]
 
 
-def wilson(k: int, n: int) -> tuple[float, float]:
-    """The 95% Wilson score interval of a share k/n ((0, 1) when n is 0)."""
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a share k/n, 95% unless `z` says otherwise ((0, 1) when n is 0)."""
     if n <= 0:
         return 0.0, 1.0
-    p, z2 = k / n, Z95 * Z95
+    p, z2 = k / n, z * z
     denominator = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / denominator
-    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
     return max(0.0, centre - half), min(1.0, centre + half)
 
 

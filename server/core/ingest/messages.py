@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 import msgspec
 from msgspec import Meta, Struct
 
-MESSAGE_TYPES = ("track", "identify", "group", "page", "screen", "alias", "survey")
+MESSAGE_TYPES = ("track", "identify", "group", "page", "screen", "alias", "survey", "nudge")
 SURVEY_ACTIONS = ("shown", "dismissed", "answered")
 MIN_YEAR, MAX_YEAR = 1970, 2200
 
@@ -84,7 +84,15 @@ class Survey(Message, tag="survey"):
     locale: Annotated[str, Meta(min_length=1, max_length=16)] | None = None
 
 
-AnyMessage = Track | Identify | Group | Page | Screen | Alias | Survey
+class Nudge(Message, tag="nudge"):
+    """A nudge shown, clicked (its call to action), dismissed, or completed (a checklist step, with `step`)."""
+
+    nudgeId: Identifier
+    action: Literal["shown", "clicked", "dismissed", "completed"]
+    step: Annotated[str, Meta(min_length=1, max_length=40)] | None = None
+
+
+AnyMessage = Track | Identify | Group | Page | Screen | Alias | Survey | Nudge
 # Converting to the struct its type names is ~15× faster than converting to the union (msgspec rebuilds the
 # union's type information on every call).
 _BY_TYPE: dict[str, type[AnyMessage]] = {t.__struct_config__.tag: t for t in get_args(AnyMessage)}
@@ -147,7 +155,7 @@ def parse_timestamp(value: str | None, field: str = "timestamp") -> datetime | N
 
 def _check(m: AnyMessage) -> datetime | None:
     """The rules types cannot say; returns the message's timestamp, read once."""
-    for name in ("anonymousId", "userId", "groupId", "surveyId", "previousId"):
+    for name in ("anonymousId", "userId", "groupId", "surveyId", "previousId", "nudgeId"):
         value = getattr(m, name, None)
         if isinstance(value, int):
             if isinstance(value, bool) or not -(2**63) <= value < 2**64:

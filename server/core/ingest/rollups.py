@@ -20,7 +20,7 @@ _USAGE, _ACTIVITY = FeatureUsage.__table__, Activity.__table__
 
 # The messages that make someone active on a day: what a person does in the product. identify, group and
 # alias calls only describe people (a nightly CRM sync identifies everyone), so they never make anyone active.
-ACTIVE_TYPES = ("track", "page", "screen", "survey")
+ACTIVE_TYPES = ("track", "page", "screen", "survey", "nudge")
 
 
 @dataclass(frozen=True)

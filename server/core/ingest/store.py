@@ -88,6 +88,8 @@ def _event_row(m: dict, person_id: int) -> dict:
         name, properties = m["groupId"], m["traits"]
     elif kind == "alias":
         name, properties = m["previousId"], {}
+    elif kind == "nudge":
+        name, properties = m["action"], {k: m[k] for k in ("nudgeId", "step") if m[k] is not None}
     else:
         name = m["action"]
         properties = {k: m[k] for k in ("surveyId", "displayId", "answers", "completed", "locale") if m[k] is not None}

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import Feature, Project, Survey
+from ...models.base import utcnow
+from ..nudges import delivery
 from ..projects import config_cache
 from . import targeting
-
-RTL_LANGUAGES = {"ar", "he", "fa", "ur", "ps", "yi", "dv", "ku"}
+from .locales import direction, pick_locale
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class ProjectConfig:
     survey_cooldown_hours: int
     features: list
     surveys: list[SurveyRule]
+    nudges: list
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,15 @@ def document_for(
     userId alone gets the answer anyone unknown gets, whoever it names.
     """
     project = config_cache.get(project_id, lambda: _load(session, project_id))
-    surveys = []
-    if project.surveys:
+    surveys, nudges = [], []
+    if project.surveys or project.nudges:
         person_id = targeting.find_browser_person(session, project_id, anonymous_id, user_id)
         history = targeting.load_history(session, project_id, person_id, user_id or anonymous_id)
         due = targeting.due_surveys(session, project, project.surveys, history, now)
         surveys = [localize(s, locale) for s in due]
-    session.rollback()  # read-only: end the transaction before the response is written
-    body = orjson.dumps({"features": project.features, "surveys": surveys, "settings": {}})
+        nudges = delivery.due_nudges(session, project.nudges, person_id, locale, now or utcnow(), bool(surveys))
+    session.rollback()  # read-only (but for a first assignment, committed on its own): end the transaction
+    body = orjson.dumps({"features": project.features, "surveys": surveys, "nudges": nudges, "settings": {}})
     return Document(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
 
 
@@ -97,21 +100,7 @@ def _load(session: Session, project_id: int) -> ProjectConfig:
         )
         for s in session.scalars(select(Survey).where(Survey.project_id == project_id, Survey.status == "active"))
     ]
-    return ProjectConfig(project_id, cooldown or 0, features, surveys)
-
-
-def pick_locale(available: list[str], wanted: str | None, default: str) -> str:
-    """The best of a survey's locales for a browser's language: exact, then same language, then default."""
-    if wanted:
-        wanted = wanted.strip()
-        lowered = {a.lower(): a for a in available}
-        if wanted.lower() in lowered:
-            return lowered[wanted.lower()]
-        language = wanted.split("-")[0].lower()
-        for a in available:
-            if a.split("-")[0].lower() == language:
-                return a
-    return default
+    return ProjectConfig(project_id, cooldown or 0, features, surveys, delivery.active_rules(session, project_id))
 
 
 def localize(survey: SurveyRule, wanted: str | None) -> dict:
@@ -153,7 +142,7 @@ def localize(survey: SurveyRule, wanted: str | None) -> dict:
         "kind": survey.kind,
         "priority": survey.priority,
         "locale": locale,
-        "dir": "rtl" if locale.split("-")[0] in RTL_LANGUAGES else "ltr",
+        "dir": direction(locale),
         "trigger": t.get("trigger") or {"type": "pageview", "delay": 0},
         "url": t.get("url"),
         "questions": questions,

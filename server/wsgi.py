@@ -57,7 +57,7 @@ def _after_fork(server, worker):
     # Partition upkeep takes an advisory lock, so the workers take turns.
     # One ingest writer thread per worker process; they take different records of the log.
     # Gap evaluation claims each project's pass in the database, so the workers take turns.
-    from .core.gaps.schedule import start_scheduler
+    from .core.evaluation.schedule import start_scheduler
     from .core.ingest.writer import start_writer
     from .core.storage import partitions
     from .core.webhooks.delivery import start_worker

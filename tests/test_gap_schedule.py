@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from gapwise.core.evaluation import schedule
 from gapwise.core.gaps import report as gap_engine
-from gapwise.core.gaps import schedule
 from gapwise.db import db
 from gapwise.models import Gap, GapSnapshot, GapWindow, WebhookDelivery
 from gapwise.models.gaps import GapSchedule

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from gapwise.core.evaluation import schedule
 from gapwise.core.nudges import assignment, results
 from gapwise.db import db
-from gapwise.models import NudgeAssignment
+from gapwise.models import NudgeAssignment, WebhookDelivery
 from tests.helpers import AdminApi
 from tests.test_gaps import START, Product
 
@@ -261,3 +262,36 @@ def test_results_of_another_projects_nudge_are_not_found(hidden_alerts, client, 
     assert foreign.get(f"/{nudge['id']}/results").status_code == 404
     assert foreign.get(f"/{nudge['id']}").status_code == 404
     assert foreign.delete(f"/{nudge['id']}").status_code == 404
+
+
+def test_the_scheduler_records_a_verdict_once_decided_and_announces_it(hidden_alerts, client, project, batches, app):
+    hooks = AdminApi(client, project.secret_key, "webhooks")
+    assert hooks.post(json={"url": "https://hooks.example.com/n", "events": ["nudge.verdict"]}).status_code == 201
+    nudge = launch(hidden_alerts, holdout=0.5, minEffect=0.3)
+    arms = {i: "treatment" if config(client, project, i)["nudges"] else "holdout" for i in range(PEOPLE)}
+    rng = random.Random(3)
+    now = datetime.now(UTC).isoformat()
+    sent = [
+        {
+            "type": "track",
+            "messageId": str(uuid.uuid4()),
+            "anonymousId": visitor(i),
+            "userId": f"u{i}",
+            "timestamp": now,
+            "event": "feature_seen",
+            "properties": {"feature": "alerts"},
+        }
+        for i in range(PEOPLE)
+        if rng.random() < (0.7 if arms[i] == "treatment" else 0.15)
+    ]
+    assert batches.post(sent, sent_at=None).get_json()["accepted"] == len(sent)
+    read = hidden_alerts.api["nudges"].get(f"/{nudge['id']}/results").get_json()
+    assert read["verdict"] == "works"  # measured now...
+    assert hidden_alerts.api["nudges"].get(f"/{nudge['id']}").get_json()["verdict"] == "collecting"  # ...not stored
+    with app.app_context():
+        schedule.evaluate_project(db.session, project.id, datetime.now(UTC), 60)
+        queued = db.session.scalars(select(WebhookDelivery.payload)).all()
+    assert hidden_alerts.api["nudges"].get(f"/{nudge['id']}").get_json()["verdict"] == "works"
+    announced = [p for p in queued if p["type"] == "nudge.verdict"]
+    assert len(announced) == 1 and announced[0]["data"]["verdict"] == "works"
+    assert announced[0]["data"]["gap"] == hidden_alerts.gap["id"]

@@ -5,7 +5,7 @@ import threading
 
 import click
 
-from ..core.gaps.schedule import start_scheduler
+from ..core.evaluation.schedule import start_scheduler
 from ..core.ingest.writer import Unavailable, Writer
 from .common import check_ingest_log, make_app
 

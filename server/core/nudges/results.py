@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...db import begin_write
 from ...models import Event, Feature, FeatureUsage, GapSnapshot, Nudge, NudgeAssignment
 from ...models.base import utcnow
 from ..gaps import stats
@@ -74,8 +75,19 @@ def verdict_of(interval: dict) -> str:
     return "no effect"
 
 
-def results(session: Session, project_id: int, nudge_id: int, now: datetime | None = None) -> dict:
-    """The nudge's results now; stores its verdict and announces a change of it."""
+def record_verdicts(session: Session, project_id: int, now: datetime) -> None:
+    """Measure every running nudge of the project; store each verdict, announcing a change (the scheduler)."""
+    for nudge_id in session.scalars(
+        select(Nudge.id).where(Nudge.project_id == project_id, Nudge.status == "active").order_by(Nudge.id)
+    ):
+        results(session, project_id, nudge_id, now, record=True)
+
+
+def results(
+    session: Session, project_id: int, nudge_id: int, now: datetime | None = None, record: bool = False
+) -> dict:
+    """The nudge's results now. With `record`, its verdict is stored and a change of it announced (the
+    scheduler does that; reading the results writes nothing)."""
     nudge = get_nudge(session, project_id, nudge_id)
     now = now or utcnow()
     assigned = session.execute(
@@ -107,7 +119,8 @@ def results(session: Session, project_id: int, nudge_id: int, now: datetime | No
         t = sum(p in converted for p in arms[TREATMENT][:needed])
         h = sum(p in converted for p in arms[HOLDOUT][:needed])
         verdict = decide(t, h, needed)
-    if verdict != nudge.verdict:
+    if record and verdict != nudge.verdict:
+        begin_write(session)
         nudge.verdict = verdict
         webhooks.enqueue(
             session,
@@ -115,9 +128,11 @@ def results(session: Session, project_id: int, nudge_id: int, now: datetime | No
             "nudge.verdict",
             {"nudge": nudge.id, "name": nudge.name, "gap": nudge.gap_id, "verdict": verdict},
             now,
-            natural_key=f"{nudge.id}:{verdict}",
+            natural_key=f"{nudge.id}:{verdict}:{now.isoformat()}",
         )
-    session.commit()
+        session.commit()
+    else:
+        session.rollback()  # a read: end it
     k1, n1 = shown[TREATMENT]["conversions"], shown[TREATMENT]["n"]
     k0, n0 = shown[HOLDOUT]["conversions"], shown[HOLDOUT]["n"]
     return {

@@ -1,5 +1,6 @@
-"""Scheduled gap evaluation: every project's current window every GAP_EVALUATION_MINUTES, and each window
-once more right after it ends (the first pass after midnight UTC), so webhooks go out with nobody reading.
+"""Scheduled evaluation: every project's current gap window every GAP_EVALUATION_MINUTES, and each window
+once more right after it ends (the first pass after midnight UTC), then the verdicts of its running nudges,
+so webhooks (gap.flagged, gap.closed, nudge.verdict) go out with nobody reading.
 
 Every `gapwise serve` worker process and `gapwise worker` runs the loop. A process evaluates a project
 only after claiming it: a guarded UPDATE of the project's `gap_schedule` row that moves `evaluated_at`
@@ -19,8 +20,9 @@ from ...db import begin_write, db
 from ...models import Project
 from ...models.base import utcnow
 from ...models.gaps import GapSchedule
+from ..gaps import report
+from ..nudges import results as nudge_results
 from ..storage.sql import day_number, insert_ignoring_conflicts, rowcount
-from . import report
 
 POLL_SECONDS = 60.0
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ def evaluate_project(session: Session, project_id: int, now: datetime, minutes: 
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
         report.evaluate(session, project_id, midnight - timedelta(microseconds=1))
     report.evaluate(session, project_id, now)
+    nudge_results.record_verdicts(session, project_id, now)
     return True
 
 

@@ -295,3 +295,27 @@ def test_the_scheduler_records_a_verdict_once_decided_and_announces_it(hidden_al
     announced = [p for p in queued if p["type"] == "nudge.verdict"]
     assert len(announced) == 1 and announced[0]["data"]["verdict"] == "works"
     assert announced[0]["data"]["gap"] == hidden_alerts.gap["id"]
+
+
+def test_a_pm_closes_a_gap_from_its_card_looks_over_the_proposal_and_launches_it(hidden_alerts, app, project):
+    from tests.test_ui_overview import signed_in
+
+    pm = signed_in(app, "pm@example.com", project.id, "editor")
+    gaps_page = f"/app/p/{project.id}/gaps"
+    card = pm.client.get(gaps_page).get_data(as_text=True)
+    action = f"/app/p/{project.id}/gaps/{hidden_alerts.gap['id']}/nudge"
+    assert f'action="{action}"' in card and "Close this gap" in card
+    made = pm.submit(gaps_page, action, {})
+    assert made.status_code == 302 and "/nudges/" in made.headers["Location"]
+    page = pm.client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "<dt>Points at</dt><dd>alerts</dd>" in page and "20% never see it" in page
+    assert f"the {PEOPLE} people the communication gap on alerts touches" in page
+    assert "Verdict: collecting" in page and ">Launch</button>" in page
+    launched = pm.submit(made.headers["Location"], made.headers["Location"], {"action": "launch"})
+    assert launched.status_code == 302
+    after = pm.client.get(gaps_page).get_data(as_text=True)
+    assert "Close this gap" not in after.split(f'id="gap-{hidden_alerts.gap["id"]}"')[1].split("</li>")[0]
+    assert "active, verdict <strong>collecting</strong>" in after
+    viewer = signed_in(app, "viewer@example.com", project.id, "viewer")
+    assert "Close this gap" not in viewer.client.get(gaps_page).get_data(as_text=True)
+    assert viewer.submit(gaps_page, action, {}).status_code == 403

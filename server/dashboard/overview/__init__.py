@@ -1,7 +1,7 @@
-"""Dashboard overview, gap report and people: `base` holds the blueprint with the overview and gap pages,
-`people` adds the people list and one person's timeline to it."""
+"""Dashboard overview, gap report, people and nudges: `base` holds the blueprint with the overview and gap
+pages, `people` adds the people list and one person's timeline to it, `nudges` the nudges made from gaps."""
 
-from . import people
+from . import nudges, people
 from .base import bp
 
-__all__ = ["bp", "people"]
+__all__ = ["bp", "nudges", "people"]

@@ -16,6 +16,7 @@ from ...core.gaps import flags as gap_flags
 from ...core.gaps import health
 from ...core.gaps import report as gap_engine
 from ...core.journey import funnel
+from ...core.nudges import definitions as nudges
 from ...core.segments import definitions as segments
 from ...core.surveys import scores
 from ...db import db
@@ -120,6 +121,7 @@ def _report_page(project_id: int, at: datetime | None, at_text: str, **form) -> 
         at_text=at_text,
         window_span=formats.span(report["window"]["start"], report["window"]["end"] - timedelta(days=1)),
         statuses=STATUSES,
+        nudges_by_gap={n.gap_id: n for n in nudges.list_nudges(db.session, project_id) if n.gap_id},
         form_gap=form.get("form_gap"),
         form_values=form.get("form_values", {}),
         form_errors=form.get("form_errors", {}),

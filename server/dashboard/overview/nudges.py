@@ -1,0 +1,80 @@
+"""Dashboard nudges: "Close this gap" from a gap card, the list, and one nudge with its results.
+
+Routes of the ui_overview blueprint. A nudge made from a gap starts as a draft showing the proposal (kind,
+feature, texts, who it reaches and the holdout); launching it makes it active. Its page reads the results
+as GET /api/v1/nudges/<id>/results does (nothing is written by reading).
+"""
+
+from flask import flash, redirect, request, url_for
+
+from ...api.openapi import ID
+from ...core.gaps import flags as gap_flags
+from ...core.gaps import people as gap_people
+from ...core.nudges import definitions as nudges
+from ...core.nudges import results as nudge_results
+from ...db import db
+from ...errors import ApiError
+from ...models import Gap
+from ..frame import project_page, render_page
+from .base import bp
+
+ACTIONS = {"launch": "active", "pause": "paused", "end": "ended"}
+MEASURES = {
+    "exposure": "saw {feature}",
+    "adoption": "used {feature}",
+    "repeat": "used {feature} on two days or more",
+    "event": "sent {event}",
+}
+
+
+@bp.post(f"/p/<int:project_id>/gaps/<{ID}:gap_id>/nudge")
+@project_page("editor")
+def close_gap(project_id, gap_id):
+    """Propose the nudge that fits the gap, as a draft to look over before launching it."""
+    try:
+        nudge = nudges.create_nudge(db.session, project_id, {"gap": gap_id})
+    except ApiError as error:
+        db.session.rollback()
+        flash(f"No nudge was made: {error.message}")
+        return redirect(url_for("ui_overview.gaps", project_id=project_id, _anchor=f"gap-{gap_id}"))
+    flash("Here is the nudge proposed for this gap. Look it over, then launch it.")
+    return redirect(url_for("ui_overview.nudge", project_id=project_id, nudge_id=nudge.id))
+
+
+@bp.get("/p/<int:project_id>/nudges")
+@project_page("viewer")
+def nudge_list(project_id):
+    return render_page("ui/overview/nudges.html", nudges=nudges.list_nudges(db.session, project_id))
+
+
+@bp.get(f"/p/<int:project_id>/nudges/<{ID}:nudge_id>")
+@project_page("viewer")
+def nudge(project_id, nudge_id):
+    """The nudge as its people see it, who it reaches, and treatment against holdout."""
+    found = nudges.get_nudge(db.session, project_id, nudge_id)
+    gap = db.session.get(Gap, found.gap_id) if found.gap_id else None
+    outcome = nudge_results.results(db.session, project_id, nudge_id)
+    metric = found.metric
+    return render_page(
+        "ui/overview/nudge.html",
+        nudge=found,
+        content=found.content,
+        locale=found.content.get("defaultLocale", "en"),
+        gap_label=gap_flags.label(gap.key) if gap else None,
+        gap_people=len(gap_people.affected(db.session, project_id, gap.id)) if gap else None,
+        success=MEASURES[metric["measure"]].format(feature=metric.get("feature"), event=metric.get("event")),
+        results=outcome,
+    )
+
+
+@bp.post(f"/p/<int:project_id>/nudges/<{ID}:nudge_id>")
+@project_page("editor")
+def nudge_status(project_id, nudge_id):
+    """Launch, pause or end a nudge."""
+    action = request.form.get("action", "")
+    if action not in ACTIONS:
+        flash("Nothing was changed: choose launch, pause or end.")
+    else:
+        changed = nudges.update_nudge(db.session, project_id, nudge_id, {"status": ACTIONS[action]})
+        flash(f"Nudge “{changed.name}” is now {changed.status}.")
+    return redirect(url_for("ui_overview.nudge", project_id=project_id, nudge_id=nudge_id))

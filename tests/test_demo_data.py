@@ -104,3 +104,25 @@ def test_the_gap_report_flags_what_was_planted_and_leaves_export_alone(app, simu
     expected = {p[:2] for p in demo_data.PLANTED_GAPS} | set(demo_data.CONSEQUENCES)
     assert {f for f in flagged if f[:2] not in expected} == set()  # nothing the simulation did not cause
     assert all(g["priority"] > 0 and g["evidence"] for g in current)
+
+
+def test_the_demo_runs_a_nudge_on_its_communication_gap_with_a_measured_lift(app):
+    from gapwise.core.nudges import definitions as nudges
+    from gapwise.core.nudges import results
+
+    with app.app_context():
+        project_id = demo.seed(db.session, people=200, days=45).project_id
+        [nudge] = nudges.list_nudges(db.session, project_id)
+        assert (nudge.kind, nudge.status, nudge.content["feature"], nudge.holdout) == (
+            "tooltip",
+            "active",
+            "alerts",
+            0.2,
+        )
+        measured = results.results(db.session, project_id, nudge.id)
+        treatment, holdout, lift = measured["treatment"], measured["holdout"], measured["lift"]
+        assert treatment["n"] > holdout["n"] > 0 and treatment["rate"] > holdout["rate"]
+        assert lift["low"] < lift["value"] < lift["high"] and lift["value"] > 0.05
+        assert treatment["severity"] < holdout["severity"]  # the gap is narrower where people were nudged
+        demo.seed(db.session, people=200, days=45)
+        assert len(nudges.list_nudges(db.session, project_id)) == 1  # seeding again plants nothing more

@@ -19,6 +19,7 @@ from ..models import Event, Project, User
 from ..models.base import utcnow
 from ..schemas.segments import SegmentSchema
 from ..schemas.surveys import SurveySchema
+from . import nudge as demo_nudge
 from . import plan as demo_data
 from . import simulation
 
@@ -294,6 +295,7 @@ def seed(
     messages = simulation.generate(people, days, seed_value, now, survey_ids=result.survey_ids)
     for offset in range(0, len(messages), BATCH):
         load(session, result.project_id, messages[offset : offset + BATCH], now)
+    demo_nudge.plant(session, result.project_id, now, seed_value)
     result.events = _count(session, result.project_id)
     session.commit()
     return result

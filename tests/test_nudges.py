@@ -224,6 +224,9 @@ def test_results_match_a_hand_computed_example(hidden_alerts, client, project, b
     # The gap's severity per arm: exposure against the 50% threshold.
     assert answer["treatment"]["severity"] == pytest.approx(max(0, (0.5 - p1) / 0.5), abs=1e-4)
     assert answer["holdout"]["severity"] == pytest.approx(max(0, (0.5 - p0) / 0.5), abs=1e-4)
+    # They found alerts and none used it: the nudge worked on exposure, and the gap behind it is delivery.
+    assert answer["diagnosis"]["kind"] == "delivery" and "delivery gap" in answer["diagnosis"]["text"]
+    assert answer["diagnosis"]["adoptionLift"]["value"] == 0
     needed = results.required_per_arm(p0 if n0 >= 30 else 0.0, 0.1)
     assert answer["requiredPerArm"] == needed
     if min(n0, n1) < needed:
@@ -264,10 +267,9 @@ def test_results_of_another_projects_nudge_are_not_found(hidden_alerts, client, 
     assert foreign.delete(f"/{nudge['id']}").status_code == 404
 
 
-def test_the_scheduler_records_a_verdict_once_decided_and_announces_it(hidden_alerts, client, project, batches, app):
-    hooks = AdminApi(client, project.secret_key, "webhooks")
-    assert hooks.post(json={"url": "https://hooks.example.com/n", "events": ["nudge.verdict"]}).status_code == 201
-    nudge = launch(hidden_alerts, holdout=0.5, minEffect=0.3)
+def effective(p: Product, client, project, batches) -> dict:
+    """A nudge that works: half held out, 70% of the treatment and 15% of the holdout find alerts and use it."""
+    nudge = launch(p, holdout=0.5, minEffect=0.3)
     arms = {i: "treatment" if config(client, project, i)["nudges"] else "holdout" for i in range(PEOPLE)}
     rng = random.Random(3)
     now = datetime.now(UTC).isoformat()
@@ -278,15 +280,24 @@ def test_the_scheduler_records_a_verdict_once_decided_and_announces_it(hidden_al
             "anonymousId": visitor(i),
             "userId": f"u{i}",
             "timestamp": now,
-            "event": "feature_seen",
+            "event": event,
             "properties": {"feature": "alerts"},
         }
         for i in range(PEOPLE)
         if rng.random() < (0.7 if arms[i] == "treatment" else 0.15)
+        for event in ("feature_seen", "feature_used")  # found it, and used it
     ]
     assert batches.post(sent, sent_at=None).get_json()["accepted"] == len(sent)
+    return nudge
+
+
+def test_the_scheduler_records_a_verdict_once_decided_and_announces_it(hidden_alerts, client, project, batches, app):
+    hooks = AdminApi(client, project.secret_key, "webhooks")
+    assert hooks.post(json={"url": "https://hooks.example.com/n", "events": ["nudge.verdict"]}).status_code == 201
+    nudge = effective(hidden_alerts, client, project, batches)
     read = hidden_alerts.api["nudges"].get(f"/{nudge['id']}/results").get_json()
     assert read["verdict"] == "works"  # measured now...
+    assert read["diagnosis"]["kind"] == "communication" and read["diagnosis"]["text"] is None
     assert hidden_alerts.api["nudges"].get(f"/{nudge['id']}").get_json()["verdict"] == "collecting"  # ...not stored
     with app.app_context():
         schedule.evaluate_project(db.session, project.id, datetime.now(UTC), 60)
@@ -316,6 +327,30 @@ def test_a_pm_closes_a_gap_from_its_card_looks_over_the_proposal_and_launches_it
     after = pm.client.get(gaps_page).get_data(as_text=True)
     assert "Close this gap" not in after.split(f'id="gap-{hidden_alerts.gap["id"]}"')[1].split("</li>")[0]
     assert "active, verdict <strong>collecting</strong>" in after
+    early = pm.submit(made.headers["Location"], made.headers["Location"] + "/resolve", {})
+    assert early.status_code == 302 and "/nudges/" in early.headers["Location"]  # not shown to work: refused
+    statuses = {g["id"]: g["remediation"]["status"] for g in hidden_alerts.api["gaps"].get().get_json()["gaps"]}
+    assert statuses[hidden_alerts.gap["id"]] == "open"
     viewer = signed_in(app, "viewer@example.com", project.id, "viewer")
     assert "Close this gap" not in viewer.client.get(gaps_page).get_data(as_text=True)
     assert viewer.submit(gaps_page, action, {}).status_code == 403
+
+
+def test_a_nudge_that_works_and_closes_the_gap_resolves_it_with_its_evidence(
+    hidden_alerts, client, project, batches, app
+):
+    from tests.test_ui_overview import signed_in
+
+    nudge = effective(hidden_alerts, client, project, batches)
+    pm = signed_in(app, "pm@example.com", project.id, "editor")
+    page_path = f"/app/p/{project.id}/nudges/{nudge['id']}"
+    page = pm.client.get(page_path).get_data(as_text=True)
+    assert "Verdict: works" in page and "Resolve the gap with this evidence" in page
+    resolved = pm.submit(page_path, f"{page_path}/resolve", {})
+    assert resolved.status_code == 302 and resolved.headers["Location"].endswith(f"#gap-{hidden_alerts.gap['id']}")
+    gap = [g for g in hidden_alerts.api["gaps"].get().get_json()["gaps"] if g["id"] == hidden_alerts.gap["id"]][0]
+    assert gap["remediation"]["status"] == "resolved"
+    assert (
+        gap["remediation"]["note"].startswith("Closed by the nudge") and "verdict: works" in gap["remediation"]["note"]
+    )
+    assert "Resolve the gap with this evidence" not in pm.client.get(page_path).get_data(as_text=True)

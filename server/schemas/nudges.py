@@ -201,3 +201,11 @@ class NudgeResultsSchema(Schema):
     requiredPerArm = WholeNumber(metadata={"description": "People per arm the verdict waits for."})
     verdict = fields.String(validate=validate.OneOf(VERDICTS))
     waiting = fields.String(allow_none=True, metadata={"description": "While collecting: what is still needed."})
+    diagnosis = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "For an exposure nudge whose exposure lift is above 0: whether adoption followed "
+            '(kind "communication") or not (kind "delivery", with `text` saying the gap is one of delivery), '
+            "with both lifts."
+        },
+    )

@@ -136,6 +136,7 @@ def results(
     k1, n1 = shown[TREATMENT]["conversions"], shown[TREATMENT]["n"]
     k0, n0 = shown[HOLDOUT]["conversions"], shown[HOLDOUT]["n"]
     return {
+        "diagnosis": _diagnosis(session, nudge, arms, {p: at for p, _, at in assigned}, lift(k1, n1, k0, n0)),
         "nudge": nudge.id,
         "metric": nudge.metric,
         TREATMENT: shown[TREATMENT],
@@ -144,6 +145,27 @@ def results(
         "requiredPerArm": needed,
         "verdict": verdict,
         "waiting": waiting,
+    }
+
+
+def _diagnosis(session: Session, nudge: Nudge, arms: dict, assigned_at: dict, seen: dict) -> dict | None:
+    """For a nudge measured by exposure: did adoption follow? When people were shown the feature (the lift in
+    exposure is wholly above 0) but using it did not rise with it (the adoption lift's interval reaches 0),
+    the gap behind it is one of delivery, not of communication, and this says so with both lifts."""
+    if nudge.metric["measure"] != "exposure" or seen["value"] is None or seen["low"] <= 0:
+        return None
+    used = _converted(session, nudge, assigned_at, {"measure": "adoption", "feature": nudge.metric["feature"]})
+    k1, n1 = sum(p in used for p in arms[TREATMENT]), len(arms[TREATMENT])
+    k0, n0 = sum(p in used for p in arms[HOLDOUT]), len(arms[HOLDOUT])
+    adoption = lift(k1, n1, k0, n0)
+    if adoption["low"] > 0:
+        return {"kind": "communication", "exposureLift": seen, "adoptionLift": adoption, "text": None}
+    return {
+        "kind": "delivery",
+        "exposureLift": seen,
+        "adoptionLift": adoption,
+        "text": "More people found the feature, but using it did not rise with them: this is a delivery gap "
+        "(they find it; it doesn't deliver), not a communication gap.",
     }
 
 
@@ -157,11 +179,14 @@ def _arm(people: list[int], converted: set[int], threshold: float | None) -> dic
     return {"n": n, "conversions": k, "rate": rate, "low": round(low, 4), "high": round(high, 4), "severity": severity}
 
 
-def _converted(session: Session, nudge: Nudge, assigned_at: dict[int, datetime]) -> set[int]:
-    """The assigned people who did what the measure asks on or after the day they were assigned."""
+def _converted(
+    session: Session, nudge: Nudge, assigned_at: dict[int, datetime], metric: dict | None = None
+) -> set[int]:
+    """The assigned people who did what the measure (the nudge's, unless given) asks on or after the day they
+    were assigned."""
     if not assigned_at:
         return set()
-    metric, people = nudge.metric, sorted(assigned_at)
+    metric, people = metric or nudge.metric, sorted(assigned_at)
     if metric["measure"] == "event":
         rows = session.execute(
             select(Event.person_id, Event.timestamp).where(

@@ -7,9 +7,11 @@ as GET /api/v1/nudges/<id>/results does (nothing is written by reading).
 
 from flask import flash, redirect, request, url_for
 
+from ... import formats
 from ...api.openapi import ID
 from ...core.gaps import flags as gap_flags
 from ...core.gaps import people as gap_people
+from ...core.gaps import report as gap_engine
 from ...core.nudges import definitions as nudges
 from ...core.nudges import results as nudge_results
 from ...db import db
@@ -64,7 +66,40 @@ def nudge(project_id, nudge_id):
         gap_people=len(gap_people.affected(db.session, project_id, gap.id)) if gap else None,
         success=MEASURES[metric["measure"]].format(feature=metric.get("feature"), event=metric.get("event")),
         results=outcome,
+        resolvable=gap is not None and gap.status != "resolved" and closes(outcome),
     )
+
+
+@bp.post(f"/p/<int:project_id>/nudges/<{ID}:nudge_id>/resolve")
+@project_page("editor")
+def resolve_gap(project_id, nudge_id):
+    """Mark the nudge's gap resolved, with the results as its note, once the nudge works and the gap has closed
+    in the treatment arm; the gap engine still checks it against the next window."""
+    found = nudges.get_nudge(db.session, project_id, nudge_id)
+    outcome = nudge_results.results(db.session, project_id, nudge_id)
+    if found.gap_id is None or not closes(outcome):
+        flash("The gap was not resolved: the nudge has not been shown to work and close it in its treatment arm yet.")
+        return redirect(url_for("ui_overview.nudge", project_id=project_id, nudge_id=nudge_id))
+    gap = gap_engine.update_remediation(
+        db.session, project_id, found.gap_id, {"status": "resolved", "note": evidence(found.name, outcome)}
+    )
+    flash(f"The {gap_flags.label(gap['key'])} is marked resolved, with the nudge's results as evidence.")
+    return redirect(url_for("ui_overview.gaps", project_id=project_id, _anchor=f"gap-{found.gap_id}"))
+
+
+def closes(outcome: dict) -> bool:
+    """The nudge works and, in its treatment arm, the gap's measure is back past its threshold."""
+    return outcome["verdict"] == "works" and outcome["treatment"]["severity"] == 0
+
+
+def evidence(name: str, outcome: dict) -> str:
+    """The results in one sentence, for the gap's remediation note."""
+    t, h, lift = outcome["treatment"], outcome["holdout"], outcome["lift"]
+    return (
+        f"Closed by the nudge “{name}”: {formats.percent(t['rate'])} of {formats.count(t['n'])} in treatment against "
+        f"{formats.percent(h['rate'])} of {formats.count(h['n'])} held out, a lift of {lift['value'] * 100:+.1f} "
+        f"points (95% interval {lift['low'] * 100:+.1f} to {lift['high'] * 100:+.1f}); verdict: works."
+    )[:2000]
 
 
 @bp.post(f"/p/<int:project_id>/nudges/<{ID}:nudge_id>")

@@ -52,6 +52,19 @@ def hidden_alerts(client, batches, project):
     return p
 
 
+def alerts(i: int, event: str, when: str) -> dict:
+    """Person i, in their browser, seeing or using alerts at `when`."""
+    return {
+        "type": "track",
+        "messageId": str(uuid.uuid4()),
+        "anonymousId": visitor(i),
+        "userId": f"u{i}",
+        "timestamp": when,
+        "event": event,
+        "properties": {"feature": "alerts"},
+    }
+
+
 def config(client, project, i: int) -> dict:
     answer = client.get("/v1/config", query_string={"writeKey": project.write_key, "anonymousId": visitor(i)})
     assert answer.status_code == 200
@@ -183,18 +196,7 @@ def test_results_match_a_hand_computed_example(hidden_alerts, client, project, b
     # 60% of the treatment and 20% of the holdout find alerts after they were assigned (today).
     when = datetime.now(UTC).isoformat()
     found = [i for i in range(PEOPLE) if rng.random() < (0.6 if arms[i] == "treatment" else 0.2)]
-    sent = [
-        {
-            "type": "track",
-            "messageId": str(uuid.uuid4()),
-            "anonymousId": visitor(i),
-            "userId": f"u{i}",
-            "timestamp": when,
-            "event": "feature_seen",
-            "properties": {"feature": "alerts"},
-        }
-        for i in found
-    ]
+    sent = [alerts(i, "feature_seen", when) for i in found]
     assert batches.post(sent, sent_at=None).get_json()["accepted"] == len(found)
     early = [{**m, "messageId": str(uuid.uuid4()), "timestamp": (START + timedelta(days=25)).isoformat()} for m in sent]
     assert batches.post(early, sent_at=None).get_json()["accepted"] == len(found)  # before assignment: not counted
@@ -274,15 +276,7 @@ def effective(p: Product, client, project, batches) -> dict:
     rng = random.Random(3)
     now = datetime.now(UTC).isoformat()
     sent = [
-        {
-            "type": "track",
-            "messageId": str(uuid.uuid4()),
-            "anonymousId": visitor(i),
-            "userId": f"u{i}",
-            "timestamp": now,
-            "event": event,
-            "properties": {"feature": "alerts"},
-        }
+        alerts(i, event, now)
         for i in range(PEOPLE)
         if rng.random() < (0.7 if arms[i] == "treatment" else 0.15)
         for event in ("feature_seen", "feature_used")  # found it, and used it

@@ -4,7 +4,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, val
 
 from .features import KEY
 from .fields import WholeNumber
-from .surveys import COLOR, ID, LOCALE, LocalizedText
+from .surveys import COLOR, ID, LOCALE, LocalizedText, in_default_locale
 
 KINDS = ("banner", "tooltip", "modal", "checklist")
 STATUSES = ("draft", "active", "paused", "ended")
@@ -130,17 +130,10 @@ class NudgeSchema(Schema):
     @post_load
     def default_locale(self, data, partial=False, **kwargs):
         """Plain-string texts belong to the default locale, which every text must have."""
-        locale = data.get("defaultLocale", "en")
         texts = [("title", data.get("title")), ("body", data.get("body"))]
         texts += [("cta", (data.get("cta") or {}).get("label"))]
         texts += [("steps", s["text"]) for s in data.get("steps") or []]
-        for path, text in texts:
-            if not text:
-                continue
-            if "" in text:
-                text[locale] = text.pop("")
-            if locale not in text:
-                raise ValidationError(f"Missing the default locale {locale!r} text.", path)
+        in_default_locale([(path, text) for path, text in texts if text], data.get("defaultLocale", "en"))
         return data
 
 

@@ -237,12 +237,7 @@ class SurveySchema(Schema):
     def default_locale(self, data, partial=False, **kwargs):
         """Plain-string texts belong to the default locale, which every text must have."""
         if "questions" in data or "thankYou" in data:
-            locale = data.get("defaultLocale", "en")
-            for path, texts in _texts(data):
-                if "" in texts:
-                    texts[locale] = texts.pop("")
-                if locale not in texts:
-                    raise ValidationError(f"Missing the default locale {locale!r} text.", path)
+            in_default_locale(_texts(data), data.get("defaultLocale", "en"))
         return data
 
 
@@ -251,6 +246,15 @@ class EligibilityQuerySchema(Schema):
         unknown = EXCLUDE
 
     person = Identifier(required=True)
+
+
+def in_default_locale(texts, locale: str) -> None:
+    """Give each (field path, text) of `texts` its plain string under `locale`; every text needs that locale."""
+    for path, text in texts:
+        if "" in text:
+            text[locale] = text.pop("")
+        if locale not in text:
+            raise ValidationError(f"Missing the default locale {locale!r} text.", path)
 
 
 def _texts(data: dict):

@@ -164,6 +164,39 @@ def test_a_due_welcome_survey_comes_first_and_the_arm_is_still_assigned(hidden_a
     assert stored == 1  # eligible now: assigned now, though the welcome screen goes first
 
 
+def test_a_survey_shown_within_the_cooldown_holds_the_nudge_back(hidden_alerts, client, project, batches):
+    launch(hidden_alerts, holdout=0.05)
+    treated = [i for i in range(PEOPLE) if config(client, project, i)["nudges"]][:2]
+    shown = {
+        "type": "survey",
+        "messageId": str(uuid.uuid4()),
+        "anonymousId": visitor(treated[0]),
+        "timestamp": datetime.now(UTC).isoformat(),
+        "surveyId": str(hidden_alerts.csat),
+        "displayId": str(uuid.uuid4()),
+        "action": "shown",
+    }
+    assert batches.post([shown], sent_at=None).get_json()["accepted"] == 1
+    assert config(client, project, treated[0])["nudges"] == []  # the project cooldown (24 h) covers nudges too
+    assert config(client, project, treated[1])["nudges"] != []
+
+
+def test_an_account_nudge_gives_everyone_of_an_account_the_same_arm():
+    from gapwise.models import Person
+
+    class Rule:
+        id, project_id, target, holdout, unit = 9, 1, {}, 0.5, "account"
+
+    arms = {
+        account: {
+            assignment.arm_of(9, assignment.unit_of(Rule, Person(id=p, account_id=account)), 0.5) for p in range(20)
+        }
+        for account in range(1, 40)
+    }
+    assert all(len(arm) == 1 for arm in arms.values())  # one arm an account, whoever asks
+    assert {next(iter(a)) for a in arms.values()} == {"treatment", "holdout"}  # and accounts land in both
+
+
 def test_a_dismissed_nudge_is_not_offered_again(hidden_alerts, client, project, batches):
     nudge = launch(hidden_alerts, holdout=0.05)
     treated = next(i for i in range(PEOPLE) if config(client, project, i)["nudges"])

@@ -3,7 +3,8 @@
 A person in a nudge's target is assigned an arm the first time the tracker asks (stored for both arms, so
 the holdout is known even though it sees nothing). Only treatment people get the nudge, until they dismiss or
 complete it. Nudges share the survey budget: one thing at a time, and surveys come first (the welcome screen
-first of all), so no nudge is returned while a survey is due.
+first of all), so no nudge is returned while a survey is due or within the project cooldown after one was
+shown.
 """
 
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ def due_nudges(
     person_id: int | None,
     locale: str | None,
     now: datetime,
-    surveys_due: bool,
+    quiet: bool,
 ) -> list[dict]:
     """The person's due nudges, highest priority first; assigns the arms of nudges they just became eligible for."""
     if not rules or person_id is None:
@@ -88,7 +89,7 @@ def due_nudges(
             session, NudgeAssignment.__table__, [{**row, "assigned_at": now} for row in new], ["nudge_id", "person_id"]
         )
         session.commit()
-    if surveys_due:
+    if quiet:  # a survey is due, or one was shown within the cooldown: assigned, not shown
         return []
     due = [r for r in rules if arms.get(r.id) == TREATMENT and str(r.id) not in finished]
     due.sort(key=lambda r: (-r.priority, r.id))

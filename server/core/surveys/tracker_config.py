@@ -2,7 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import orjson
 from sqlalchemy import select
@@ -69,7 +69,11 @@ def document_for(
         history = targeting.load_history(session, project_id, person_id, user_id or anonymous_id)
         due = targeting.due_surveys(session, project, project.surveys, history, now)
         surveys = [localize(s, locale) for s in due]
-        nudges = delivery.due_nudges(session, project.nudges, person_id, locale, now or utcnow(), bool(surveys))
+        now = now or utcnow()
+        # One thing at a time: a survey due now, or one shown within the project cooldown, holds nudges back.
+        rested = history.last_any is None or now - history.last_any >= timedelta(hours=project.survey_cooldown_hours)
+        quiet = bool(surveys) or not rested
+        nudges = delivery.due_nudges(session, project.nudges, person_id, locale, now, quiet)
     session.rollback()  # read-only (but for a first assignment, committed on its own): end the transaction
     body = orjson.dumps({"features": project.features, "surveys": surveys, "nudges": nudges, "settings": {}})
     return Document(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')

@@ -325,6 +325,8 @@ def test_the_scheduler_records_a_verdict_once_decided_and_announces_it(hidden_al
     read = hidden_alerts.api["nudges"].get(f"/{nudge['id']}/results").get_json()
     assert read["verdict"] == "works"  # measured now...
     assert read["diagnosis"]["kind"] == "communication" and read["diagnosis"]["text"] is None
+    decided = read["decidedOn"]
+    assert decided["perArm"] == read["requiredPerArm"] and decided["lift"]["low"] > 0
     assert hidden_alerts.api["nudges"].get(f"/{nudge['id']}").get_json()["verdict"] == "collecting"  # ...not stored
     with app.app_context():
         schedule.evaluate_project(db.session, project.id, datetime.now(UTC), 60)

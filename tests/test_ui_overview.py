@@ -219,6 +219,8 @@ def test_the_gap_report_lists_the_demos_planted_gaps_by_priority_with_their_evid
     assert answer.status_code == 200 and 'id="chart-matrix-data"' in page
     shown, links = [], []
     for block in gap_blocks(page):
+        if 'class="trend trend-closed"' in block:  # closed since the window before: no figures to read
+            continue
         kind, subject, cohort = re.search(
             r'<span class="tag">(\w+)</span> <strong>([^<]+)</strong> · ([^<]+)</p>', block
         ).groups()

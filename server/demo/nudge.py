@@ -20,8 +20,8 @@ from . import plan as demo_data
 
 GAP = "communication:alerts:all"
 DAYS = 14
-NUDGE_EFFECT = {"treatment": 0.30, "holdout": 0.08}  # the share who find alerts after being assigned
-MIN_EFFECT = 0.25
+NUDGE_EFFECT = {"treatment": 0.20, "holdout": 0.05}  # the share who find alerts after being assigned
+MIN_EFFECT = 0.2
 
 
 def plant(session: Session, project_id: int, now: datetime, seed: int = demo_data.SEED) -> int | None:

@@ -194,6 +194,13 @@ class NudgeResultsSchema(Schema):
     requiredPerArm = WholeNumber(metadata={"description": "People per arm the verdict waits for."})
     verdict = fields.String(validate=validate.OneOf(VERDICTS))
     waiting = fields.String(allow_none=True, metadata={"description": "While collecting: what is still needed."})
+    decidedOn = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "Once decided: the first `perArm` people of each arm the verdict was taken on, their "
+            "conversions and the lift with the verdict's 96% interval."
+        },
+    )
     diagnosis = fields.Dict(
         allow_none=True,
         metadata={

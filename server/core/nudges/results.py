@@ -111,7 +111,7 @@ def results(
             max(0, needed - len(arms[HOLDOUT])) / nudge.holdout,
         )
     )
-    waiting = None
+    waiting, decided = None, None
     if short:
         verdict = "collecting"
         waiting = _waiting(nudge, len(assigned), short, now)
@@ -119,6 +119,7 @@ def results(
         t = sum(p in converted for p in arms[TREATMENT][:needed])
         h = sum(p in converted for p in arms[HOLDOUT][:needed])
         verdict = decide(t, h, needed)
+        decided = {"perArm": needed, "treatment": t, "holdout": h, "lift": lift(t, needed, h, needed, Z_VERDICT)}
     if record and verdict != nudge.verdict:
         begin_write(session)
         nudge.verdict = verdict
@@ -145,6 +146,7 @@ def results(
         "requiredPerArm": needed,
         "verdict": verdict,
         "waiting": waiting,
+        "decidedOn": decided,
     }
 
 

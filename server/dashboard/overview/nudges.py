@@ -8,7 +8,7 @@ as GET /api/v1/nudges/<id>/results does (nothing is written by reading).
 from flask import flash, redirect, request, url_for
 
 from ... import formats
-from ...api.openapi import ID
+from ...api.openapi import ID, INT_ID
 from ...core.gaps import flags as gap_flags
 from ...core.gaps import people as gap_people
 from ...core.gaps import report as gap_engine
@@ -49,7 +49,7 @@ def nudge_list(project_id):
     return render_page("ui/overview/nudges.html", nudges=nudges.list_nudges(db.session, project_id))
 
 
-@bp.get(f"/p/<int:project_id>/nudges/<{ID}:nudge_id>")
+@bp.get(f"/p/<int:project_id>/nudges/<{INT_ID}:nudge_id>")
 @project_page("viewer")
 def nudge(project_id, nudge_id):
     """The nudge as its people see it, who it reaches, and treatment against holdout."""
@@ -70,7 +70,7 @@ def nudge(project_id, nudge_id):
     )
 
 
-@bp.post(f"/p/<int:project_id>/nudges/<{ID}:nudge_id>/resolve")
+@bp.post(f"/p/<int:project_id>/nudges/<{INT_ID}:nudge_id>/resolve")
 @project_page("editor")
 def resolve_gap(project_id, nudge_id):
     """Mark the nudge's gap resolved, with the results as its note, once the nudge works and the gap has closed
@@ -102,7 +102,7 @@ def evidence(name: str, outcome: dict) -> str:
     )[:2000]
 
 
-@bp.post(f"/p/<int:project_id>/nudges/<{ID}:nudge_id>")
+@bp.post(f"/p/<int:project_id>/nudges/<{INT_ID}:nudge_id>")
 @project_page("editor")
 def nudge_status(project_id, nudge_id):
     """Launch, pause or end a nudge."""

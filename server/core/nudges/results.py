@@ -255,5 +255,6 @@ def _waiting(nudge: Nudge, assigned: int, short: int, now: datetime) -> str:
     if nudge.started_at is not None and assigned:
         days = max((now - nudge.started_at).total_seconds() / 86_400, 1 / 24)
         per_day = assigned / days
-        text += f" (about {math.ceil(short / per_day):,} days at the current pace)"
+        days_left = math.ceil(short / per_day)
+        text += f" (about {days_left:,} {'day' if days_left == 1 else 'days'} at the current pace)"
     return text

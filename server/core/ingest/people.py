@@ -244,23 +244,35 @@ _TOUCH = (
         last_seen=case(
             (_PEOPLE.c.last_seen < bindparam("hi", type_=UTCDateTime), bindparam("hi")), else_=_PEOPLE.c.last_seen
         ),
+        product_at=case(
+            (bindparam("product", type_=UTCDateTime).is_(None), _PEOPLE.c.product_at),
+            (_PEOPLE.c.product_at.is_(None), bindparam("product")),
+            (_PEOPLE.c.product_at > bindparam("product"), bindparam("product")),
+            else_=_PEOPLE.c.product_at,
+        ),
     )
 )
 
 
 # On PostgreSQL one statement for the whole chunk, fed a JSON document (rows in id order, as locks are taken).
 _PG_TOUCH = text("""
-    UPDATE people SET first_seen = LEAST(people.first_seen, r.lo), last_seen = GREATEST(people.last_seen, r.hi)
-    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(pid bigint, lo timestamptz, hi timestamptz)
-    WHERE people.id = r.pid AND (r.lo < people.first_seen OR r.hi > people.last_seen)
+    UPDATE people SET first_seen = LEAST(people.first_seen, r.lo), last_seen = GREATEST(people.last_seen, r.hi),
+        product_at = LEAST(people.product_at, r.product)
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(pid bigint, lo timestamptz, hi timestamptz, product timestamptz)
+    WHERE people.id = r.pid AND (r.lo < people.first_seen OR r.hi > people.last_seen
+        OR (r.product IS NOT NULL AND (people.product_at IS NULL OR r.product < people.product_at)))
 """)
 
 
-def touch_people(session: Session, seen: dict[int, tuple[datetime, datetime]]) -> None:
-    """Widen each person's first/last seen to include this chunk's timestamps (in id order)."""
+def touch_people(
+    session: Session, seen: dict[int, tuple[datetime, datetime]], product: dict[int, datetime] | None = None
+) -> None:
+    """Widen each person's first/last seen to include this chunk's timestamps, and move when they were first
+    seen in the product (`product`, core.ingest.population) earlier (in id order, one statement on PostgreSQL)."""
     if not seen:
         return
-    rows = [{"pid": p, "lo": lo, "hi": hi} for p, (lo, hi) in sorted(seen.items())]
+    product = product or {}
+    rows = [{"pid": p, "lo": lo, "hi": hi, "product": product.get(p)} for p, (lo, hi) in sorted(seen.items())]
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_PG_TOUCH, {"rows": orjson.dumps(rows).decode()})
     else:

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ...models import Event, Person
@@ -25,38 +25,42 @@ MAX_ROWS = 20_000  # stored feature uses read back per chunk to judge robots; mo
 URL_LENGTH = 2000  # as the tracker, the first 2,000 characters of a URL are tested
 
 
-def record(session: Session, project_id: int, features: rollups.ProjectFeatures, stored: list[tuple[int, dict]]):
-    """Note when the chunk's people were first seen in the product, and mark those who behave like robots."""
-    rules = journey_rules(session, project_id, features.stored_rules)["population"]
-    patterns = _compiled(tuple(rules["productUrls"]))
+def first_in_product(
+    session: Session, project_id: int, features: rollups.ProjectFeatures, stored: list[tuple[int, dict]]
+) -> dict[int, datetime]:
+    """When each of the chunk's people was first seen in the product in it (people.touch_people stores it)."""
+    patterns = _compiled(tuple(_rules(session, project_id, features)["productUrls"]))
     first: dict[int, datetime] = {}
-    uses: dict[int, tuple[datetime, datetime]] = {}
     for person, m in stored:
         at = m["timestamp"]
         used = m["type"] == "track" and any(True for _ in rollups.feature_uses(features, m))
-        if used:
-            lo, hi = uses.get(person, (at, at))
-            uses[person] = (min(lo, at), max(hi, at))
         if (used or m["type"] == "screen" or _on_product_page(patterns, m)) and (
             person not in first or at < first[person]
         ):
             first[person] = at
-    if first:
-        rows = [{"pid": p, "at": at} for p, at in sorted(first.items())]
-        session.execute(
-            update(_PEOPLE)
-            .where(_PEOPLE.c.id == bindparam("pid"))
-            .where((_PEOPLE.c.product_at.is_(None)) | (_PEOPLE.c.product_at > bindparam("at")))
-            .values(product_at=bindparam("at")),
-            rows,
-        )
-    robots = _robots(session, project_id, features, uses, rules["robotFeaturesPerMinute"])
+    return first
+
+
+def mark_robots(session: Session, project_id: int, features: rollups.ProjectFeatures, stored: list[tuple[int, dict]]):
+    """Mark the chunk's people who use more distinct features within a minute than a person does."""
+    uses: dict[int, tuple[datetime, datetime]] = {}
+    for person, m in stored:
+        if m["type"] == "track" and any(True for _ in rollups.feature_uses(features, m)):
+            at = m["timestamp"]
+            lo, hi = uses.get(person, (at, at))
+            uses[person] = (min(lo, at), max(hi, at))
+    limit = _rules(session, project_id, features)["robotFeaturesPerMinute"]
+    robots = _robots(session, project_id, features, uses, limit)
     if robots:
         session.execute(
             update(_PEOPLE)
             .where(member_of(_PEOPLE.c.id, sorted(robots)), _PEOPLE.c.robot.is_(False))
             .values(robot=True)
         )
+
+
+def _rules(session: Session, project_id: int, features: rollups.ProjectFeatures) -> dict:
+    return journey_rules(session, project_id, features.stored_rules)["population"]
 
 
 @lru_cache(maxsize=256)

@@ -123,12 +123,12 @@ def _apply_effects(session, project_id, messages, person_ids, inserted: set) -> 
             groups.append((person, m["groupId"], m["traits"]))
         elif m["type"] == "survey":
             surveys.append((person, m))
-    people.touch_people(session, seen)
-    people.apply_traits(session, traits)
-    people.apply_groups(session, project_id, groups)
     stored = [(p, m) for m, p in zip(messages, person_ids, strict=True) if m["messageId"] in inserted]
     features = rollups.project_features(session, project_id)
+    people.touch_people(session, seen, population.first_in_product(session, project_id, features, stored))
+    people.apply_traits(session, traits)
+    people.apply_groups(session, project_id, groups)
     used = rollups.record(session, project_id, features, stored)
-    population.record(session, project_id, features, stored)
+    population.mark_robots(session, project_id, features, stored)
     journey.advance(session, project_id, features, used, stored)
     responses.record(session, project_id, surveys)

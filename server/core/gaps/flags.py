@@ -224,68 +224,45 @@ def stall_flags(session, project_id, window, cohort, t: dict, short: list | None
     return flags
 
 
+# Each survey gap: its scores reader, the keys of its "got" and "wanted" sides, and its severity (how far under
+# the threshold the gap is, as a share of the scale's room: 6 points of a 7-point scale, or the expected value).
+_SURVEY_GAPS = {
+    "perception": (scores.perception_gaps, "Perception", "Expectation", lambda d, th: (th - d["gap"]) / 6),
+    "value": (
+        scores.value_gaps,
+        "Realised",
+        "Expected",
+        lambda d, th: (th - d["gap"]) / max(abs(d["expected"] or 0), 1e-9),
+    ),
+}
+
+
 def survey_flags(
     session, project_id, window, features: list[Feature], cohort, people_stmt, t: dict, short: list | None = None
 ) -> list[dict]:
     """Perception (P − E) and value gaps per dimension, from the answers given in the window."""
     by_key = {f.key: f for f in features}
     flags = []
-    for d in scores.perception_gaps(session, project_id, window.since, window.until, people_stmt):
-        n = min(d["nExpectation"], d["nPerception"])
-        if short is not None and n < t["minPeople"]:
-            short.append(waiting("perception", d["dimension"], n, t["minPeople"], "respondents"))
-        measure = stats.difference_of_means(
-            "gap",
-            d["perception"],
-            d.pop("varPerception"),
-            d["nPerception"],
-            d["expectation"],
-            d.pop("varExpectation"),
-            d["nExpectation"],
-            "lower",
-        )
-        if n >= t["minPeople"] and stats.confidently_below(measure, t["perception"]):
-            d = {**d, "intervals": _intervals(measure), "measure": measure}
-            severity = min((t["perception"] - d["gap"]) / 6, 1.0)
-            flags.append(
-                _flag(
-                    "perception",
-                    d["dimension"],
-                    cohort,
-                    by_key.get(d["dimension"]),
-                    severity,
-                    d,
-                    _below_expectations(session, project_id, window, "perception", d["dimension"], people_stmt),
-                )
+    for kind, (read, got, wanted, severity_of) in _SURVEY_GAPS.items():
+        for d in read(session, project_id, window.since, window.until, people_stmt):
+            n = min(d[f"n{wanted}"], d[f"n{got}"])
+            if short is not None and n < t["minPeople"]:
+                short.append(waiting(kind, d["dimension"], n, t["minPeople"], "respondents"))
+            measure = stats.difference_of_means(
+                "gap",
+                d[got.lower()],
+                d.pop(f"var{got}"),
+                d[f"n{got}"],
+                d[wanted.lower()],
+                d.pop(f"var{wanted}"),
+                d[f"n{wanted}"],
+                "lower",
             )
-    for d in scores.value_gaps(session, project_id, window.since, window.until, people_stmt):
-        n = min(d["nExpected"], d["nRealised"])
-        if short is not None and n < t["minPeople"]:
-            short.append(waiting("value", d["dimension"], n, t["minPeople"], "respondents"))
-        measure = stats.difference_of_means(
-            "gap",
-            d["realised"],
-            d.pop("varRealised"),
-            d["nRealised"],
-            d["expected"],
-            d.pop("varExpected"),
-            d["nExpected"],
-            "lower",
-        )
-        if n >= t["minPeople"] and stats.confidently_below(measure, t["value"]):
-            d = {**d, "intervals": _intervals(measure), "measure": measure}
-            severity = min((t["value"] - d["gap"]) / max(abs(d["expected"] or 0), 1e-9), 1.0)
-            flags.append(
-                _flag(
-                    "value",
-                    d["dimension"],
-                    cohort,
-                    by_key.get(d["dimension"]),
-                    severity,
-                    d,
-                    _below_expectations(session, project_id, window, "value", d["dimension"], people_stmt),
-                )
-            )
+            if n >= t["minPeople"] and stats.confidently_below(measure, t[kind]):
+                d = {**d, "intervals": _intervals(measure), "measure": measure}
+                people = _below_expectations(session, project_id, window, kind, d["dimension"], people_stmt)
+                severity = min(severity_of(d, t[kind]), 1.0)
+                flags.append(_flag(kind, d["dimension"], cohort, by_key.get(d["dimension"]), severity, d, people))
     return flags
 
 

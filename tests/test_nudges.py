@@ -7,12 +7,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from gapwise.core.evaluation import schedule
 from gapwise.core.nudges import assignment, results
 from gapwise.db import db
-from gapwise.models import NudgeAssignment, WebhookDelivery
+from gapwise.models import NudgeAssignment, PersonAlias, WebhookDelivery
 from tests.helpers import AdminApi
 from tests.test_gaps import START, Product
 
@@ -143,7 +143,11 @@ def test_only_treatment_people_get_the_nudge_and_both_arms_are_stored_once(hidde
     assert abs(holdout - 0.2 * PEOPLE) < 4 * math.sqrt(PEOPLE * 0.2 * 0.8)
     offered = [i for i, due in got.items() if due]
     assert len(offered) == PEOPLE - holdout
-    assert all(due[0]["id"] == str(nudge["id"]) and due[0]["kind"] == "tooltip" for due in got.values() if due)
+    assert all(
+        due[0]["nudgeId"] == nudge["id"] and due[0]["id"] == f"n{nudge['id']}" and due[0]["kind"] == "tooltip"
+        for due in got.values()
+        if due
+    )
     assert got[offered[0]][0]["body"] and got[offered[0]][0]["feature"] == "alerts"
     again = {i: config(client, project, i)["nudges"] for i in range(PEOPLE)}
     assert again == got  # sticky: the same arm on every visit
@@ -179,6 +183,92 @@ def test_a_survey_shown_within_the_cooldown_holds_the_nudge_back(hidden_alerts, 
     assert batches.post([shown], sent_at=None).get_json()["accepted"] == 1
     assert config(client, project, treated[0])["nudges"] == []  # the project cooldown (24 h) covers nudges too
     assert config(client, project, treated[1])["nudges"] != []
+
+
+def nudge_message(i: int, nudge_id: int, action: str, when: datetime | None = None, **fields) -> dict:
+    return {
+        "type": "nudge",
+        "messageId": str(uuid.uuid4()),
+        "anonymousId": visitor(i),
+        "timestamp": (when or datetime.now(UTC)).isoformat(),
+        "nudgeId": str(nudge_id),
+        "action": action,
+        **fields,
+    }
+
+
+def test_a_nudge_shown_counts_against_the_cooldown_and_comes_back_after_it(
+    hidden_alerts, client, project, batches, app
+):
+    nudge = launch(hidden_alerts, holdout=0.05)
+    treated = next(i for i in range(PEOPLE) if config(client, project, i)["nudges"])
+    assert batches.post([nudge_message(treated, nudge["id"], "shown")], sent_at=None).get_json()["accepted"] == 1
+    assert config(client, project, treated)["nudges"] == []  # shown just now: the 24 h cooldown holds
+    csat = hidden_alerts.api["surveys"]
+    assert csat.patch(f"/{hidden_alerts.csat}", json={"status": "active"}).status_code == 200
+    explained = csat.get(f"/{hidden_alerts.csat}/eligibility", query_string={"person": f"u{treated}"}).get_json()
+    cooldown = next(c for c in explained["checks"] if c["rule"] == "cooldown")
+    assert not cooldown["passed"] and "a survey or nudge was shown" in cooldown["reason"]
+    assert (
+        batches.post(
+            [nudge_message(treated, nudge["id"], "shown", datetime.now(UTC) - timedelta(hours=25))], sent_at=None
+        ).get_json()["accepted"]
+        == 1
+    )
+    assert config(client, project, treated)["nudges"] == []  # an older display changes nothing: the last counts
+    with app.app_context():
+        db.session.execute(
+            update(NudgeAssignment)
+            .where(NudgeAssignment.nudge_id == nudge["id"])
+            .values(shown_at=datetime.now(UTC) - timedelta(hours=25))
+        )
+        db.session.commit()
+    assert csat.patch(f"/{hidden_alerts.csat}", json={"status": "paused"}).status_code == 200
+    assert [n["nudgeId"] for n in config(client, project, treated)["nudges"]] == [nudge["id"]]  # not dismissed: back
+
+
+def test_the_arm_survives_signing_in_the_first_assignment_holds(client, project, batches, app):
+    api = AdminApi(client, project.secret_key, "nudges")
+    body = {
+        "name": "n",
+        "kind": "banner",
+        "body": "Hi",
+        "status": "active",
+        "target": {"stage": "trial"},
+        "metric": {"measure": "event", "event": "Alert Created"},
+        "holdout": 0.5,
+    }
+    made = api.post(json=body)
+    assert made.status_code == 201, made.get_json()
+    nudge_id = made.get_json()["id"]
+
+    def ask(browser: str) -> list:
+        got = client.get("/v1/config", query_string={"writeKey": project.write_key, "anonymousId": browser})
+        return got.get_json()["nudges"]
+
+    def person_of(browser: str) -> int:
+        with app.app_context():
+            return db.session.scalar(select(PersonAlias.person_id).where(PersonAlias.anonymous_id == browser))
+
+    for k in range(100):  # an anonymous visitor and an account holder whose arms differ
+        anon, known = f"anon-{k}", f"laptop-{k}"
+        for browser, ids in ((anon, {}), (known, {"userId": f"user-{k}"})):
+            message = {"type": "page", "messageId": str(uuid.uuid4()), "anonymousId": browser, **ids, "properties": {}}
+            assert batches.post([message], sent_at=None).get_json()["accepted"] == 1
+        a, b = person_of(anon), person_of(known)
+        if assignment.arm_of(nudge_id, f"person:{a}", 0.5) != assignment.arm_of(nudge_id, f"person:{b}", 0.5):
+            break
+    first = ask(anon)  # the anonymous visitor is assigned first...
+    ask(known)  # ...the account holder later, on their laptop
+    signs_in = {"type": "identify", "messageId": str(uuid.uuid4()), "anonymousId": anon, "userId": f"user-{k}"}
+    assert batches.post([signs_in], sent_at=None).get_json()["accepted"] == 1
+    with app.app_context():
+        rows = db.session.execute(
+            select(NudgeAssignment.person_id, NudgeAssignment.arm).where(NudgeAssignment.nudge_id == nudge_id)
+        ).all()
+    assert person_of(anon) == b  # merged into the account holder
+    assert rows == [(b, assignment.arm_of(nudge_id, f"person:{a}", 0.5))]  # one row, the first arm
+    assert ask(anon) == first and ask(known) == first  # whichever browser asks
 
 
 def test_an_account_nudge_gives_everyone_of_an_account_the_same_arm():

@@ -74,7 +74,7 @@ function start() {
     } catch (e) {
       return log("dropped", e);
     }
-    if (bytes(json) > MAX_MESSAGE_BYTES) return log("dropped: over 32 KB", type);
+    if (bytes(json) > MAX_MESSAGE_BYTES) return log("dropped", type);
     if (queue.push(JSON.parse(json)) >= 20) sender.flush();
   }
 
@@ -102,7 +102,7 @@ function start() {
           if (current != fetches) return; // a newer request (after identify or reset) answers for now
           const features = Array.isArray(config.features) ? config.features : [];
           if (!watching++) newPageView = watchFeatures(features, (event, feature) => api.track(event, { feature }), guard);
-          surveys.config(config.surveys);
+          surveys.config(config);
         }),
       )
       .catch(log);

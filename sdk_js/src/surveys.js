@@ -26,7 +26,8 @@ export function urlMatches(rule, loc = location) {
 }
 
 /**
- * The tracker's survey side. It uses send(type, fields), emit(name, data), flush(), the store,
+ * The tracker's survey side (nudges, which the server sends due for the person, wait in the same line: one
+ * thing at a time; the widgets send their messages). It uses send(type, fields), emit(name, data), flush(), the store,
  * load(then) (adds the widgets' script once and calls `then` when it has run), later(fn, ms),
  * and the CSP nonce to hand the widgets. Positional arguments: every byte of the tracker counts.
  */
@@ -59,8 +60,10 @@ export function createSurveys(send, emit, flush, store, load, later, nonce) {
       send("survey", { surveyId, action, displayId, locale, ...fields });
       emit("survey:" + action, { surveyId, ...fields });
     };
+    // A nudge sends its own messages with `send` and calls onClose only.
     widgets.render(survey, {
       nonce,
+      send,
       onShown() {
         store.set(SEEN, JSON.stringify({ ...seen(), [surveyId]: Date.now() }));
         say("shown");
@@ -88,7 +91,7 @@ export function createSurveys(send, emit, flush, store, load, later, nonce) {
       later(() => {
         waiting[id] = 1;
         pump();
-      }, force ? 0 : survey.trigger.delay * 1000 || 0);
+      }, !force && survey.trigger.delay * 1000); // false or NaN: at once
     }
   }
 
@@ -113,9 +116,9 @@ export function createSurveys(send, emit, flush, store, load, later, nonce) {
   return {
     fire,
     show,
-    /** A config arrived: its surveys (best first) replace the list, and those due now fire. */
-    config(surveys) {
-      list = surveys || [];
+    /** A config arrived: its surveys (best first), then its nudges, replace the list, and those due now fire. */
+    config(config) {
+      list = [].concat(config.surveys || [], config.nudges || []);
       fire("immediate");
       fire("pageview");
       show(forced);

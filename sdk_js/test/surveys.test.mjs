@@ -113,9 +113,9 @@ function setup(storage = new FakeStorage()) {
 }
 
 test("immediate and pageview surveys are due when the config arrives; the widgets load then", () => {
-  env.surveys.config([survey("1", { type: "immediate" }), survey("2", { type: "event", event: "X" })]);
+  env.surveys.config({ surveys: [survey("1", { type: "immediate" }), survey("2", { type: "event", event: "X" })] });
   assert.equal(env.loads, 0);
-  assert.deepEqual(env.timers.map((t) => t.ms), [0]);
+  assert.deepEqual(env.timers.map((t) => t.ms || 0), [0]);
   env.run();
   assert.equal(env.loads, 1);
   assert.deepEqual(env.ids(), ["1"]);
@@ -123,17 +123,17 @@ test("immediate and pageview surveys are due when the config arrives; the widget
 });
 
 test("an event trigger waits for its event, then its delay", () => {
-  env.surveys.config([survey("7", { type: "event", event: "Report Exported", delay: 3 }, { match: "contains", value: "/reports" })]);
+  env.surveys.config({ surveys: [survey("7", { type: "event", event: "Report Exported", delay: 3 }, { match: "contains", value: "/reports" })] });
   env.surveys.fire("event", "Other");
   assert.equal(env.timers.length, 0);
   env.surveys.fire("event", "Report Exported");
-  assert.deepEqual(env.timers.map((t) => t.ms), [3000]);
+  assert.deepEqual(env.timers.map((t) => t.ms || 0), [3000]);
   env.run();
   assert.deepEqual(env.ids(), ["7"]);
 });
 
 test("a feature trigger fires on that feature only; pageview on page views", () => {
-  env.surveys.config([survey("f", { type: "feature", feature: "export" }), survey("p", { type: "pageview" }, { match: "contains", value: "/billing" })]);
+  env.surveys.config({ surveys: [survey("f", { type: "feature", feature: "export" }), survey("p", { type: "pageview" }, { match: "contains", value: "/billing" })] });
   env.surveys.fire("feature", "import");
   env.surveys.fire("event", "export");
   assert.equal(env.timers.length, 0);
@@ -145,7 +145,7 @@ test("a feature trigger fires on that feature only; pageview on page views", () 
 });
 
 test("the url rule is checked when the trigger fires", () => {
-  env.surveys.config([survey("1", { type: "event", event: "X" }, { match: "exact", value: "/settings" })]);
+  env.surveys.config({ surveys: [survey("1", { type: "event", event: "X" }, { match: "exact", value: "/settings" })] });
   env.surveys.fire("event", "X");
   assert.equal(env.timers.length, 0);
   globalThis.location = page("https://app.example/settings");
@@ -154,20 +154,20 @@ test("the url rule is checked when the trigger fires", () => {
 });
 
 test("once per page load, however often the trigger fires", () => {
-  env.surveys.config([survey("1", { type: "event", event: "X" })]);
+  env.surveys.config({ surveys: [survey("1", { type: "event", event: "X" })] });
   env.surveys.fire("event", "X");
   env.run();
   env.shown[0].hooks.onClose();
   env.surveys.fire("event", "X");
   env.surveys.fire("event", "X");
   assert.equal(env.timers.length, 0);
-  env.surveys.config([survey("1", { type: "immediate" })]); // a fresh config does not change that
+  env.surveys.config({ surveys: [survey("1", { type: "immediate" })] }); // a fresh config does not change that
   assert.equal(env.timers.length, 0);
 });
 
 test("one at a time: the others wait and follow in priority order", () => {
   const [a, b, c] = ["a", "b", "c"].map((id) => survey(id, { type: "event", event: id }));
-  env.surveys.config([a, b, c]); // a is the most important
+  env.surveys.config({ surveys: [a, b, c] }); // a is the most important
   env.surveys.fire("event", "c");
   env.run();
   env.surveys.fire("event", "b");
@@ -181,8 +181,22 @@ test("one at a time: the others wait and follow in priority order", () => {
   assert.equal(env.loads, 1);
 });
 
+test("nudges wait in the same line after the surveys; the widgets get send for their messages", () => {
+  const nudge = { id: "n4", nudgeId: 4, kind: "banner", trigger: { type: "pageview", delay: 0 }, url: null, body: "Hi" };
+  env.surveys.config({ surveys: [survey("1", { type: "immediate" })], nudges: [nudge] });
+  env.run();
+  assert.deepEqual(env.ids(), ["1"]); // one thing at a time: the survey first
+  env.shown[0].hooks.onClose();
+  assert.deepEqual(env.ids(), ["1", "n4"]);
+  env.shown[1].hooks.send("nudge", { nudgeId: 4, action: "shown" });
+  assert.deepEqual(env.sent, [{ type: "nudge", nudgeId: 4, action: "shown" }]);
+  env.surveys.config({ nudges: [nudge] }); // shown on this page already
+  env.run();
+  assert.equal(env.shown.length, 2);
+});
+
 test("messages and events: shown, each answer, completion, dismissal", () => {
-  env.surveys.config([survey("7", { type: "immediate" }), survey("8", { type: "immediate" })]);
+  env.surveys.config({ surveys: [survey("7", { type: "immediate" }), survey("8", { type: "immediate" })] });
   env.run();
   const { hooks } = env.shown[0];
   hooks.onShown();
@@ -209,25 +223,25 @@ test("messages and events: shown, each answer, completion, dismissal", () => {
 });
 
 test("a survey shown here is not shown again on the next page load for a day", () => {
-  env.surveys.config([survey("1", { type: "immediate" })]);
+  env.surveys.config({ surveys: [survey("1", { type: "immediate" })] });
   env.run();
   env.shown[0].hooks.onShown();
   const seen = JSON.parse(env.storage.getItem("gw_seen"));
   assert.ok(Date.now() - seen["1"] < 1000);
 
   const next = setup(env.storage); // the next page load, same browser
-  next.surveys.config([survey("1", { type: "immediate" })]);
+  next.surveys.config({ surveys: [survey("1", { type: "immediate" })] });
   assert.equal(next.timers.length, 0);
 
   env.storage.setItem("gw_seen", JSON.stringify({ 1: Date.now() - 864e5 - 1 })); // a day later
   const later = setup(env.storage);
-  later.surveys.config([survey("1", { type: "immediate" })]);
+  later.surveys.config({ surveys: [survey("1", { type: "immediate" })] });
   assert.equal(later.timers.length, 1);
 });
 
 test("a corrupt cache is ignored", () => {
   env.storage.setItem("gw_seen", "{nope");
-  env.surveys.config([survey("1", { type: "immediate" })]);
+  env.surveys.config({ surveys: [survey("1", { type: "immediate" })] });
   assert.equal(env.timers.length, 1);
 });
 
@@ -235,8 +249,8 @@ test("showSurvey: at once, whatever the trigger, URL or cache; before the config
   env.storage.setItem("gw_seen", JSON.stringify({ 5: Date.now() }));
   env.surveys.show("5");
   assert.equal(env.timers.length, 0);
-  env.surveys.config([survey("5", { type: "event", event: "Never" }, { match: "exact", value: "/elsewhere" })]);
-  assert.deepEqual(env.timers.map((t) => t.ms), [0]);
+  env.surveys.config({ surveys: [survey("5", { type: "event", event: "Never" }, { match: "exact", value: "/elsewhere" })] });
+  assert.deepEqual(env.timers.map((t) => t.ms || 0), [0]);
   env.run();
   assert.deepEqual(env.ids(), ["5"]);
   env.shown[0].hooks.onClose();
@@ -250,7 +264,7 @@ test("showSurvey: at once, whatever the trigger, URL or cache; before the config
 test("nothing happens before a config, or with a config without surveys", () => {
   env.surveys.fire("pageview");
   env.surveys.fire("event", "X");
-  env.surveys.config(undefined);
+  env.surveys.config({});
   env.surveys.fire("pageview");
   assert.equal(env.timers.length, 0);
 });

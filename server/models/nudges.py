@@ -54,3 +54,8 @@ class NudgeAssignment(Base):
     person_id: Mapped[int] = mapped_column(BigId, ForeignKey("people.id", ondelete="CASCADE"))
     arm: Mapped[str] = mapped_column(String(16))  # treatment | holdout
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Kept by ingest from the person's nudge messages (core.ingest.nudges): the last display, when they
+    # dismissed or completed it, and the checklist steps they ticked off.
+    shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    steps: Mapped[list | None] = mapped_column(JSONDoc)

@@ -24,6 +24,28 @@ textarea{display:block;box-sizing:border-box;width:100%;min-height:88px;padding:
 .go{display:block;width:100%;margin-top:12px;padding:10px;border:0;background:var(--gw-accent);color:var(--gw-on-accent);font-weight:600}
 .go:disabled{opacity:.5;cursor:default}
 .skip{margin-top:8px;padding:4px 0;border:0;font-size:13px;text-decoration:underline;opacity:.8}
+.body{margin:0 0 8px;overflow-wrap:anywhere}
+.banner{left:0;right:0;width:auto;max-width:none;border-radius:0;display:flex;flex-wrap:wrap;align-items:center;gap:4px 16px;padding:12px 48px 12px 16px}
+.banner.top{top:0}
+.banner.bottom{bottom:0}
+.banner .q,.banner .body{margin:0;padding:0}
+.banner .go{width:auto;margin:0;padding:8px 16px}
+.banner .x{top:50%;margin-top:-14px}
+.tip{width:300px}
+.arrow{position:absolute;width:12px;height:12px;background:var(--gw-bg);transform:rotate(45deg);border:1px solid rgba(128,128,128,.3)}
+.up{top:-7px;border-right:0;border-bottom:0}
+.down{bottom:-7px;border-left:0;border-top:0}
+.backdrop{position:fixed;inset:0;z-index:2147483646;background:rgba(0,0,0,.45)}
+.steps{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:6px}
+.steps li{display:flex;align-items:center;gap:8px}
+.steps .t{flex:1;overflow-wrap:anywhere}
+.steps .o{padding:4px 8px;font-size:13px}
+.done .t{text-decoration:line-through;opacity:.7}
+.mark{flex:none;box-sizing:border-box;width:18px;height:18px;border:1px solid var(--gw-accent);border-radius:50%;text-align:center;font-size:12px;line-height:16px}
+.done .mark{background:var(--gw-accent);color:var(--gw-on-accent)}
+.sub{margin:0 0 8px;font-size:12px;opacity:.75}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.ring{position:fixed;z-index:2147483647;padding:4px;border:3px solid #4f46e5;border-radius:8px;pointer-events:none;box-shadow:0 0 0 9999px rgba(0,0,0,.2)}
 `;
 
 /**

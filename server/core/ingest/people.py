@@ -19,7 +19,7 @@ from ...models import Account, Display, Event, Person, PersonAlias, PersonGoal, 
 from ...models.base import utcnow
 from ..journey import stages as journey
 from ..storage.sql import insert_ignoring_conflicts, member_of
-from . import rollups
+from . import nudges, rollups
 
 _PEOPLE, _ALIASES, _ACCOUNTS, _EVENTS = Person.__table__, PersonAlias.__table__, Account.__table__, Event.__table__
 _DISPLAYS, _RESPONSES, _GOALS = Display.__table__, Response.__table__, PersonGoal.__table__
@@ -228,6 +228,7 @@ def merge_people(session: Session, project_id: int, merges: dict[int, int]) -> N
         )
     ]
     insert_ignoring_conflicts(session, _GOALS, goals, ["project_id", "person_id", "goal"])
+    nudges.move_assignments(session, merges)
     session.execute(delete(_PEOPLE).where(member_of(_PEOPLE.c.id, merges)))
     # The sources' rollups went with them; the targets' are rebuilt from the events they now hold.
     rollups.rebuild(session, project_id, person_ids=sorted(joined))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ...models import Event, EventId
 from ..journey import stages as journey
 from ..storage.sql import insert_ignoring_conflicts
-from . import people, population, responses, rollups
+from . import nudges, people, population, responses, rollups
 
 _EVENTS, _EVENT_IDS = Event.__table__, EventId.__table__
 
@@ -111,6 +111,7 @@ def _apply_effects(session, project_id, messages, person_ids, inserted: set) -> 
     traits: dict[int, list[dict]] = {}
     groups: list[tuple[int, str, dict]] = []
     surveys: list[tuple[int, dict]] = []
+    nudge_messages: list[tuple[int, dict]] = []
     for m, person in zip(messages, person_ids, strict=True):
         ts = m["timestamp"]
         lo, hi = seen.get(person, (ts, ts))
@@ -123,6 +124,8 @@ def _apply_effects(session, project_id, messages, person_ids, inserted: set) -> 
             groups.append((person, m["groupId"], m["traits"]))
         elif m["type"] == "survey":
             surveys.append((person, m))
+        elif m["type"] == "nudge":
+            nudge_messages.append((person, m))
     stored = [(p, m) for m, p in zip(messages, person_ids, strict=True) if m["messageId"] in inserted]
     features = rollups.project_features(session, project_id)
     people.touch_people(session, seen, population.first_in_product(session, project_id, features, stored))
@@ -132,3 +135,4 @@ def _apply_effects(session, project_id, messages, person_ids, inserted: set) -> 
     population.mark_robots(session, project_id, features, stored)
     journey.advance(session, project_id, features, used, stored)
     responses.record(session, project_id, surveys)
+    nudges.record(session, project_id, nudge_messages)

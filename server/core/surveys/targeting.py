@@ -8,7 +8,7 @@ from typing import Protocol, TypeVar
 from sqlalchemy import BindParameter, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from ...models import Display, Person, PersonAlias, Project, Response, Segment, Survey
+from ...models import Display, NudgeAssignment, Person, PersonAlias, Project, Response, Segment, Survey
 from ...models.base import utcnow
 from . import url_rules
 
@@ -85,6 +85,10 @@ _HISTORY = (
     .group_by(Display.survey_id)
 )
 
+_LAST_NUDGE = select(func.max(NudgeAssignment.shown_at)).where(
+    NudgeAssignment.project_id == _PROJECT, NudgeAssignment.person_id == _PERSON
+)
+
 
 def find_person(session: Session, project_id: int, anonymous_id: str | None, user_id: str | None) -> int | None:
     """The person behind these ids, if Gapwise has seen them."""
@@ -122,7 +126,9 @@ def load_history(session: Session, project_id: int, person_id: int | None, sampl
         history.shown.add(survey_id)
         if done:
             history.completed.add(survey_id)
-    history.last_any = max(history.last_shown.values(), default=None)
+    # Nudges share the budget: their last display counts like a survey's.
+    nudge_shown = session.scalar(_LAST_NUDGE, {"project_id": project_id, "person_id": person_id})
+    history.last_any = max([*history.last_shown.values(), *([nudge_shown] if nudge_shown else [])], default=None)
     return history
 
 
@@ -175,9 +181,9 @@ def checks(
         Check(
             "cooldown",
             rested,
-            "no survey shown to this person yet"
+            "no survey or nudge shown to this person yet"
             if history.last_any is None
-            else f"a survey was shown {_ago(now, history.last_any)} ago; the project cooldown is {cooldown} h",
+            else f"a survey or nudge was shown {_ago(now, history.last_any)} ago; the project cooldown is {cooldown} h",
         )
     )
     url = t.get("url") or {}

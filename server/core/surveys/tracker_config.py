@@ -73,7 +73,7 @@ def document_for(
         # One thing at a time: a survey due now, or one shown within the project cooldown, holds nudges back.
         rested = history.last_any is None or now - history.last_any >= timedelta(hours=project.survey_cooldown_hours)
         quiet = bool(surveys) or not rested
-        nudges = delivery.due_nudges(session, project.nudges, person_id, locale, now, quiet)
+        nudges = delivery.due_nudges(session, project, person_id, locale, now, quiet)
     session.rollback()  # read-only (but for a first assignment, committed on its own): end the transaction
     body = orjson.dumps({"features": project.features, "surveys": surveys, "nudges": nudges, "settings": {}})
     return Document(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')

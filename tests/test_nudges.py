@@ -473,3 +473,38 @@ def test_a_nudge_that_works_and_closes_the_gap_resolves_it_with_its_evidence(
         gap["remediation"]["note"].startswith("Closed by the nudge") and "verdict: works" in gap["remediation"]["note"]
     )
     assert "Resolve the gap with this evidence" not in pm.client.get(page_path).get_data(as_text=True)
+
+
+def test_exposure_without_use_re_classifies_the_gap_as_delivery_with_a_walkthrough(
+    hidden_alerts, client, project, batches, app
+):
+    from tests.test_ui_overview import signed_in
+
+    features = AdminApi(client, project.secret_key, "features")
+    assert features.patch("/alerts", json={"event": "Alert Created"}).status_code == 200
+    nudge = launch(hidden_alerts)
+    arms = {i: "treatment" if config(client, project, i)["nudges"] else "holdout" for i in range(PEOPLE)}
+    rng = random.Random(3)
+    when = datetime.now(UTC).isoformat()
+    found = [i for i in range(PEOPLE) if rng.random() < (0.7 if arms[i] == "treatment" else 0.1)]
+    assert batches.post([alerts(i, "feature_seen", when) for i in found], sent_at=None).get_json()["rejected"] == []
+    pm = signed_in(app, "pm@example.com", project.id, "editor")
+    page_path = f"/app/p/{project.id}/nudges/{nudge['id']}"
+    page = pm.client.get(page_path).get_data(as_text=True)
+    assert "this is a delivery gap" in page and "Re-classify as a delivery gap" in page
+    moved = pm.submit(page_path, f"{page_path}/reclassify", {})
+    assert moved.status_code == 302
+    walkthrough = hidden_alerts.api["nudges"].get(moved.headers["Location"].split("/nudges")[1]).get_json()
+    assert walkthrough["kind"] == "checklist" and walkthrough["status"] == "draft"
+    assert [(s["feature"], s["event"]) for s in walkthrough["content"]["steps"]] == [
+        ("alerts", None),
+        (None, "Alert Created"),
+    ]
+    assert walkthrough["target"] == {"gap": hidden_alerts.gap["id"]}
+    assert walkthrough["metric"] == {"measure": "adoption", "feature": "alerts"}
+    gap = [g for g in hidden_alerts.api["gaps"].get().get_json()["gaps"] if g["id"] == hidden_alerts.gap["id"]][0]
+    assert gap["remediation"]["status"] == "in_progress"
+    assert gap["remediation"]["note"].startswith("A delivery gap, not a communication gap: the nudge")
+    # A nudge whose results show no such thing re-classifies nothing.
+    other = pm.submit(moved.headers["Location"], moved.headers["Location"] + "/reclassify", {})
+    assert other.headers["Location"].endswith(moved.headers["Location"].split("/app")[1])

@@ -2,9 +2,11 @@
 
 From a gap, the proposal fits the gap: for a communication gap ("we promised it; they never found it") a
 tooltip on the feature (a banner when the feature has no selector to point at), measured by exposure; for a
-delivery gap ("they find it; it doesn't deliver") a tooltip that shows how to get value from it, measured by
-the condition that failed (adoption, or repeat use). It targets exactly the gap's people as the engine
-stored them, with a 20% holdout.
+delivery gap ("they find it; it doesn't deliver") a walkthrough: a checklist of opening the feature and
+getting its outcome (its mapped event) when the feature has both, else a tooltip that shows how to get value
+from it, measured by the condition that failed (adoption, or repeat use). It targets exactly the gap's
+people as the engine stored them, with a 20% holdout. A communication gap whose nudge raised exposure but
+not use can be proposed again as the delivery gap it turned out to be (`as_type`).
 """
 
 from sqlalchemy import select
@@ -62,8 +64,9 @@ def create_nudge(session: Session, project_id: int, document: dict) -> Nudge:
     return nudge
 
 
-def propose(session: Session, project_id: int, gap_id: int) -> dict:
-    """The nudge that fits a gap (see the module's docstring), as a NudgeSchema document."""
+def propose(session: Session, project_id: int, gap_id: int, as_type: str | None = None) -> dict:
+    """The nudge that fits a gap (see the module's docstring), as a NudgeSchema document; `as_type`: the
+    kind of gap to treat it as, when evidence showed it to be another than flagged."""
     gap = session.scalar(select(Gap).where(Gap.project_id == project_id, Gap.id == gap_id))
     if gap is None:
         raise NotFound(f"No gap with id {gap_id}.")
@@ -76,21 +79,29 @@ def propose(session: Session, project_id: int, gap_id: int) -> dict:
     assert feature is not None  # a gap's feature is deleted with its gaps' link set to NULL
     pointable = bool(feature.selector)
     name = feature.name or feature.key
-    if gap.type == "communication":
+    kind_of_gap = as_type or gap.type
+    walkthrough = None
+    if kind_of_gap == "communication":
         body = f"{name} is here: it does what you asked for. Have a look."
         metric = {"measure": "exposure", "feature": feature.key}
     else:
         # The condition that failed: people who saw it and never used it (adoption), else one-day users (repeat).
-        failing = _failing(session, gap)
+        failing = _failing(session, gap) if gap.type == "delivery" else []
         body = f"Get more from {name}: a minute here saves you time every day."
         metric = {"measure": "adoption" if "adoption" in failing or not failing else "repeat", "feature": feature.key}
+        if pointable and feature.event:
+            walkthrough = [
+                {"id": "open", "text": f"Open {name}", "feature": feature.key},
+                {"id": "outcome", "text": f"Get your first result: {feature.event}", "event": feature.event},
+            ]
     return {
-        "name": f"Close the {gap_flags.label(gap.key)}",
-        "kind": "tooltip" if pointable else "banner",
-        "title": f"New: {name}" if gap.type == "communication" else f"Tip: {name}",
+        "name": f"Close the {gap_flags.label(gap.key)}" + (f" (as a {as_type} gap)" if as_type else ""),
+        "kind": "checklist" if walkthrough else "tooltip" if pointable else "banner",
+        "title": f"New: {name}" if kind_of_gap == "communication" else f"Get started with {name}",
         "body": body,
         "feature": feature.key if pointable else None,
-        "cta": {"label": "Show me", "action": "show_me"} if pointable else None,
+        "cta": {"label": "Show me", "action": "show_me"} if pointable and not walkthrough else None,
+        "steps": walkthrough or [],
         "target": {"gap": gap.id},
         "holdout": 0.2,
         "metric": metric,

@@ -102,6 +102,35 @@ def evidence(name: str, outcome: dict) -> str:
     )[:2000]
 
 
+@bp.post(f"/p/<int:project_id>/nudges/<{INT_ID}:nudge_id>/reclassify")
+@project_page("editor")
+def reclassify_gap(project_id, nudge_id):
+    """The nudge raised exposure but not use: record on the gap that it is a delivery gap, with both lifts as
+    evidence, and propose the delivery nudge (a walkthrough) for the same people, as a draft."""
+    found = nudges.get_nudge(db.session, project_id, nudge_id)
+    diagnosis = nudge_results.results(db.session, project_id, nudge_id).get("diagnosis")
+    if found.gap_id is None or not diagnosis or diagnosis["kind"] != "delivery":
+        flash("Nothing was re-classified: the results do not show a delivery gap.")
+        return redirect(url_for("ui_overview.nudge", project_id=project_id, nudge_id=nudge_id))
+    gap_engine.update_remediation(
+        db.session, project_id, found.gap_id, {"status": "in_progress", "note": reclassified(found.name, diagnosis)}
+    )
+    proposal = nudges.propose(db.session, project_id, found.gap_id, as_type="delivery")
+    made = nudges.create_nudge(db.session, project_id, proposal)
+    flash("The gap is noted as a delivery gap, with the evidence. Here is a walkthrough for the same people.")
+    return redirect(url_for("ui_overview.nudge", project_id=project_id, nudge_id=made.id))
+
+
+def reclassified(name: str, diagnosis: dict) -> str:
+    """The re-classification and its evidence in one sentence, for the gap's remediation note."""
+    seen, used = diagnosis["exposureLift"], diagnosis["adoptionLift"]
+    return (
+        f"A delivery gap, not a communication gap: the nudge “{name}” raised exposure by {seen['value'] * 100:+.1f} "
+        f"points (95% interval {seen['low'] * 100:+.1f} to {seen['high'] * 100:+.1f}) but use by "
+        f"{used['value'] * 100:+.1f} points (95% interval {used['low'] * 100:+.1f} to {used['high'] * 100:+.1f})."
+    )[:2000]
+
+
 @bp.post(f"/p/<int:project_id>/nudges/<{INT_ID}:nudge_id>")
 @project_page("editor")
 def nudge_status(project_id, nudge_id):

@@ -5,6 +5,9 @@ Three runs of the same length and concurrency, each against gunicorn on 127.0.0.
   config   /v1/config for a project with tagged features and no active survey (the per-project cache)
   surveys  /v1/config for a project with three active surveys, for people with a survey history
            (targeting runs for each request: person lookup, history, checks, localisation)
+  nudges   /v1/config for a project with an active banner and an active checklist for everyone in the
+           trial stage: each request reads the person's assignments (made on the first), the checklist's
+           steps done (feature usage and events since the assignment), and localises both
 It prints requests/s, p50/p99 latency and errors for each, and each /v1/config figure as a
 share of hello-world's. PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres) is needed.
 
@@ -39,11 +42,13 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def seed(url: str) -> tuple[str, str]:
-    """Two projects: one with features only, one with three active surveys and people who saw them."""
+def seed(url: str) -> tuple[str, str, str]:
+    """Three projects: one with features only, one with three active surveys and people who saw them, one
+    with two active nudges and people who used a feature."""
     from gapwise import create_app
     from gapwise.core.features import definitions as features
     from gapwise.core.ingest.load import load
+    from gapwise.core.nudges import definitions as nudges
     from gapwise.core.projects import keys
     from gapwise.core.storage import migrate
     from gapwise.core.surveys import definitions as surveys
@@ -75,8 +80,34 @@ def seed(url: str) -> tuple[str, str]:
             for n in range(PEOPLE)
         ]
         load(db.session, busy.id, messages, now)
+        nudged, _ = keys.create_project(db.session, "With nudges")
+        for spec in demo.DEMO_FEATURES:
+            features.create_feature(db.session, nudged.id, spec)
+        key = demo.DEMO_FEATURES[0]["key"]
+        common = {"status": "active", "target": {"stage": "trial"}, "metric": {"measure": "adoption", "feature": key}}
+        nudges.create_nudge(db.session, nudged.id, {"name": "Banner", "kind": "banner", "body": "New here?", **common})
+        steps = [
+            {"id": "use", "text": "Use it", "feature": key},
+            {"id": "export", "text": "Export", "event": "Report Exported"},
+        ]
+        nudges.create_nudge(
+            db.session, nudged.id, {"name": "Start", "kind": "checklist", "body": "Get going", "steps": steps, **common}
+        )
+        used = [
+            {
+                "type": "track",
+                "messageId": str(uuid.uuid4()),
+                "anonymousId": f"person-{n}",
+                "event": "feature_used" if k % 2 else "Report Viewed",
+                "properties": {"feature": demo.DEMO_FEATURES[1]["key"]},
+                "timestamp": (now - timedelta(minutes=k)).isoformat(),
+            }
+            for n in range(PEOPLE)
+            for k in range(20)
+        ]
+        load(db.session, nudged.id, used, now)
         db.session.commit()
-        result = plain.write_key, busy.write_key
+        result = plain.write_key, busy.write_key, nudged.write_key
     app.extensions["gapwise.db"].engine.dispose()
     return result
 
@@ -150,10 +181,11 @@ def main(argv=None) -> int:
     servers = []
     log = tempfile.TemporaryFile()  # noqa: SIM115  (the servers write to it until the finally below)
     try:
-        plain_key, busy_key = seed(args.database_url)
+        plain_key, busy_key, nudge_key = seed(args.database_url)
         app_port, hello_port = free_port(), free_port()
         servers = [
-            start_server(args.database_url, app_port, args.workers, log),
+            # Throughput is what is measured: the per-write-key limit (12,000 a minute) would answer 429s.
+            start_server(args.database_url, app_port, args.workers, log, {"GAPWISE_RATE_LIMIT_INGEST": "off"}),
             start_hello(hello_port, args.workers, log),
         ]
         wait_healthy(servers[0], app_port)
@@ -169,6 +201,12 @@ def main(argv=None) -> int:
             "surveys": load(
                 app_port,
                 [f"/v1/config?writeKey={busy_key}&anonymousId=person-{n}&locale=en" for n in range(PEOPLE)],
+                args.clients,
+                args.seconds,
+            ),
+            "nudges": load(
+                app_port,
+                [f"/v1/config?writeKey={nudge_key}&anonymousId=person-{n}&locale=en" for n in range(PEOPLE)],
                 args.clients,
                 args.seconds,
             ),

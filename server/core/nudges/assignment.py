@@ -57,6 +57,9 @@ def unit_of(nudge: Targeted, person: Person) -> str:
 def eligible(session: Session, nudge: Targeted, person: Person, now: datetime) -> bool:
     """Whether the person is in the nudge's target now: among a gap's stored people, a segment, or a stage."""
     target = nudge.target
+    cached = getattr(nudge, "people", None)  # a cached rule carries the gap's people
+    if "gap" in target and cached is not None:
+        return person.id in cached
     if "gap" in target:
         ids = session.scalar(
             select(GapPeople.person_ids).where(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...db import begin_write
-from ...models import Event, Feature, FeatureUsage, Nudge, NudgeAssignment, Person
+from ...models import Event, Feature, FeatureUsage, GapPeople, Nudge, NudgeAssignment, Person
 from ..storage.sql import day_number, insert_ignoring_conflicts
 from ..surveys.locales import direction, pick_locale
 from .assignment import TREATMENT, arm_of, eligible, unit_of
@@ -23,7 +23,8 @@ from .assignment import TREATMENT, arm_of, eligible, unit_of
 
 @dataclass(frozen=True)
 class NudgeRule:
-    """What delivery needs of an active nudge, detached from the database so it can be cached."""
+    """What delivery needs of an active nudge, detached from the database so it can be cached (with the
+    project's config, for CONFIG_CACHE_SECONDS); for a gap's nudge, the gap's people as last stored."""
 
     id: int
     project_id: int
@@ -34,14 +35,38 @@ class NudgeRule:
     holdout: float
     unit: str
     priority: int
+    people: frozenset[int] | None = None
 
 
 def active_rules(session: Session, project_id: int) -> list[NudgeRule]:
-    return [
-        NudgeRule(n.id, n.project_id, n.kind, n.target, n.content, n.appearance, n.holdout, n.unit, n.priority)
-        for n in session.scalars(
+    found = list(
+        session.scalars(
             select(Nudge).where(Nudge.project_id == project_id, Nudge.status == "active").order_by(Nudge.id)
         )
+    )
+    gaps = {n.target["gap"] for n in found if "gap" in n.target}
+    people = {
+        gap: frozenset(ids or ())
+        for gap, ids in session.execute(
+            select(GapPeople.gap_id, GapPeople.person_ids).where(
+                GapPeople.project_id == project_id, GapPeople.gap_id.in_(gaps)
+            )
+        )
+    }
+    return [
+        NudgeRule(
+            n.id,
+            n.project_id,
+            n.kind,
+            n.target,
+            n.content,
+            n.appearance,
+            n.holdout,
+            n.unit,
+            n.priority,
+            people.get(n.target["gap"], frozenset()) if "gap" in n.target else None,
+        )
+        for n in found
     ]
 
 

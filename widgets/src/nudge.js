@@ -12,48 +12,13 @@
  *   completes a banner, tooltip or modal; closing (×, Escape, the backdrop) dismisses any kind.
  */
 import { guard, h } from "./dom.js";
+import { find, ring } from "./ring.js";
 import { adopt } from "./style.js";
 import { theme } from "./theme.js";
 
 const LABELS = { close: "Close", showMe: "Show me", done: "{n} of {total} done" };
 const WAIT_MS = 10000;
-const RING_MS = 3000;
 const THANKS_MS = 1500;
-
-/** Find the first element for `selector` (bad selectors find nothing). */
-const find = (selector) => {
-  try {
-    return selector ? document.querySelector(selector) : null;
-  } catch (e) {
-    return null;
-  }
-};
-
-/** Scroll `el` into view and ring it for a moment, from a shadow root of its own (the page's CSS cannot reach). */
-export function ring(el, nonce) {
-  if (!el) return;
-  el.scrollIntoView({ behavior: "smooth", block: "center" });
-  const host = h("gapwise-ring");
-  host.style.cssText = "all:initial";
-  const root = host.attachShadow({ mode: "open" });
-  adopt(root, nonce);
-  const box = h("div", { className: "ring" });
-  root.appendChild(box);
-  document.body.appendChild(host);
-  const place = guard(() => {
-    const r = el.getBoundingClientRect();
-    Object.assign(box.style, { left: r.left - 7 + "px", top: r.top - 7 + "px", width: r.width + "px", height: r.height + "px" });
-  });
-  place();
-  const timer = setInterval(place, 50); // follows the smooth scroll
-  setTimeout(
-    guard(() => {
-      clearInterval(timer);
-      host.remove();
-    }),
-    RING_MS,
-  );
-}
 
 export function renderNudge(nudge, hooks) {
   hooks = hooks || {};
@@ -102,6 +67,7 @@ export function renderNudge(nudge, hooks) {
               type: "button",
               className: "go",
               onclick() {
+                if (closed) return;
                 say("clicked");
                 if (!steps.length) close("completed"); // a checklist is completed by its steps
                 if (url) location.assign(url);

@@ -126,3 +126,23 @@ def test_the_demo_runs_a_nudge_on_its_communication_gap_with_a_measured_lift(app
         assert treatment["severity"] < holdout["severity"]  # the gap is narrower where people were nudged
         demo.seed(db.session, people=200, days=45)
         assert len(nudges.list_nudges(db.session, project_id)) == 1  # seeding again plants nothing more
+        gap_id = nudge.gap_id
+
+    # A PM, as in `make demo`: the communication gap's card shows the running nudge and offers another.
+    from tests.test_ui_overview import signed_in
+
+    pm = signed_in(app, "pm@example.com", project_id, "editor")
+    gaps_page = f"/app/p/{project_id}/gaps"
+    card = pm.client.get(gaps_page).get_data(as_text=True).split(f'id="gap-{gap_id}"')[1].split('id="gap-')[0]
+    assert "verdict <strong>" in card and "Close this gap" in card
+    proposed = pm.submit(gaps_page, f"/app/p/{project_id}/gaps/{gap_id}/nudge", {})
+    assert proposed.status_code == 302
+    page = pm.client.get(proposed.headers["Location"]).get_data(as_text=True)
+    assert '<span class="tag">tooltip</span>' in page and "<dt>Points at</dt><dd>alerts</dd>" in page
+    assert "the communication gap on alerts touches" in page and "20% never see it" in page
+    launched = pm.submit(proposed.headers["Location"], proposed.headers["Location"], {"action": "launch"})
+    assert launched.status_code == 302
+    assert "<strong>active</strong>" in pm.client.get(proposed.headers["Location"]).get_data(as_text=True)
+    # The demo's own nudge reads its lift with an interval and the gap's severity in each arm.
+    running = pm.client.get(f"/app/p/{project_id}/nudges/{nudge.id}").get_data(as_text=True)
+    assert "Lift: <strong>+" in running and "95% interval" in running and "Gap severity" in running

@@ -444,8 +444,9 @@ def test_a_pm_closes_a_gap_from_its_card_looks_over_the_proposal_and_launches_it
     launched = pm.submit(made.headers["Location"], made.headers["Location"], {"action": "launch"})
     assert launched.status_code == 302
     after = pm.client.get(gaps_page).get_data(as_text=True)
-    assert "Close this gap" not in after.split(f'id="gap-{hidden_alerts.gap["id"]}"')[1].split("</li>")[0]
-    assert "active, verdict <strong>collecting</strong>" in after
+    card = after.split(f'id="gap-{hidden_alerts.gap["id"]}"')[1].split('id="gap-')[0]
+    assert "active, verdict <strong>collecting</strong>" in card
+    assert "Proposes another in-app nudge" in card  # another can be tried beside it
     early = pm.submit(made.headers["Location"], made.headers["Location"] + "/resolve", {})
     assert early.status_code == 302 and "/nudges/" in early.headers["Location"]  # not shown to work: refused
     statuses = {g["id"]: g["remediation"]["status"] for g in hidden_alerts.api["gaps"].get().get_json()["gaps"]}

@@ -158,7 +158,7 @@ def test_the_response_limit_closes_a_survey_for_everyone(client, project, survey
 def test_due_surveys_come_in_priority_order(client, project, surveys):
     low = create(surveys, CSAT, priority=1)
     high = create(surveys, NPS, priority=5)
-    tie = create(surveys, WELCOME, priority=1)
+    tie = create(surveys, {**CSAT, "name": "Another CSAT"}, priority=1)
     assert [s["id"] for s in due(client, project)] == [str(high), str(low), str(tie)]
 
 
@@ -178,7 +178,16 @@ def test_eligibility_explains_every_rule(client, project, surveys, batches):
     body = surveys.get(f"/{survey_id}/eligibility?person=visitor").get_json()
     assert body["eligible"] is False and body["known"] is True
     rules = {c["rule"]: c for c in body["checks"]}
-    assert set(rules) == {"status", "segment", "sample", "frequency", "recontact", "cooldown", "response_limit"}
+    assert set(rules) == {
+        "status",
+        "segment",
+        "sample",
+        "frequency",
+        "recontact",
+        "cooldown",
+        "response_limit",
+        "welcome",
+    }
     assert rules["recontact"]["passed"] is False and "recontact window is 30 days" in rules["recontact"]["reason"]
     assert rules["status"]["passed"] and rules["sample"]["passed"]
     assert [r["rule"] for r in body["checkedInBrowser"]] == ["url", "trigger"]
@@ -263,7 +272,7 @@ def test_the_demo_project_offers_its_welcome_screen_first(app, client):
     with app.app_context():
         write_key = demo.seed(db.session, people=2).write_key
     offered = client.get(f"/v1/config?writeKey={write_key}&anonymousId=first-visit").get_json()["surveys"]
-    assert [s["kind"] for s in offered] == ["welcome", "nps", "csat"]
+    assert [s["kind"] for s in offered] == ["welcome"]  # and nothing else until it is answered or dismissed
     assert offered[0]["trigger"]["type"] == "immediate"
 
 
@@ -359,3 +368,33 @@ def test_an_nps_answer_is_a_whole_number_from_0_to_10(surveys, batches, score, s
     batches.post([survey_message(survey_id, "answered", answers={question: score})])
     [response] = batches.all(Response)
     assert response.answers.get(question) == stored and response.score == (None if stored is None else float(stored))
+
+
+def test_a_new_person_gets_the_welcome_screen_and_nothing_else_until_they_answer_or_dismiss_it(
+    app, client, project, surveys, batches
+):
+    set_cooldown(app, project, 0)
+    nps = create(surveys, NPS, trigger={"type": "pageview"}, priority=5)  # more important, and still second
+    welcome = create(surveys, WELCOME)
+    assert [s["id"] for s in due(client, project, anon="newcomer")] == [str(welcome)]
+    why = surveys.get(f"/{nps}/eligibility", query_string={"person": "newcomer"}).get_json()
+    check = next(c for c in why["checks"] if c["rule"] == "welcome")
+    assert not check["passed"] and "comes first" in check["reason"]
+    display = str(uuid.uuid4())
+    for action in ("shown", "dismissed"):
+        sent = batches.post([survey_message(welcome, action, anon="newcomer", displayId=display)]).get_json()
+        assert sent["accepted"] == 1
+    assert [s["id"] for s in due(client, project, anon="newcomer")] == [str(nps)]  # dismissed: the NPS may come
+    set_cooldown(app, project, 24)
+    assert due(client, project, anon="newcomer") == []  # ...but not within the project cooldown of the welcome
+    why = surveys.get(f"/{nps}/eligibility", query_string={"person": "newcomer"}).get_json()
+    assert next(c for c in why["checks"] if c["rule"] == "welcome")["passed"]
+
+
+def test_projects_and_the_demo_space_surveys_a_day_apart(app):
+    from gapwise.demo import seed as demo
+
+    with app.app_context():
+        assert Project().survey_cooldown_hours in (None, 24)  # the column default applies on insert
+        result = demo.seed(db.session, people=20, days=10)
+        assert db.session.get(Project, result.project_id).survey_cooldown_hours == 24

@@ -256,7 +256,6 @@ def configure(session: Session) -> DemoResult:
     secret = None
     if project is None:
         project, secret = keys.create_project(session, DEMO_NAME)
-        project.survey_cooldown_hours = 0  # so a demo shows the welcome screen and the NPS in one visit
     existing = {f.key for f in features.list_features(session, project.id)}
     for spec in DEMO_FEATURES:
         if spec["key"] not in existing:

@@ -39,6 +39,8 @@ class TargetedSurvey(Protocol):
     def priority(self) -> int: ...
     @property
     def response_limit(self) -> int | None: ...
+    @property
+    def kind(self) -> str: ...
 
 
 _Survey = TypeVar("_Survey", bound=TargetedSurvey)
@@ -259,7 +261,11 @@ def due_surveys(
     """The active surveys that pass every server-side check, highest priority first (ties by id)."""
     counts = completed_counts(session, project.id) if any(s.response_limit for s in surveys) else {}
     due = [s for s in surveys if all(c.passed for c in checks(session, project, s, history, counts.get(s.id, 0), now))]
-    return sorted(due, key=lambda s: (-s.priority, s.id))
+    due.sort(key=lambda s: (-s.priority, s.id))
+    # A welcome screen first: while one is due for the person, nothing else is (they answer or dismiss it, or
+    # it waits out its recontact window, and the project cooldown follows its display).
+    welcome = [s for s in due if s.kind == "welcome"]
+    return welcome[:1] if welcome else due
 
 
 def explain(session: Session, project: Project, survey: Survey, person_key: str, now: datetime | None = None) -> dict:
@@ -267,6 +273,7 @@ def explain(session: Session, project: Project, survey: Survey, person_key: str,
     history = load_history(session, project.id, find_person(session, project.id, person_key, person_key), person_key)
     responses = completed_counts(session, project.id).get(survey.id, 0)
     found = checks(session, project, survey, history, responses, now)
+    found.append(_welcome_check(session, project, survey, history, now))
     t = survey.targeting or {}
     trigger, url = t.get("trigger") or {"type": "pageview"}, t.get("url")
     browser = [
@@ -281,6 +288,23 @@ def explain(session: Session, project: Project, survey: Survey, person_key: str,
         "checks": [{"rule": c.rule, "passed": c.passed, "reason": c.reason} for c in found],
         "checkedInBrowser": browser,
     }
+
+
+def _welcome_check(session: Session, project: Project, survey: Survey, history: History, now: datetime | None) -> Check:
+    """A welcome survey due for the person goes first: any other waits until it is answered or dismissed."""
+    if survey.kind == "welcome":
+        return Check("welcome", True, "this is a welcome survey")
+    welcomes = list(
+        session.scalars(
+            select(Survey).where(Survey.project_id == project.id, Survey.status == "active", Survey.kind == "welcome")
+        )
+    )
+    first = due_surveys(session, project, welcomes, history, now)
+    if first:
+        return Check(
+            "welcome", False, f"the welcome survey “{first[0].name}” comes first, until they answer or dismiss it"
+        )
+    return Check("welcome", True, "no welcome survey is waiting for this person")
 
 
 def _trigger_text(trigger: dict) -> str:

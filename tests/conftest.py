@@ -29,7 +29,8 @@ def sqlite_template(tmp_path_factory):
 def postgres_url():
     """The test PostgreSQL database (created when missing), emptied and migrated once per run."""
     name = make_url(PG_URL).database
-    admin = make_engine(make_url(PG_URL).set(database="postgres").render_as_string(hide_password=False))
+    # CREATE DATABASE waits for a checkpoint: on a busy machine that outlasts the usual 10 s limit.
+    admin = make_engine(make_url(PG_URL).set(database="postgres").render_as_string(hide_password=False), 120_000)
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
             conn.execute(text(f'CREATE DATABASE "{name}"'))

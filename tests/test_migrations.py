@@ -23,7 +23,8 @@ def empty_database(backend, tmp_path):
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     name = f"gapwise_migrations_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(make_url(PG_URL).set(database="postgres").render_as_string(hide_password=False))
+    # CREATE and DROP DATABASE wait for a checkpoint: on a busy machine that outlasts the usual 10 s limit.
+    admin = make_engine(make_url(PG_URL).set(database="postgres").render_as_string(hide_password=False), 120_000)
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
@@ -157,7 +158,8 @@ def test_events_stored_before_partitioning_are_kept_with_their_ids(empty_databas
 def test_replicas_migrating_at_once_take_turns(tmp_path):
     """Several processes starting together each run `gapwise db upgrade`; all succeed, the schema is made once."""
     name = f"gapwise_migrations_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(make_url(PG_URL).set(database="postgres").render_as_string(hide_password=False))
+    # CREATE and DROP DATABASE wait for a checkpoint: on a busy machine that outlasts the usual 10 s limit.
+    admin = make_engine(make_url(PG_URL).set(database="postgres").render_as_string(hide_password=False), 120_000)
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)

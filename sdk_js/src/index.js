@@ -60,7 +60,7 @@ function start() {
       type,
       messageId: uuid(), // made once: retries and beacons resend this very id
       anonymousId: anonymousId(),
-      userId: store.get("gw_uid") || undefined,
+      userId: store.get("gw_uid"), // null while anonymous, as Segment's analytics.js sends it
       timestamp: new Date().toISOString(),
       context: {
         library: { name: "gapwise.js", version: VERSION },
@@ -163,7 +163,7 @@ function start() {
     },
     page(properties) {
       send("page", {
-        properties: { url: location.href, path: location.pathname, title: d.title, referrer: d.referrer, ...obj(properties) },
+        properties: { path: location.pathname, url: location.href, title: d.title, referrer: d.referrer, ...obj(properties) },
       });
       surveys.fire("pageview");
     },

@@ -76,9 +76,12 @@ export function createSurveys(send, emit, flush, store, load, later, nonce) {
         say("dismissed");
         flush();
       },
-      onClose() {
-        showing = 0;
-        pump();
+      // One thing a page load: once something was shown, the rest wait for a later page (and the cooldown).
+      onClose(shown) {
+        if (!shown) {
+          showing = 0;
+          pump();
+        }
       },
     });
   }
@@ -110,7 +113,10 @@ export function createSurveys(send, emit, flush, store, load, later, nonce) {
   const show = (id) => {
     const survey = list && list.find((s) => s.id == id);
     forced = list ? null : id;
-    if (survey) due(survey, 1);
+    if (survey) {
+      showing = 0; // whatever was shown on this page before
+      due(survey, 1);
+    }
   };
 
   return {

@@ -165,7 +165,7 @@ test("once per page load, however often the trigger fires", () => {
   assert.equal(env.timers.length, 0);
 });
 
-test("one at a time: the others wait and follow in priority order", () => {
+test("one thing a page load: the best due is shown; the others wait for a later page", () => {
   const [a, b, c] = ["a", "b", "c"].map((id) => survey(id, { type: "event", event: id }));
   env.surveys.config({ surveys: [a, b, c] }); // a is the most important
   env.surveys.fire("event", "c");
@@ -173,12 +173,25 @@ test("one at a time: the others wait and follow in priority order", () => {
   env.surveys.fire("event", "b");
   env.surveys.fire("event", "a");
   env.run();
+  assert.deepEqual(env.ids(), ["c"]); // one at a time
+  env.shown[0].hooks.onClose(true); // it was on screen: nothing more on this page
   assert.deepEqual(env.ids(), ["c"]);
-  env.shown[0].hooks.onClose();
-  assert.deepEqual(env.ids(), ["c", "a"]);
-  env.shown[1].hooks.onClose();
-  assert.deepEqual(env.ids(), ["c", "a", "b"]);
+  env.surveys.fire("event", "a");
+  env.run();
+  assert.deepEqual(env.ids(), ["c"]);
   assert.equal(env.loads, 1);
+});
+
+test("one that never reached the screen lets the next in priority order take its turn", () => {
+  const [a, b, c] = ["a", "b", "c"].map((id) => survey(id, { type: "event", event: id }));
+  env.surveys.config({ surveys: [a, b, c] });
+  ["c", "b", "a"].forEach((id) => env.surveys.fire("event", id));
+  env.run();
+  assert.deepEqual(env.ids(), ["c"]);
+  env.shown[0].hooks.onClose(false); // nothing to show (a tooltip without its element, say)
+  assert.deepEqual(env.ids(), ["c", "a"]);
+  env.shown[1].hooks.onClose(true);
+  assert.deepEqual(env.ids(), ["c", "a"]);
 });
 
 test("nudges wait in the same line after the surveys; the widgets get send for their messages", () => {
@@ -186,7 +199,7 @@ test("nudges wait in the same line after the surveys; the widgets get send for t
   env.surveys.config({ surveys: [survey("1", { type: "immediate" })], nudges: [nudge] });
   env.run();
   assert.deepEqual(env.ids(), ["1"]); // one thing at a time: the survey first
-  env.shown[0].hooks.onClose();
+  env.shown[0].hooks.onClose(false);
   assert.deepEqual(env.ids(), ["1", "n4"]);
   env.shown[1].hooks.send("nudge", { nudgeId: 4, action: "shown" });
   assert.deepEqual(env.sent, [{ type: "nudge", nudgeId: 4, action: "shown" }]);
@@ -204,7 +217,9 @@ test("messages and events: shown, each answer, completion, dismissal", () => {
   assert.equal(env.flushes, 0);
   hooks.onAnswer({ score: 3, why: "slow" }, true);
   assert.equal(env.flushes, 1);
-  hooks.onClose();
+  hooks.onClose(true);
+  env.surveys.show("8"); // the next, forced: shown however much was shown on this page
+  env.run();
   env.shown[1].hooks.onShown();
   env.shown[1].hooks.onDismiss();
   assert.equal(env.flushes, 2);
@@ -253,7 +268,7 @@ test("showSurvey: at once, whatever the trigger, URL or cache; before the config
   assert.deepEqual(env.timers.map((t) => t.ms || 0), [0]);
   env.run();
   assert.deepEqual(env.ids(), ["5"]);
-  env.shown[0].hooks.onClose();
+  env.shown[0].hooks.onClose(true);
   env.surveys.show(5); // a number works too; and again, for previews
   env.run();
   assert.deepEqual(env.ids(), ["5", "5"]);

@@ -1,8 +1,8 @@
 /**
  * renderNudge(nudge, hooks): a banner, tooltip, modal or checklist (as GET /v1/config sends it under
  * `nudges`) in an open shadow root. Texts go in as text, never markup. Its messages go out through
- * hooks.send("nudge", {nudgeId, action, step}); hooks.onClose() is called once it is gone (or was never
- * shown), so the tracker can move on. Never throws into the page.
+ * hooks.send("nudge", {nudgeId, action, step}); hooks.onClose(shown) is called once it is gone (shown:
+ * whether it was ever on screen), so the tracker knows whether to move on. Never throws into the page.
  *
  * - banner: across the top or bottom of the page; tooltip: pointing at its feature's element (waiting up
  *   to 10 s for it to appear; never shown without it); modal: centred over a backdrop, focus kept inside;
@@ -27,7 +27,7 @@ export function renderNudge(nudge, hooks) {
   const undo = []; // listeners and timers to remove on close
   const before = document.activeElement;
   const quiet = before && (before.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(before.tagName));
-  let host, closed, box;
+  let host, closed, box, shown;
 
   function close(action) {
     if (closed) return;
@@ -37,7 +37,7 @@ export function renderNudge(nudge, hooks) {
     const focused = host && document.activeElement == host;
     if (host) host.remove();
     if (focused && before && before.focus) guard(() => before.focus({ preventScroll: true }))();
-    call("onClose");
+    call("onClose", !!shown);
   }
   const listen = (target, type, fn, capture) => {
     fn = guard(fn);
@@ -175,6 +175,7 @@ export function renderNudge(nudge, hooks) {
       place();
     } else document.body.appendChild(host);
     say("shown");
+    shown = true;
     if (list) tick();
     const first = action || box.querySelector("button");
     if (!quiet) (kind == "banner" || kind == "checklist" ? box : first).focus({ preventScroll: true });

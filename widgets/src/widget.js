@@ -14,12 +14,13 @@ const THANKS_MS = 2500;
 /**
  * Show `survey` (as GET /v1/config sends it). Hooks, all optional: nonce (a CSP nonce), onShown(),
  * onAnswer(answers, completed) after each answer and once more at the end, onDismiss() when closed
- * before the end, onClose() last. Returns {close()}, which closes without calling onDismiss.
+ * before the end, onClose(shown) last (shown: whether it was ever on screen). Returns {close()}, which
+ * closes without calling onDismiss.
  */
 export function render(survey, hooks) {
   hooks = hooks || {};
   const call = (name, ...args) => guard(hooks[name] || (() => {}))(...args);
-  let host, closed, finished, timer;
+  let host, closed, finished, timer, shown;
 
   function close() {
     if (closed) return;
@@ -28,7 +29,7 @@ export function render(survey, hooks) {
     const focused = host && document.activeElement == host; // focus is in the widget: give it back
     if (host) host.remove();
     if (focused && before && before.focus) guard(() => before.focus({ preventScroll: true }))();
-    call("onClose");
+    call("onClose", !!shown);
   }
 
   const before = document.activeElement;
@@ -113,6 +114,7 @@ export function render(survey, hooks) {
 
     document.body.appendChild(host);
     ask(questions[0]);
+    shown = true;
     call("onShown");
   } catch (e) {
     close(); // never shown, or broken half-way: tell the tracker it may move on

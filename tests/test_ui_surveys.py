@@ -381,3 +381,50 @@ def test_a_choice_question_needs_two_choices(site):
     kept = form_fields(answer.get_data(as_text=True))
     assert kept["q0.c0.id"] == "product_manager"  # made from the label, and shown
     assert len(site.stored()) == 1
+
+
+def test_the_builder_names_the_welcome_that_comes_first_and_the_surveys_that_compete(site):
+    api = Api(site.client, site.project.secret_key)
+    for survey in (
+        {**WELCOME, "status": "active"},
+        {**CSAT, "name": "CSAT everywhere", "status": "active", "targeting": {"priority": 3}},
+        {
+            **CSAT,
+            "name": "CSAT on billing",
+            "status": "active",
+            "targeting": {"url": {"match": "exact", "value": "/billing"}},
+        },
+        {**CSAT, "name": "CSAT for trials", "status": "active", "targeting": {"segment": TRIALS["key"]}},
+        {**CSAT, "name": "A draft", "status": "draft"},
+    ):
+        assert api.post(json=survey).status_code == 201
+    editor = site.as_("ed@example.com")
+    page = editor.client.get(f"{site.base}/new").get_data(as_text=True)
+    rivals = page.split('id="rivals-h"')[1].split("</section>")[0]
+    assert "The welcome survey" in rivals and "comes first" in rivals and "for 24 h after one" in rivals
+    assert "CSAT everywhere</a> (csat, priority 3)" in rivals and "CSAT on billing</a>" in rivals
+    assert "CSAT for trials" in rivals  # everyone includes the trials
+    assert "A draft" not in rivals and rivals.index("NPS</a> (nps, priority 5)") < rivals.index("CSAT everywhere")
+    # Only on /reports: the billing survey cannot meet it; a trials-only survey on another segment may.
+    form = editor_form(site)
+    form.update({"targeting.urlMatch": "exact", "targeting.urlValue": "/reports", "targeting.segment": ""})
+    html = editor.client.get(f"{site.base}/{site.survey_id}/edit").get_data(as_text=True)
+    rivals = html.split('id="rivals-h"')[1].split("</section>")[0]
+    assert "CSAT on billing" in rivals  # saved rules: any page, so far
+    saved = editor.submit(f"{site.base}/{site.survey_id}/edit", f"{site.base}/{site.survey_id}/edit", form)
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:500]
+    html = editor.client.get(f"{site.base}/{site.survey_id}/edit").get_data(as_text=True)
+    rivals = html.split('id="rivals-h"')[1].split("</section>")[0]
+    assert "CSAT on billing" not in rivals and "CSAT everywhere" in rivals
+    assert ">NPS</a>" not in rivals  # not itself
+
+
+def test_urls_rules_overlap_unless_plain_texts_cannot_meet():
+    from gapwise.core.surveys.competition import _pages_overlap
+
+    exact = {"match": "exact", "value": "/reports"}
+    assert _pages_overlap(None, exact) and _pages_overlap(exact, {"match": "regex", "value": "^/b"})
+    assert not _pages_overlap(exact, {"match": "exact", "value": "/billing"})
+    assert _pages_overlap(exact, {"match": "contains", "value": "report"})
+    assert not _pages_overlap({"match": "contains", "value": "bill"}, exact)
+    assert _pages_overlap({"match": "contains", "value": "a"}, {"match": "contains", "value": "b"})

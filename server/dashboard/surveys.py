@@ -11,9 +11,9 @@ from ..api.openapi import INT_ID
 from ..core.features import definitions as features
 from ..core.journey.stages import STAGES
 from ..core.segments import definitions as segments
+from ..core.surveys import competition, targeting
 from ..core.surveys import definitions as survey_service
 from ..core.surveys import results as survey_results
-from ..core.surveys import targeting
 from ..db import db
 from ..errors import Unprocessable
 from ..schemas.api import ResponseQuerySchema
@@ -164,11 +164,16 @@ def why(project_id, survey_id):
 
 def _builder(form, survey=None, errors=None):
     project_id = g.project.id
+    t = form.targeting
+    url = {"match": t["urlMatch"], "value": t["urlValue"]} if t["urlMatch"] else None
     return render_page(
         "ui/surveys/builder.html",
         form=form,
         survey=survey,
         errors=errors or {},
+        rivals=competition.competitors(
+            db.session, project_id, survey.id if survey else None, form.kind, t["segment"] or None, url
+        ),
         segments=segments.list_segments(db.session, project_id),
         features=features.list_features(db.session, project_id),
         options=_options,

@@ -206,6 +206,10 @@ def test_keyboard_only_answering(page, site, surveys, batches):
         "() => { const r = document.querySelector('gapwise-survey').shadowRoot; "
         "return r.activeElement && r.activeElement.textContent; }"
     )
+    # The question has the focus, so no option looks chosen; Tab reaches the answers.
+    page.wait_for_function("() => document.querySelector('gapwise-survey').shadowRoot.activeElement?.id === 'q'")
+    assert page.locator(f"{WIDGET} [aria-checked=true]").count() == 0
+    page.keyboard.press("Tab")
     page.wait_for_function(f"({focused})() === '0'")
     for _ in range(9):
         page.keyboard.press("ArrowRight")
@@ -251,3 +255,21 @@ def test_a_phone_screen_and_a_right_to_left_locale(chromium, site, surveys):
     context.close()
     assert box["dir"] == "rtl" and box["text"] == "هل أنت راض؟"
     assert box["left"] >= 0 and box["right"] <= 360
+
+
+def test_on_a_touch_screen_every_target_is_44_px_and_a_centred_survey_has_a_backdrop(chromium, site, surveys):
+    create(surveys, {**NPS, "appearance": {"position": "center"}}, trigger={"type": "immediate", "delay": 0})
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(site.url("surveys.html"))
+    question(page).wait_for(timeout=5000)
+    sizes = page.evaluate("""() => [...document.querySelector('gapwise-survey').shadowRoot
+        .querySelectorAll('button')].map((b) => { const r = b.getBoundingClientRect();
+        return [b.textContent, Math.round(r.width), Math.round(r.height)]; })""")
+    assert len(sizes) == 12  # close and 0 to 10
+    assert all(w >= 44 and h >= 44 for _, w, h in sizes), sizes
+    backdrop = page.locator(f"{WIDGET} .backdrop")
+    assert backdrop.is_visible()
+    page.mouse.click(5, 5)  # outside the dialog: on the backdrop
+    page.locator(WIDGET).wait_for(state="detached")
+    context.close()

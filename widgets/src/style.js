@@ -17,6 +17,9 @@ button{cursor:pointer;padding:8px 10px}
 .row button{flex:1 1 0;min-width:0;padding:8px 0}
 .col{display:flex;flex-direction:column;gap:6px}
 .col button{text-align:start;overflow-wrap:anywhere}
+.col button::before{content:"";display:inline-block;box-sizing:border-box;width:14px;height:14px;margin-inline-end:8px;vertical-align:-2px;border:1px solid currentColor;border-radius:50%;font-size:11px;line-height:12px;text-align:center}
+.col [role=checkbox]::before{border-radius:3px}
+.col [aria-checked=true]::before{content:"\\2713";border-color:var(--gw-on-accent)}
 .o:hover{border-color:var(--gw-accent)}
 [aria-checked=true]{background:var(--gw-accent);color:var(--gw-on-accent);border-color:var(--gw-accent)}
 .ends{display:flex;justify-content:space-between;gap:8px;margin-top:6px;font-size:12px;opacity:.75}
@@ -45,6 +48,7 @@ textarea{display:block;box-sizing:border-box;width:100%;min-height:88px;padding:
 .done .mark{background:var(--gw-accent);color:var(--gw-on-accent)}
 .sub{margin:0 0 8px;font-size:12px;opacity:.75}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+@media (pointer:coarse){button{min-height:44px}.x{width:44px;height:44px;top:2px;inset-inline-end:2px}.q{padding-inline-end:40px}.row{flex-wrap:wrap;row-gap:4px}.row button{flex:1 0 44px}}
 .ring{position:fixed;z-index:2147483647;padding:4px;border:3px solid #4f46e5;border-radius:8px;pointer-events:none;box-shadow:0 0 0 9999px rgba(0,0,0,.2)}
 `;
 

@@ -8,7 +8,7 @@ import { QUESTIONS } from "./questions/index.js";
 import { adopt } from "./style.js";
 import { theme } from "./theme.js";
 
-const LABELS = { close: "Close", next: "Next", submit: "Submit", skip: "Skip" };
+const LABELS = { close: "Close", next: "Next", submit: "Submit", skip: "Skip", any: "Choose any that apply", of: "of" };
 const THANKS_MS = 2500;
 
 /**
@@ -40,6 +40,7 @@ export function render(survey, hooks) {
     const labels = Object.assign({}, LABELS, survey.labels);
     const ctx = { labels, rtl: survey.dir == "rtl" };
     const answers = {};
+    let asked = 0;
     const find = (id) => questions.find((q) => q.id == id && QUESTIONS[q.type]);
     if (!find(questions[0] && questions[0].id)) throw 0; // nothing to ask
 
@@ -48,13 +49,17 @@ export function render(survey, hooks) {
       close();
     };
     const title = h("p", { id: "q", className: "q", tabIndex: -1 });
+    const step = h("p", { className: "sub" }); // "2 of 3", for surveys of several questions
     const body = h("div");
     const { vars, position } = theme(survey.appearance);
+    const center = position == "center";
     host = h("gapwise-survey");
     host.style.cssText = "all:initial"; // the page's CSS cannot style the host (custom properties still pass)
     for (const name in vars) host.style.setProperty(name, vars[name]);
     const root = host.attachShadow({ mode: "open" });
     adopt(root, hooks.nonce);
+    // Centred, it covers the page: a backdrop shows that, and a click on it dismisses like × or Escape.
+    if (center) root.appendChild(h("div", { className: "backdrop", onclick: dismiss }));
     root.appendChild(
       h(
         "div",
@@ -73,6 +78,7 @@ export function render(survey, hooks) {
           },
         },
         h("button", { type: "button", className: "x", "aria-label": labels.close, onclick: dismiss }, "×"),
+        questions[1] && step,
         title,
         body,
       ),
@@ -82,6 +88,7 @@ export function render(survey, hooks) {
       finished = true;
       if (Object.keys(answers).length) call("onAnswer", Object.assign({}, answers), true);
       title.textContent = survey.thankYou || "Thank you!";
+      step.textContent = "";
       body.replaceChildren();
       title.focus();
       timer = setTimeout(guard(close), THANKS_MS);
@@ -103,12 +110,18 @@ export function render(survey, hooks) {
         ask(id != END && find(id));
       };
       title.textContent = q.text; // text, never markup
+      // Questions asked so far, and the rest along the path taken without a branch (branches may shorten it).
+      let total = ++asked;
+      for (let at = q; (at = find(next(questions, at))) && total < questions.length; ) total++;
+      step.textContent = asked + " " + labels.of + " " + total;
       ctx.last = last(questions, q);
       body.replaceChildren(type.view(q, done, ctx));
       if (type.auto && q.required === false)
         body.appendChild(h("button", { type: "button", className: "skip", onclick: () => done(null) }, labels.skip));
-      const first = body.querySelector("button,textarea");
-      if (first && !quiet) first.focus({ preventScroll: true });
+      // The question itself takes the focus (a screen reader reads it; Tab reaches the answers): focus on the
+      // first option would look like an answer chosen. A text answer's box takes it, to type at once.
+      const first = body.querySelector("textarea") || title;
+      if (!quiet) first.focus({ preventScroll: true });
       quiet = 0; // once answering, focus follows the questions
     };
 

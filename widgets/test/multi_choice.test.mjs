@@ -74,3 +74,10 @@ test("valid answers are non-empty lists of the question's choice ids", () => {
   assert.equal(multi_choice.valid(q, "alerts"), false);
   assert.equal(multi_choice.auto, undefined);
 });
+
+test("a cue says several may be chosen, and the group points to it", () => {
+  const { view } = mount();
+  const cue = byText(view, "Choose any that apply");
+  assert.ok(cue);
+  assert.equal(byRole(view, "group")[0].getAttribute("aria-describedby"), cue.id);
+});

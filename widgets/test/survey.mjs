@@ -41,4 +41,4 @@ export const example = () => ({
 export const question = (id) => example().questions.find((q) => q.id == id);
 
 /** A view's context as the widget passes it. */
-export const ctx = (extra = {}) => ({ labels: { next: "Next", submit: "Submit" }, rtl: false, last: false, ...extra });
+export const ctx = (extra = {}) => ({ labels: { next: "Next", submit: "Submit", any: "Choose any that apply" }, rtl: false, last: false, ...extra });

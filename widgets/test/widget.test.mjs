@@ -75,13 +75,15 @@ test("survey texts are text: markup appears literally", () => {
   assert.equal(all(root).filter((el) => el.tagName == "IMG" || el.tagName == "B").length, 0);
 });
 
-test("focus moves to the first answer when shown, and back to where it was when closed", () => {
+test("focus moves to the question when shown (no option looks chosen), and back to where it was when closed", () => {
   const button = document.createElement("button");
   document.body.appendChild(button);
   button.focus();
   const { host, root, handle } = show();
   assert.equal(document.activeElement, host);
-  assert.equal(document.focused, byRole(root, "radio")[0]);
+  assert.equal(document.focused.id, "q");
+  assert.ok(byRole(root, "radio").every((radio) => radio.getAttribute("aria-checked") == "false"));
+  assert.equal(byRole(root, "radio")[0].tabIndex, 0); // Tab reaches the answers next
   handle.close();
   assert.equal(document.focused, button);
 });
@@ -190,6 +192,27 @@ test("hooks that throw do not stop the widget or reach the page", () => {
   const { root, title } = show(example(), { onShown: boom, onAnswer: boom });
   byRole(root, "radio")[10].click();
   assert.equal(title(), "What do you like most?");
+});
+
+test("several questions say where the person is; one question does not", () => {
+  const { root, title } = show();
+  const step = () => all(root).find((el) => el.className == "sub");
+  assert.equal(step().textContent, "1 of 2"); // the path without a branch: score, then one text
+  byRole(root, "radio")[3].click();
+  assert.equal(title(), "What disappointed you?");
+  assert.equal(step().textContent, "2 of 2");
+  document = install();
+  const single = show({ ...example(), questions: [example().questions[0]] });
+  assert.equal(all(single.root).filter((el) => el.className == "sub").length, 0);
+});
+
+test("centred, a backdrop covers the page and a click on it dismisses", () => {
+  const { root, calls } = show({ ...example(), appearance: { position: "center" } });
+  const backdrop = all(root).find((el) => el.className == "backdrop");
+  backdrop.click();
+  assert.deepEqual(calls.slice(-2), [["dismiss"], ["close"]]);
+  document = install();
+  assert.equal(all(show().root).filter((el) => el.className == "backdrop").length, 0); // in a corner: none
 });
 
 test("nothing to show: no element, onClose at once, and no exception", () => {

@@ -35,6 +35,12 @@ export const multi_choice = {
       );
       return box;
     });
-    return h("div", null, h("div", { role: "group", "aria-labelledby": "q", className: "col" }, ...boxes), go);
+    return h(
+      "div",
+      null,
+      h("p", { id: "any", className: "sub" }, ctx.labels.any), // unlike the round single choices: several may go
+      h("div", { role: "group", "aria-labelledby": "q", "aria-describedby": "any", className: "col" }, ...boxes),
+      go,
+    );
   },
 };

@@ -7,11 +7,11 @@ blueprint of its own, with its form models (`forms`) and presenters (`presenters
 from flask import Flask
 
 from .. import formats
-from . import auth, config, overview, surveys
+from . import auth, config, overview, surveys, team
 
 
 def register(app: Flask) -> None:
     """Register every dashboard area under /app, and the filters every page writes figures with."""
-    for area in (auth, overview, surveys, config):
+    for area in (auth, overview, surveys, config, team):
         app.register_blueprint(area.bp, url_prefix="/app")
     app.jinja_env.filters.update(formats.FILTERS)

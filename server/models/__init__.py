@@ -10,7 +10,7 @@ from .people import Account, Person, PersonAlias
 from .projects import Project, SecretKey
 from .surveys import Display, Response, Segment, Survey
 from .usage import Activity, FeatureUsage, PersonGoal
-from .users import Membership, SignInAttempt, User
+from .users import Membership, OneTimeLink, SignInAttempt, User
 from .webhooks import Webhook, WebhookDelivery
 
 __all__ = [
@@ -44,4 +44,5 @@ __all__ = [
     "User",
     "SignInAttempt",
     "Membership",
+    "OneTimeLink",
 ]

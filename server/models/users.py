@@ -54,3 +54,23 @@ class SignInAttempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     bucket: Mapped[str] = mapped_column(String(80))
     attempted_at: Mapped[float] = mapped_column(Float)
+
+
+class OneTimeLink(Base):
+    """A link sent to a person by hand (printed by the CLI, shown once in the dashboard): an invitation to a
+    project with a role, or a password reset. Only a SHA-256 digest of its token is kept; it works once,
+    until it expires."""
+
+    __tablename__ = "one_time_links"
+    __table_args__ = (Index("ix_one_time_links_project_id", "project_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # invite | reset
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    role: Mapped[str | None] = mapped_column(String(16))
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

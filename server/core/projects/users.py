@@ -24,10 +24,13 @@ def normalise_email(email: str) -> str:
 def create_user(session: Session, email: str, password: str) -> User:
     """A new user; the email must be unused and the password at least 10 characters."""
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
-        raise Unprocessable(errors={"email": ["Not an email address."]})
+    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        raise Unprocessable(f"{email!r} is not an email address.", {"email": ["Not an email address."]})
     if len(password) < MIN_PASSWORD:
-        raise Unprocessable(errors={"password": [f"Use at least {MIN_PASSWORD} characters."]})
+        raise Unprocessable(
+            f"The password must have at least {MIN_PASSWORD} characters.",
+            {"password": [f"Use at least {MIN_PASSWORD} characters."]},
+        )
     user = User(email=email, password_hash=generate_password_hash(password))
     session.add(user)
     try:

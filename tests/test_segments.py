@@ -463,7 +463,7 @@ def groups(depth=1):
     )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     crowd=people,
     shared_accounts=st.lists(accounts, min_size=3, max_size=3),

@@ -277,10 +277,15 @@ def test_a_segment_a_survey_targets_cannot_be_deleted(app, client, project, edit
         "questions": [{"id": "score", "type": "nps", "text": "How likely are you to recommend us?"}],
     }
     assert AdminApi(client, project.secret_key, "surveys").post(json=survey).status_code == 201
-    refused = editor.submit(url(project, "segments"), url(project, "segments/pro/delete"), {})
+    refused = editor.submit(url(project, "segments"), url(project, "segments/pro/delete"), {"confirm": "yes"})
     assert refused.status_code == 409
     assert any("Surveys target segment 'pro': Pro NPS. Retarget them first." in e for e in errors(refused))
-    assert editor.submit(url(project, "segments"), url(project, "segments/spare/delete"), {}).status_code == 303
+    asked = editor.submit(url(project, "segments"), url(project, "segments/spare/delete"), {})
+    assert asked.status_code == 200 and "Delete the segment “Spare”?" in asked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Segment.key).order_by(Segment.key)).all() == ["pro", "spare"]  # asked only
+    confirmed = {"confirm": "yes"}
+    assert editor.submit(url(project, "segments"), url(project, "segments/spare/delete"), confirmed).status_code == 303
     with app.app_context():
         assert db.session.scalars(select(Segment.key)).all() == ["pro"]
 

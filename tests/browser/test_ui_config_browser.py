@@ -97,3 +97,41 @@ def test_an_editor_builds_a_segment_with_a_live_count_and_adds_a_feature_by_keyb
             feature.effort,
         ) == ("export", "#export-button", "Report Exported", True, False, ["reporting", "sharing"], 4)
     assert problems == []
+
+
+def test_the_segment_editor_never_throws_checks_rules_itself_suggests_and_warns(
+    app, page, gunicorn_server, project, batches
+):
+    people = [{"plan": "pro"}, {"plan": "pro"}, {"plan": "free", "role": "pm"}]
+    sent = [message("identify", userId=f"u{i}", anonymousId=f"a{i}", traits=t) for i, t in enumerate(people)]
+    assert batches.post(sent).get_json()["accepted"] == 3
+    make_user(app, "editor@example.com", project.id, "editor")
+    problems, counts = [], []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda r: counts.append(r.url) if r.url.endswith("/segments/count") else None)
+    sign_in(page, gunicorn_server, "editor@example.com")
+    page.goto(f"{gunicorn_server}/app/p/{project.id}/segments/new")
+    count = page.locator("#segment-count")
+    expect(count).to_have_text("3 people match these rules now.")
+    builder = page.locator("#rules-builder")
+    builder.get_by_role("button", name="Add a rule").click()
+    rule = builder.locator("li.rule").nth(0)
+    expect(count).to_have_text("Not counted yet: Rule 1 needs a name.")  # said without asking the server
+    before = len(counts)
+    rule.get_by_label("Rule on").select_option("stage")  # this threw a TypeError once
+    expect(rule.get_by_label("Stage")).to_be_visible()
+    expect(count).to_have_text("3 people match these rules now.")  # everyone is in trial
+    rule.get_by_label("Rule on").select_option("trait")
+    expect(count).to_have_text("Not counted yet: Rule 1 needs a name.")
+    assert len(counts) == before + 1  # only the complete stage rule was counted by the server
+    # Trait names and values people have are suggested.
+    names = page.evaluate("[...document.getElementById('trait-keys').options].map((o) => o.value)")
+    assert names[:2] == ["plan", "role"]
+    rule.get_by_label("Trait").fill("plan")
+    values_list = rule.get_by_label("Value").get_attribute("list")
+    values = page.evaluate(f"[...document.getElementById('{values_list}').options].map((o) => o.value)")
+    assert values == ["pro", "free"]
+    rule.get_by_label("Value").fill("enterprise")
+    expect(count).to_contain_text("0 people match these rules now.")
+    expect(count.locator(".warning")).to_contain_text("Nobody")
+    assert problems == []

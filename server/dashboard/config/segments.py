@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from ...core.features import definitions as feature_service
 from ...core.journey.stages import STAGES
 from ...core.segments import definitions as segment_service
+from ...core.segments import suggestions
 from ...db import db
 from ...errors import ApiError, Unprocessable
 from ...schemas.segments import GroupSchema, SegmentSchema, SegmentUpdateSchema
@@ -74,7 +75,9 @@ def segment_update(project_id, key):
 @bp.post("/p/<int:project_id>/segments/<key>/delete")
 @project_page("editor")
 def segment_delete(project_id, key):
-    """Delete a segment no survey targets; otherwise say which surveys do."""
+    """Delete a segment no survey targets, once confirmed (the first post asks); otherwise say which surveys do."""
+    if request.form.get("confirm") != "yes":
+        return _list_page(None, 200, confirm=segment_service.get_segment(db.session, project_id, key))
     try:
         segment_service.delete_segment(db.session, project_id, key)
     except ApiError as error:
@@ -130,12 +133,12 @@ def _saved(segment):
     )
 
 
-def _list_page(error: str | None = None, status: int = 200):
+def _list_page(error: str | None = None, status: int = 200, confirm=None):
     rows = [
         (s, segment_service.count_segment(db.session, g.project.id, s))
         for s in segment_service.list_segments(db.session, g.project.id)
     ]
-    return page("ui/config/segments.html", status, rows=rows, error=error)
+    return page("ui/config/segments.html", status, rows=rows, error=error, confirm=confirm)
 
 
 def _editor(segment, values: dict, error: Exception | None = None):
@@ -145,6 +148,7 @@ def _editor(segment, values: dict, error: Exception | None = None):
     data = {
         "stages": list(STAGES),
         "features": [{"key": f.key, "name": f.name} for f in feature_service.list_features(db.session, g.project.id)],
+        "traits": suggestions.trait_suggestions(db.session, g.project.id),
     }
     return page(
         "ui/config/segment_edit.html",

@@ -13,7 +13,7 @@
   var data = JSON.parse(block.textContent);
   var countUrl = output.getAttribute("data-count-url");
   var token = form.querySelector('input[name="csrf_token"]').value;
-  var MAX_DEPTH = 3, ids = 0, root = null, timer = null, sequence = 0;
+  var MAX_DEPTH = 3, ids = 0, root = null, timer = null, sequence = 0, valueLists = {};
   var FIELDS = [["trait", "Person trait"], ["account", "Account"], ["stage", "Journey stage"],
     ["days_since_first_seen", "Days since first seen"], ["event_count", "Times an event was tracked"],
     ["feature_count", "Times a feature was used"]];
@@ -104,16 +104,22 @@
     head.appendChild(button("Remove", "remove"));
     li.appendChild(head);
     fillParams(params, condition);
-    fieldSelect.addEventListener("change", function () { fillParams(params, {field: fieldSelect.value}); });
+    // "input" comes before "change", and the builder reads every rule on "input": redraw first, once.
+    function refill() {
+      if (params.getAttribute("data-field") !== fieldSelect.value) { fillParams(params, {field: fieldSelect.value}); }
+    }
+    fieldSelect.addEventListener("input", refill);
+    fieldSelect.addEventListener("change", refill);
     return li;
   }
 
   function fillParams(params, c) {
     var f = c.field in OPS ? c.field : "trait", op;
     params.replaceChildren();
+    params.setAttribute("data-field", f);
     if (f === "trait" || f === "account") {
       var key = box(c.key);
-      if (f === "account") { key.setAttribute("list", "account-keys"); }
+      key.setAttribute("list", f === "account" ? "account-keys" : "trait-keys");
       params.appendChild(control(f === "trait" ? "Trait" : "Account field", key, "key"));
     }
     if (f === "event_count") { params.appendChild(control("Event", box(c.event), "event")); }
@@ -144,7 +150,14 @@
       params.appendChild(many);
     } else if (f === "trait" || f === "account") {
       params.appendChild(control("As", choice(TYPES, kindOf(c.value)), "type"));
-      params.appendChild(control("Value", box(asText(c.value)), "value"));
+      var valueBox = box(asText(c.value));
+      params.appendChild(control("Value", valueBox, "value"));
+      if (f === "trait") {
+        // The values people have for this trait, as suggestions (kept in step with the trait's name).
+        var suggest = function () { valueBox.setAttribute("list", valueLists[key.value.trim()] || ""); };
+        key.addEventListener("input", suggest);
+        suggest();
+      }
     } else {
       params.appendChild(control(f === "days_since_first_seen" ? "Days" : "Times", box(c.value, "number"), "value"));
     }
@@ -169,12 +182,18 @@
     }
   }
 
+  /** The value of a rule's control, "" when the rule has none by that name (never a TypeError). */
+  function read(li, name) {
+    var control = role(li, name);
+    return control ? control.value : "";
+  }
+
   function readCondition(li) {
-    var f = role(li, "field").value, op = role(li, "op").value, c = {field: f};
-    if (f === "trait" || f === "account") { c.key = role(li, "key").value.trim(); }
-    if (f === "event_count") { c.event = role(li, "event").value.trim(); }
-    if (f === "feature_count") { c.feature = role(li, "feature").value.trim(); }
-    if (f === "event_count" || f === "feature_count") { c.within_days = whole(role(li, "within").value); }
+    var f = read(li, "field"), op = read(li, "op"), c = {field: f};
+    if (f === "trait" || f === "account") { c.key = read(li, "key").trim(); }
+    if (f === "event_count") { c.event = read(li, "event").trim(); }
+    if (f === "feature_count") { c.feature = read(li, "feature").trim(); }
+    if (f === "event_count" || f === "feature_count") { c.within_days = whole(read(li, "within")); }
     c.op = op;
     if (op === "exists" || op === "not_exists") { return c; }
     if (f === "stage") {
@@ -182,13 +201,34 @@
         ? Array.prototype.filter.call(li.querySelectorAll('[data-role="stage-many"]'), function (t) {
           return t.checked;
         }).map(function (t) { return t.value; })
-        : role(li, "stage-one").value;
+        : read(li, "stage-one");
     } else if (f === "trait" || f === "account") {
-      c.value = typed(role(li, "value").value, role(li, "type").value, op);
+      c.value = typed(read(li, "value"), read(li, "type"), op);
     } else {
-      c.value = whole(role(li, "value").value);
+      c.value = whole(read(li, "value"));
     }
     return c;
+  }
+
+  /** The first rule that is not finished, said in words; null when every rule can be counted. */
+  function unfinished(group, path) {
+    var conditions = group.conditions || [];
+    for (var i = 0; i < conditions.length; i++) {
+      var c = conditions[i], at = path + (path ? "." : "") + (i + 1);
+      if (isGroup(c)) {
+        var inner = unfinished(c, at);
+        if (inner) { return inner; }
+        continue;
+      }
+      var needs = (c.field === "trait" || c.field === "account") && !c.key ? "a name"
+        : c.field === "event_count" && !c.event ? "an event"
+        : c.field === "feature_count" && !c.feature ? "a feature"
+        : c.op !== "exists" && c.op !== "not_exists" && (c.value === null || c.value === "" ||
+          (Array.isArray(c.value) && !c.value.length)) ? "a value"
+        : null;
+      if (needs) { return "Rule " + at + " needs " + needs + "."; }
+    }
+    return null;
   }
 
   // --- groups ----------------------------------------------------------------------------------------
@@ -309,6 +349,11 @@
       show("Not counted: the rules are not valid JSON.", {});
       return;
     }
+    var missing = isGroup(rules) ? unfinished(rules, "") : null;
+    if (missing) {  // said here, without asking the server
+      show("Not counted yet: " + missing);
+      return;
+    }
     fetch(countUrl, {method: "POST", credentials: "same-origin", body: JSON.stringify({rules: rules}),
       headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token}})
       .then(function (response) {
@@ -319,6 +364,10 @@
         if (answer.ok) {
           var n = answer.body.count;
           show(n + (n === 1 ? " person matches" : " people match") + " these rules now.");
+          if (n === 0) {
+            output.appendChild(el("span", "warning", " Nobody: check the names and values, which must match " +
+              "what people have exactly (the suggestions list what they have)."));
+          }
         } else {
           show("Not counted yet: " + (answer.body.message || "the rules are incomplete."), answer.body.errors || {});
         }
@@ -337,12 +386,24 @@
     return isGroup(rules) || !Object.keys(rules).length ? rules : null;
   }
 
+  function datalist(id, values) {
+    var list = el("datalist");
+    list.id = id;
+    values.forEach(function (v) { var o = el("option"); o.value = v; list.appendChild(o); });
+    return list;
+  }
+
   var initial = parsed(field.value);
   if (initial) {
     var keys = el("datalist");
     keys.id = "account-keys";
     ["name", "plan", "tier", "mrr"].forEach(function (k) { var o = el("option"); o.value = k; keys.appendChild(o); });
     form.appendChild(keys);
+    form.appendChild(datalist("trait-keys", Object.keys(data.traits || {})));
+    Object.keys(data.traits || {}).forEach(function (name, i) {
+      valueLists[name] = "trait-values-" + i;
+      form.appendChild(datalist(valueLists[name], data.traits[name]));
+    });
     build(initial);
     builder.hidden = false;
     if (field.getAttribute("aria-invalid") !== "true") { field.closest("details").open = false; }

@@ -253,7 +253,7 @@ def test_activate_and_pause(site):
     assert site.stored()[0][2] == "paused"
     assert browser.submit(site.base, status, {"status": "active"}).headers["Location"].endswith("/surveys")
     assert site.stored()[0][2] == "active"
-    assert browser.submit(site.base, status, {"status": "archived"}).status_code == 422
+    assert browser.submit(site.base, status, {"status": "deleted"}).status_code == 422
 
 
 @pytest.mark.parametrize("survey", [NPS, WELCOME, CSAT], ids=["nps", "welcome", "csat"])
@@ -428,3 +428,47 @@ def test_urls_rules_overlap_unless_plain_texts_cannot_meet():
     assert _pages_overlap(exact, {"match": "contains", "value": "report"})
     assert not _pages_overlap({"match": "contains", "value": "bill"}, exact)
     assert _pages_overlap({"match": "contains", "value": "a"}, {"match": "contains", "value": "b"})
+
+
+def test_questions_move_up_and_down_and_are_saved_in_their_new_order(site):
+    browser = site.as_("ed@example.com")
+    edit = f"{site.base}/{site.survey_id}/edit"
+    data = form_fields(browser.client.get(edit).get_data(as_text=True))
+    ids = [data[k] for k in data if k.endswith(".id") and ".c" not in k]
+    assert len(ids) == 3
+    moved = browser.submit(edit, edit, {**data, "action": "up:2"})  # the third question, one up
+    assert moved.status_code == 200
+    data = form_fields(moved.get_data(as_text=True))
+    assert [data[k] for k in data if k.endswith(".id") and ".c" not in k] == [ids[0], ids[2], ids[1]]
+    assert browser.submit(edit, edit, data).status_code == 302
+    with site.app.app_context():
+        survey = db.session.get(Survey, site.survey_id)
+        assert [q["id"] for q in survey.content["questions"]] == [ids[0], ids[2], ids[1]]
+
+
+def test_archive_duplicate_and_delete_with_a_confirmation(answered):
+    site = answered
+    browser = site.as_("ed@example.com")
+    listing = site.base
+    action = f"{site.base}/{site.survey_id}"
+    copied = browser.submit(listing, f"{action}/duplicate", {})
+    assert copied.status_code == 302 and copied.headers["Location"].endswith("/edit")
+    with site.app.app_context():
+        copy = db.session.scalar(select(Survey).where(Survey.name.startswith("Copy of")))
+        original = db.session.get(Survey, site.survey_id)
+        assert copy.status == "draft" and copy.content == original.content and copy.targeting == original.targeting
+    asked = browser.submit(listing, f"{action}/delete", {})
+    assert "Delete the survey" in asked.get_data(as_text=True) and len(site.stored()) == 2
+    refused = browser.submit(listing, f"{action}/delete", {"confirm": "yes"})
+    page = browser.client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Nothing was deleted" in page and "archive it first" in page and len(site.stored()) == 2
+    assert browser.submit(listing, f"{action}/status", {"status": "archived"}).status_code == 302
+    page = browser.client.get(listing).get_data(as_text=True)
+    assert f'surveys/{site.survey_id}"' not in page and "1 archived" in page  # hidden from the list
+    archived = browser.client.get(f"{listing}?archived=1").get_data(as_text=True)
+    assert f'surveys/{site.survey_id}"' in archived and "Restore" in archived
+    assert browser.submit(f"{listing}?archived=1", f"{action}/delete", {"confirm": "yes"}).status_code == 302
+    with site.app.app_context():
+        assert db.session.get(Survey, site.survey_id) is None
+    viewer = site.as_("vi@example.com")
+    assert viewer.submit(listing, f"{site.base}/{copy.id}/duplicate", {}).status_code == 403

@@ -54,7 +54,11 @@ def update_survey(survey_id):
 
 
 @bp.delete(f"/<{INT_ID}:survey_id>")
-@doc("Delete a survey", status=204)
+@doc(
+    "Delete a survey",
+    status=204,
+    responses={409: "The survey has responses and is not archived: archive it first (PATCH status archived)."},
+)
 def delete_survey(survey_id):
     surveys.delete_survey(db.session, g.project_id, survey_id)
     return "", 204

@@ -15,7 +15,7 @@ from ..core.surveys import competition, targeting
 from ..core.surveys import definitions as survey_service
 from ..core.surveys import results as survey_results
 from ..db import db
-from ..errors import Unprocessable
+from ..errors import ApiError, Unprocessable
 from ..schemas.api import ResponseQuerySchema
 from ..schemas.surveys import EligibilityQuerySchema, SurveySchema
 from .forms import survey_form
@@ -32,12 +32,46 @@ _filters, _person, _status = ResponseQuerySchema(), EligibilityQuerySchema(), Su
 @bp.get("/p/<int:project_id>/surveys")
 @project_page("viewer")
 def surveys(project_id):
-    """Every survey with its status, responses, response rate and score."""
+    """Every survey with its status, responses, response rate and score; archived ones on request."""
+    return _list(project_id, archived=request.args.get("archived") == "1")
+
+
+def _list(project_id: int, archived: bool, confirm=None) -> str:
+    every = survey_service.list_surveys(db.session, project_id)
     return render_page(
         "ui/surveys/list.html",
-        surveys=survey_service.list_surveys(db.session, project_id),
+        surveys=[s for s in every if (s.status == "archived") == archived],
+        archived=archived,
+        archived_count=sum(s.status == "archived" for s in every),
         summaries=survey_results.summaries(db.session, project_id),
+        confirm=confirm,
     )
+
+
+@bp.post(f"{SURVEY}/duplicate")
+@project_page("editor")
+def duplicate(project_id, survey_id):
+    """A draft copy, opened in the builder."""
+    copy = survey_service.duplicate_survey(db.session, project_id, survey_id)
+    flash(f"“{copy.name}” is a draft copy: change what you need, then activate it.")
+    return redirect(url_for(".edit_survey", project_id=project_id, survey_id=copy.id))
+
+
+@bp.post(f"{SURVEY}/delete")
+@project_page("editor")
+def delete(project_id, survey_id):
+    """Delete once confirmed (the first post asks); one with responses must be archived first."""
+    survey = survey_service.get_survey(db.session, project_id, survey_id)
+    if request.form.get("confirm") != "yes":
+        return _list(project_id, archived=survey.status == "archived", confirm=survey)
+    try:
+        survey_service.delete_survey(db.session, project_id, survey_id)
+    except ApiError as error:
+        db.session.rollback()
+        flash(f"Nothing was deleted: {error.message}")
+    else:
+        flash(f"Survey “{survey.name}” deleted, with its responses.")
+    return redirect(url_for(".surveys", project_id=project_id, archived="1" if survey.status == "archived" else None))
 
 
 @bp.get("/p/<int:project_id>/surveys/new")
@@ -91,12 +125,18 @@ def update_survey(project_id, survey_id):
 @bp.post(f"{SURVEY}/status")
 @project_page("editor")
 def set_status(project_id, survey_id):
-    """Activate or pause a survey."""
+    """Activate, pause, archive (hidden, data kept) or restore (paused) a survey."""
     status = request.form.get("status")
-    if status not in ("active", "paused"):
-        raise Unprocessable("Choose to activate or pause the survey.")
+    if status not in ("active", "paused", "archived"):
+        raise Unprocessable("Choose to activate, pause or archive the survey.")
     survey = survey_service.update_survey(db.session, project_id, survey_id, _status.load({"status": status}))
-    flash(f"Survey “{survey.name}” is {'active' if status == 'active' else 'paused'}.")
+    flash(
+        {
+            "active": f"Survey “{survey.name}” is active.",
+            "paused": f"Survey “{survey.name}” is paused.",
+            "archived": f"Survey “{survey.name}” is archived: hidden from the list, its responses kept.",
+        }[status]
+    )
     back = request.form.get("back", "")
     endpoint = {"edit": ".edit_survey", "results": ".results"}.get(back)
     if endpoint:
@@ -208,7 +248,12 @@ def _row_action(form) -> bool:
         form.questions = [q for q in form.questions if q.n != int(arg)]
     elif verb == "choice" and arg.isdigit() and (question := form.question(int(arg))):
         question.choices.append(survey_form.Choice(max((c.n for c in question.choices), default=-1) + 1))
-    return verb in ("add", "remove", "choice", "locales")
+    elif verb in ("up", "down") and arg.isdigit() and (question := form.question(int(arg))):
+        at = form.questions.index(question)
+        to = at - 1 if verb == "up" else at + 1
+        if 0 <= to < len(form.questions):
+            form.questions[at], form.questions[to] = form.questions[to], form.questions[at]
+    return verb in ("add", "remove", "choice", "locales", "up", "down")
 
 
 def _read_filters(paged: bool = True) -> tuple[dict, dict]:

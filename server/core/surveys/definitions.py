@@ -1,10 +1,10 @@
 """Surveys of a project: create, read, change, delete; always scoped to one project."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...errors import NotFound, Unprocessable
-from ...models import Feature, Segment, Survey
+from ...errors import Conflict, NotFound, Unprocessable
+from ...models import Feature, Response, Segment, Survey
 from ...schemas.surveys import TargetingSchema
 from ..projects import config_cache
 from ..storage.pagination import page
@@ -57,10 +57,39 @@ def update_survey(session: Session, project_id: int, survey_id: int, changes: di
 
 
 def delete_survey(session: Session, project_id: int, survey_id: int) -> None:
-    """Remove a survey with its displays and responses."""
-    session.delete(get_survey(session, project_id, survey_id))
+    """Remove a survey with its displays and responses. One with responses must be archived first (archiving
+    hides it and keeps its data), so answers are never lost by one click."""
+    survey = get_survey(session, project_id, survey_id)
+    answered = session.scalar(select(func.count()).select_from(Response).where(Response.survey_id == survey.id))
+    if answered and survey.status != "archived":
+        raise Conflict(
+            f"“{survey.name}” has {answered} responses: archive it first (it is hidden, its data kept); "
+            "an archived survey can then be deleted with its responses."
+        )
+    session.delete(survey)
     session.commit()
     config_cache.invalidate(project_id)
+
+
+def duplicate_survey(session: Session, project_id: int, survey_id: int) -> Survey:
+    """A draft copy of a survey (questions, texts, targeting, appearance), without its responses."""
+    original = get_survey(session, project_id, survey_id)
+    copy = Survey(
+        project_id=project_id,
+        name=f"Copy of {original.name}"[:200],
+        kind=original.kind,
+        status="draft",
+        content=dict(original.content),
+        targeting=dict(original.targeting or {}),
+        appearance=dict(original.appearance or {}),
+        segment_id=original.segment_id,
+        sample_rate=original.sample_rate,
+        priority=original.priority,
+        response_limit=original.response_limit,
+    )
+    session.add(copy)
+    session.commit()
+    return copy
 
 
 def _apply(session: Session, project_id: int, survey: Survey, data: dict) -> None:

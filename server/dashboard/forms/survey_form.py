@@ -194,7 +194,8 @@ def from_post(data) -> SurveyForm:
     )
     form.appearance = {k: get(f"appearance.{k}") for k in form.appearance}
     form.targeting = {k: get(f"targeting.{k}") for k in form.targeting}
-    numbers = sorted({int(m.group(1)) for key in data for m in [_QUESTION.match(key)] if m})[:MAX_ROWS]
+    # In the order the page lists them (a form posts its fields in document order): moving a question moves it.
+    numbers = list(dict.fromkeys(int(m.group(1)) for key in data for m in [_QUESTION.match(key)] if m))[:MAX_ROWS]
     for n in numbers:
         p = f"q{n}."
         q = Question(

@@ -81,6 +81,9 @@
     questions().forEach((q, i) => {
       q.querySelector(".q-number").textContent = String(i + 1);
       q.querySelector(".remove-question").textContent = "Remove question " + (i + 1);
+      q.querySelectorAll(".move-question").forEach((b) => {
+        b.textContent = "Move question " + (i + 1) + (b.value.startsWith("up") ? " up" : " down");
+      });
     });
   }
 
@@ -236,6 +239,12 @@
       if (from == gone) from = null;
       renumber();
       (after ? after.querySelector("select") : document.querySelector(".add-question")).focus();
+    } else if (button.name == "action" && (verb == "up" || verb == "down")) {
+      const question = button.closest(".question");
+      const other = verb == "up" ? question.previousElementSibling : question.nextElementSibling;
+      if (other) list.insertBefore(question, verb == "up" ? other : other.nextElementSibling);
+      renumber();
+      button.focus();
     } else if (button.classList.contains("remove-choice")) {
       const question = button.closest(".question");
       button.closest(".choice").remove();

@@ -98,3 +98,20 @@ def test_a_pm_builds_previews_activates_and_reads_an_nps_survey(
     expect(page.locator("#verdict")).to_contain_text("is not eligible now")
     expect(page.locator(".checks").first).to_contain_text("until answered; already answered")
     assert errors == []
+
+
+def test_the_preview_keeps_the_click_that_ends_an_edit_and_its_status_line_follows(app, project, gunicorn_server, page):
+    make_user(app, "pm@example.com", project.id, "editor")
+    sign_in(page, gunicorn_server, "pm@example.com")
+    page.goto(f"{gunicorn_server}/app/p/{project.id}/surveys/new?kind=nps")
+    preview = page.locator("#preview gapwise-survey .q")
+    status = page.locator("#preview-status")
+    expect(status).to_have_text(re.compile(r"^Previewing from question 1 of 1 \(en\)"))
+    field(page, "name").press_sequentially("Quarterly NPS", delay=5)
+    page.wait_for_timeout(300)  # the typing has been drawn
+    # The click that takes the focus out of the field lands on the preview, and is kept.
+    page.locator("#preview gapwise-survey [role=radio]", has_text="9").click()
+    expect(preview).to_have_text("Thank you!")
+    page.wait_for_timeout(600)
+    expect(preview).to_have_text("Thank you!")  # not redrawn by the field's "change" behind the click
+    expect(status).to_have_text("The preview reached its end (answers here are not sent).")

@@ -20,6 +20,7 @@
   let replacing = false; // closing the old preview to draw a new one: not the PM closing it
   let from = null; // the question being edited: the preview starts there
   let timer = 0;
+  let last = null; // the survey the preview shows, as JSON: unchanged, it is not redrawn
 
   const field = (name) => form.elements.namedItem(name);
   const val = (name) => {
@@ -193,27 +194,39 @@
     };
   }
 
-  function render() {
+  function render(force) {
     clearTimeout(timer);
     const widgets = window.gapwiseWidgets;
     if (!widgets) return say("The widget script did not load: no preview.");
+    const next = survey(localeSelect.value || locales()[0]);
+    // Redrawn only when the survey changed: a field's "change" on leaving it (after its "input" redrew
+    // already) would otherwise replace the widget under the click that made the field lose focus.
+    const drawn = JSON.stringify(next);
+    if (drawn == last && force !== true) return;
+    last = drawn;
     const keep = document.activeElement;
     if (handle) {
       replacing = true;
       handle.close();
       replacing = false;
     }
-    const { doc, start, total } = survey(localeSelect.value || locales()[0]);
+    const { doc, start, total } = next;
     handle = widgets.render(doc, {
       nonce: preview.dataset.nonce,
+      onAnswer(answers, completed) {
+        if (completed) say("The preview reached its end (answers here are not sent).");
+      },
       onClose() {
-        if (!replacing) say("The preview closed. Restart it, or edit the survey, to see it again.");
+        if (!replacing) {
+          last = null;
+          say("The preview closed. Restart it, or edit the survey, to see it again.");
+        }
       },
     });
     // The widget adds itself to <body>; it is moved into the preview box, which frames its fixed position.
     document.querySelectorAll("body > gapwise-survey").forEach((host) => preview.appendChild(host));
     if (keep && keep != document.activeElement && document.contains(keep)) keep.focus({ preventScroll: true });
-    say(total ? `Showing question ${start + 1} of ${total} (${doc.locale}). Answers here are not sent.` : "");
+    say(total ? `Previewing from question ${start + 1} of ${total} (${doc.locale}). Answers here are not sent.` : "");
   }
 
   const say = (text) => (statusLine.textContent = text);
@@ -267,10 +280,10 @@
     toggle();
     later();
   });
-  localeSelect.addEventListener("change", render);
+  localeSelect.addEventListener("change", () => render(true));
   document.getElementById("preview-restart").addEventListener("click", () => {
     from = null;
-    render();
+    render(true);
   });
 
   form.classList.add("enhanced"); // hides what only the script-less form needs (.nojs-only)

@@ -150,9 +150,16 @@ def test_people_are_found_by_id_filtered_by_stage_and_segment_and_paged(app, sho
         answer = viewer.client.get(f"/app/p/{shop['project']}/people", query_string=args)
         return answer.status_code, answer.get_data(as_text=True)
 
-    assert listed(people()[1]) == ["u0", "u1", "u2", "u3", "Anonymous browser-9"]
+    everyone = people(sort="user")[1]
+    assert listed(everyone) == ["u0", "u1", "u2", "u3", "Anonymous browser-9"]
+    assert "<strong>5</strong> people match" in everyone
+    by_first_seen = listed(people(sort="first_seen")[1])
+    assert sorted(by_first_seen) == sorted(listed(everyone)) and by_first_seen != listed(people(sort="newest")[1])
     assert listed(people(q="u2")[1]) == ["u2"]
+    assert listed(people(q="u", sort="user")[1]) == ["u0", "u1", "u2", "u3"]  # a prefix
     assert listed(people(q="browser-9")[1]) == ["Anonymous browser-9"]
+    assert listed(people(q="brow")[1]) == ["Anonymous browser-9"]  # an anonymous id's start
+    assert listed(people(q="%")[1]) == []  # wildcards are text
     assert listed(people(segment="ads")[1]) == ["u0"]
     assert listed(people(stage="aha")[1]) == ["u0"]  # the one who exported
     assert "No one matches “nobody”" in people(q="nobody")[1]
@@ -161,10 +168,10 @@ def test_people_are_found_by_id_filtered_by_stage_and_segment_and_paged(app, sho
     status, page = people(stage="bored")
     assert status == 422 and "Stage: Must be one of" in page
     monkeypatch.setattr(ui_people, "PAGE", 2)
-    first = people()[1]
-    assert listed(first) == ["u0", "u1"]
-    cursor = re.search(r'cursor=([^"&]+)">Next page', first).group(1)
-    assert listed(people(cursor=cursor)[1]) == ["u2", "u3"]
+    first = people(sort="user")[1]
+    assert listed(first) == ["u0", "u1"] and "page 1 of 3" in first
+    following = re.search(r'href="([^"]+)">Next page', first).group(1).replace("&amp;", "&")
+    assert listed(viewer.client.get(following).get_data(as_text=True)) == ["u2", "u3"]
 
 
 def test_a_persons_timeline_merges_events_surveys_and_stage_changes_newest_first(app, shop, monkeypatch):
@@ -313,3 +320,16 @@ def test_a_new_project_reads_not_enough_data_yet_not_no_gaps(app, project, batch
     page = viewer.client.get(f"/app/p/{project.id}/gaps").get_data(as_text=True)
     assert "Not enough data yet.</strong>" in page and "No gap is flagged in this window, and none" not in page
     assert re.search(r"Stall on <strong>trial</strong>: 3 of the 10 people who entered trial needed", page)
+
+
+def test_people_are_found_by_the_start_of_their_email(app, batches, project):
+    from tests.helpers import message
+
+    sent = [
+        message("identify", userId="42", anonymousId="a1", traits={"email": "Ada@Example.com"}),
+        message("identify", userId="43", anonymousId="a2", traits={"email": "bob@example.com"}),
+    ]
+    assert batches.post(sent).get_json()["accepted"] == 2
+    viewer = signed_in(app, "viewer@example.com", project.id, "viewer")
+    page = viewer.client.get(f"/app/p/{project.id}/people", query_string={"q": "ada@exa"}).get_data(as_text=True)
+    assert listed(page) == ["42"] and "<strong>1</strong> person matches" in page

@@ -8,7 +8,7 @@ that counted them is measured again without them.
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from ...db import begin_write
@@ -63,7 +63,47 @@ class PersonView:
 
 def list_people(session: Session, project_id: int, args: dict) -> tuple[list[PersonView], str | None]:
     """One page of the project's people matching the filters, in id order."""
+    rows, next_cursor = page(session, _matching(session, project_id, args), Person.id, args["limit"], args["cursor"])
+    return _views(session, rows), next_cursor
+
+
+# How the dashboard's list may be sorted: (order, tie-breaker).
+SORTS = {
+    "recent": (Person.last_seen.desc(), Person.id.desc()),
+    "first_seen": (Person.first_seen.asc(), Person.id.asc()),
+    "newest": (Person.first_seen.desc(), Person.id.desc()),
+    "user": (Person.user_id.is_(None), Person.user_id.asc(), Person.id.asc()),
+}
+
+
+def search_people(
+    session: Session, project_id: int, args: dict, sort: str, offset: int, limit: int
+) -> tuple[list[PersonView], int]:
+    """One page of the people matching the filters (and `q`: the start of a user id, an email or an anonymous
+    id), in the order `sort` names, and how many match in all."""
+    stmt = _matching(session, project_id, args)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(session.scalars(stmt.order_by(*SORTS.get(sort, SORTS["recent"])).offset(offset).limit(limit)))
+    return _views(session, rows), total
+
+
+def _matching(session: Session, project_id: int, args: dict):
+    """The project's people matching the filters of PeopleQuerySchema (and `q`), unordered."""
     stmt = select(Person).where(Person.project_id == project_id)
+    if args.get("q"):
+        text = args["q"][:200]
+        stmt = stmt.where(
+            or_(
+                Person.user_id.startswith(text, autoescape=True),
+                func.lower(Person.traits["email"].as_string()).startswith(text.lower(), autoescape=True),
+                Person.id.in_(
+                    select(PersonAlias.person_id).where(
+                        PersonAlias.project_id == project_id,
+                        PersonAlias.anonymous_id.startswith(text, autoescape=True),
+                    )
+                ),
+            )
+        )
     if args.get("userId"):
         stmt = stmt.where(Person.user_id == args["userId"])
     if args.get("anonymousId"):
@@ -91,8 +131,7 @@ def list_people(session: Session, project_id: int, args: dict) -> tuple[list[Per
         stmt = stmt.where(Person.last_seen >= args["seenSince"])
     if args.get("seenUntil"):
         stmt = stmt.where(Person.first_seen < args["seenUntil"])
-    rows, next_cursor = page(session, stmt, Person.id, args["limit"], args["cursor"])
-    return _views(session, rows), next_cursor
+    return stmt
 
 
 def get_person(session: Session, project_id: int, person_id: int) -> PersonView:

@@ -23,6 +23,13 @@ from ..frame import project_page, render_page
 from .base import bp
 
 PAGE, SHOWN, MAX_SHOWN = 50, 100, 100_000
+MAX_PAGE = 200  # 10,000 people by pages: past that, the filters narrow it down better
+SORT_NAMES = [
+    ("recent", "Last seen, latest first"),
+    ("newest", "First seen, latest first"),
+    ("first_seen", "First seen, earliest first"),
+    ("user", "User id"),
+]
 MILESTONES = (("trial", "first_seen"), ("aha", "aha_at"), ("activation", "activated_at"), ("adoption", "adopted_at"))
 _query = PeopleQuerySchema()
 
@@ -30,11 +37,19 @@ _query = PeopleQuerySchema()
 @bp.get("/p/<int:project_id>/people")
 @project_page("viewer")
 def people(project_id):
-    """One page of people matching the search and filters."""
-    filters = {name: request.args.get(name, "").strip() for name in ("q", "stage", "segment", "gap", "cursor")}
-    found, next_cursor, error, status = [], None, None, 200
+    """One page of people matching the search and filters, sorted, with how many match in all."""
+    filters = {name: request.args.get(name, "").strip() for name in ("q", "stage", "segment", "gap", "sort", "page")}
+    if filters["sort"] not in person_records.SORTS:
+        filters["sort"] = "recent"
+    number = int(filters["page"]) if filters["page"].isdigit() and 0 < int(filters["page"]) <= MAX_PAGE else 1
+    found: list = []
+    total, error, status = 0, None, 200
     try:
-        found, next_cursor = _search(project_id, filters)
+        args = _query.load({k: filters[k] for k in ("stage", "segment", "gap") if filters[k]} | {"limit": PAGE})
+        args["q"] = filters["q"][:200]
+        found, total = person_records.search_people(
+            db.session, project_id, args, filters["sort"], (number - 1) * PAGE, PAGE
+        )
     except ValidationError as invalid:
         error, status = _messages(invalid.normalized_messages()), 422
     except ApiError as failed:
@@ -43,7 +58,10 @@ def people(project_id):
         "ui/overview/people.html",
         filters=filters,
         people=found,
-        next_cursor=next_cursor,
+        total=total,
+        page=number,
+        pages=min(MAX_PAGE, -(-total // PAGE)),
+        sorts=SORT_NAMES,
         stages=STAGES,
         segments=segments.list_segments(db.session, project_id),
         gap=_gap_label(project_id, filters["gap"]),
@@ -57,21 +75,6 @@ def _gap_label(project_id: int, gap_id: str) -> str | None:
         return None
     key = db.session.scalar(select(Gap.key).where(Gap.project_id == project_id, Gap.id == int(gap_id)))
     return gap_flags.label(key) if key else None
-
-
-def _search(project_id: int, filters: dict):
-    """A search term is a user id, or else an anonymous id (each names one person at most)."""
-    args = {name: filters[name] for name in ("stage", "segment", "gap", "cursor") if filters[name]}
-    if not filters["q"]:
-        return person_records.list_people(db.session, project_id, _query.load({**args, "limit": PAGE}))
-    args.pop("cursor", None)
-    for field in ("userId", "anonymousId"):
-        found = person_records.list_people(
-            db.session, project_id, _query.load({**args, field: filters["q"], "limit": PAGE})
-        )
-        if found[0]:
-            return found
-    return [], None
 
 
 @bp.get(f"/p/<int:project_id>/people/<{ID}:person_id>")

@@ -310,7 +310,7 @@ def test_the_analyst_example_reproduces_the_nps_by_stage_of_the_scores_api(clien
 
 
 def test_memory_does_not_grow_with_the_rows_exported(app, api, batches):
-    """Peak traced memory (Python objects) of a 40k-row export stays within 3× that of a 4k-row one (10× the rows)."""
+    """Peak traced memory (Python objects) of a 100k-row export stays within 3× that of a 10k-row one."""
     batches.post([message("identify", userId="bulk")])
     with app.app_context():
         person = db.session.scalar(select(Person.id).where(Person.user_id == "bulk"))
@@ -330,12 +330,12 @@ def test_memory_does_not_grow_with_the_rows_exported(app, api, batches):
                     "timestamp": at,
                     "received_at": at,
                 }
-                for i in range(40_000)
+                for i in range(100_000)
             ],
         )
         db.session.commit()
     for fmt in FORMATS:
-        small, large = (_peak(api, fmt, limit) for limit in (4_000, 40_000))
+        small, large = (_peak(api, fmt, limit) for limit in (10_000, 100_000))
         assert large < 3 * small, (fmt, small, large)
 
 

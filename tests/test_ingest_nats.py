@@ -125,6 +125,11 @@ def test_capture_appends_to_a_stream_of_three_replicas_and_the_writer_stores_eac
 
     info = stream_info(cluster, stream)
     assert info.config.num_replicas == 3
+    # An append is acknowledged once a majority stored it: the third replica catches up a moment later.
+    deadline = time.monotonic() + 15
+    while not all(peer.current for peer in info.cluster.replicas) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        info = stream_info(cluster, stream)
     assert len(info.cluster.replicas) == 2 and all(peer.current for peer in info.cluster.replicas)  # + the leader
     assert info.state.messages == 21
     assert drain(app) == 21

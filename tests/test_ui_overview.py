@@ -333,3 +333,27 @@ def test_people_are_found_by_the_start_of_their_email(app, batches, project):
     viewer = signed_in(app, "viewer@example.com", project.id, "viewer")
     page = viewer.client.get(f"/app/p/{project.id}/people", query_string={"q": "ada@exa"}).get_data(as_text=True)
     assert listed(page) == ["42"] and "<strong>1</strong> person matches" in page
+
+
+def test_an_owner_exports_and_erases_a_person_after_a_confirmation(app, batches, project):
+    from tests.helpers import message
+
+    assert batches.post([message("identify", userId="ada", anonymousId="a1", traits={"plan": "pro"})]).get_json()
+    with app.app_context():
+        from gapwise.models import Person
+
+        person_id = db.session.scalar(select(Person.id).where(Person.user_id == "ada"))
+    page = f"/app/p/{project.id}/people/{person_id}"
+    viewer = signed_in(app, "viewer@example.com", project.id, "viewer")
+    assert "Export everything" not in viewer.client.get(page).get_data(as_text=True)
+    assert viewer.client.get(f"{page}/export.json").status_code == 403
+    owner = signed_in(app, "owner@example.com", project.id, "owner")
+    exported = owner.client.get(f"{page}/export.json")
+    assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
+    assert exported.get_json()["person"]["userId"] == "ada"
+    asked = owner.submit(page, f"{page}/erase", {})
+    assert asked.status_code == 200 and "Erase this person for good?" in asked.get_data(as_text=True)
+    assert owner.client.get(page).status_code == 200  # still there
+    erased = owner.submit(page, f"{page}/erase", {"confirm": "yes"})
+    assert erased.status_code == 302
+    assert owner.client.get(page).status_code == 404

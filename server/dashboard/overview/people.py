@@ -7,7 +7,7 @@ milestones, newest first, capped with a "show more" link.
 
 import json
 
-from flask import request
+from flask import Response, flash, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from ...core.segments import definitions as segments
 from ...db import db
 from ...errors import ApiError
 from ...models import Gap
-from ...schemas.people import STAGES, PeopleQuerySchema
+from ...schemas.people import STAGES, PeopleQuerySchema, PersonExportSchema
 from ..frame import project_page, render_page
 from .base import bp
 
@@ -32,6 +32,7 @@ SORT_NAMES = [
 ]
 MILESTONES = (("trial", "first_seen"), ("aha", "aha_at"), ("activation", "activated_at"), ("adoption", "adopted_at"))
 _query = PeopleQuerySchema()
+_export = PersonExportSchema()
 
 
 @bp.get("/p/<int:project_id>/people")
@@ -81,6 +82,10 @@ def _gap_label(project_id: int, gap_id: str) -> str | None:
 @project_page("viewer")
 def person(project_id, person_id):
     """A person's traits, account, stage milestones and merged timeline, newest first."""
+    return _person_page(project_id, person_id)
+
+
+def _person_page(project_id: int, person_id: int, confirm_erase: bool = False) -> str:
     shown = min(max(request.args.get("show", SHOWN, type=int), 1), MAX_SHOWN)
     record = person_records.export_person(db.session, project_id, person_id)
     who = record["person"]
@@ -93,7 +98,32 @@ def person(project_id, person_id):
         items=items[:shown],
         total=len(items),
         more=min(shown * 4, MAX_SHOWN) if len(items) > shown else None,
+        confirm_erase=confirm_erase,
     )
+
+
+@bp.get(f"/p/<int:project_id>/people/<{ID}:person_id>/export.json")
+@project_page("owner")
+def person_export(project_id, person_id):
+    """Everything held about the person, as GET /api/v1/people/<id>/export answers it (the right of access)."""
+    document = _export.dump(person_records.export_person(db.session, project_id, person_id))
+    body = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+    disposition = f'attachment; filename="person-{person_id}.json"'
+    return Response(body, mimetype="application/json", headers={"Content-Disposition": disposition})
+
+
+@bp.post(f"/p/<int:project_id>/people/<{ID}:person_id>/erase")
+@project_page("owner")
+def person_erase(project_id, person_id):
+    """Erase the person and everything they left (the right to erasure), once confirmed: the first post asks."""
+    if request.form.get("confirm") != "yes":
+        return _person_page(project_id, person_id, confirm_erase=True)
+    deleted = person_records.delete_person(db.session, project_id, person_id)
+    flash(
+        f"Person {person_id} erased, with {deleted.get('events', 0)} events; "
+        "figures that counted them are measured again."
+    )
+    return redirect(url_for("ui_overview.people", project_id=project_id))
 
 
 def timeline(record: dict) -> list[dict]:

@@ -16,7 +16,8 @@ PREFIX = "/app/p/<int:project_id>"
 # POSTs that only read, so a viewer may make them (they still need the CSRF token, and still change nothing).
 READ_ONLY_POSTS = {"ui_config.segment_count"}
 # Pages that are only an editing form, which their module keeps from viewers altogether (403, as for their POSTs).
-EDITOR_ONLY_PAGES = {"ui_surveys.new_survey", "ui_surveys.edit_survey"}
+# Pages a viewer may not read: the builder (editors), a person's full export (owners).
+EDITOR_ONLY_PAGES = {"ui_surveys.new_survey", "ui_surveys.edit_survey", "ui_overview.person_export"}
 SEEDED_KEY = "seeded"
 NPS = {
     "name": "Seeded NPS",

@@ -193,8 +193,8 @@ def test_the_csv_has_the_columns_and_filters_of_the_table(answered):
         "What do you like most? [promoter]",
     ]
     assert [r[2:6] for r in rows[1:]] == [["u1", "trial", "yes", "3"], ["u2", "trial", "yes", "10"]]
-    for header in rows[0]:
-        assert f'<th scope="col">{header}</th>' in table
+    for question in ("How likely are you to recommend us?", "What disappointed you?", "What do you like most?"):
+        assert f"<dt>{question}</dt>" in table
     empty = browser.client.get(f"{site.base}/{site.survey_id}/responses.csv?stage=adoption").get_data(as_text=True)
     assert empty.count("\n") == 1
     assert browser.client.get(f"{site.base}/{site.survey_id}/responses.csv?since=yesterday").status_code == 422
@@ -212,7 +212,7 @@ def test_results_show_scores_by_stage_filters_and_open_texts(answered):
     partial = browser.client.get(f"{site.base}/{site.survey_id}?completed=false").get_data(as_text=True)
     assert "No responses match these filters." in partial
     bad = browser.client.get(f"{site.base}/{site.survey_id}?since=soon&until=2026-01-01")
-    assert bad.status_code == 200 and "Not an ISO 8601 timestamp." in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Not an ISO 8601 timestamp." in bad.get_data(as_text=True)
 
 
 def test_responses_are_paged(site):
@@ -222,10 +222,12 @@ def test_responses_are_paged(site):
     story.send()
     browser = site.as_("vi@example.com")
     first = browser.client.get(f"{site.base}/{site.survey_id}?completed=true").get_data(as_text=True)
-    assert first.count("<tr><td>") == 50
+    assert first.count('<li class="response"') == 50
     next_href = [part.split('"')[0] for part in first.split('href="') if "cursor=" in part][0].replace("&amp;", "&")
     second = browser.client.get(next_href).get_data(as_text=True)
-    assert second.count("<tr><td>") == 5 and "completed=true" in next_href and "First page" in second
+    assert second.count('<li class="response"') == 5 and "completed=true" in next_href and "Newest" in second
+    # newest first: the first page holds the 50 latest answers, the second the 5 earliest
+    assert ">p54</a>" in first and ">p4</a>" not in first and ">p4</a>" in second and ">p0</a>" in second
 
 
 def test_why_explains_each_rule(answered):

@@ -11,7 +11,7 @@ from ..api.openapi import INT_ID
 from ..core.features import definitions as features
 from ..core.journey.stages import STAGES
 from ..core.segments import definitions as segments
-from ..core.surveys import competition, targeting
+from ..core.surveys import analysis, competition, targeting
 from ..core.surveys import definitions as survey_service
 from ..core.surveys import results as survey_results
 from ..db import db
@@ -25,7 +25,8 @@ from .frame import project_page, render_page, ui_blueprint
 bp = ui_blueprint("ui_surveys")
 SURVEY = f"/p/<int:project_id>/surveys/<{INT_ID}:survey_id>"
 PAGE_SIZE = 50
-FILTERS = ("stage", "completed", "since", "until")
+FILTERS = ("stage", "segment", "answer", "completed", "since", "until")
+TEXT_FILTERS = ("segment", "answer")  # checked against the project and the survey by analysis.conditions
 _filters, _person, _status = ResponseQuerySchema(), EligibilityQuerySchema(), SurveySchema(partial=True)
 
 
@@ -147,13 +148,20 @@ def set_status(project_id, survey_id):
 @bp.get(SURVEY)
 @project_page("viewer")
 def results(project_id, survey_id):
-    """Responses (filtered, a page at a time), score trends by stage, open-text answers."""
+    """What the answers say (filtered), score trends by stage, and the responses newest first, a page at a time."""
     survey = survey_service.get_survey(db.session, project_id, survey_id)
     filters, errors = _read_filters()
     rows: list = []
     next_cursor: str | None = None
+    analysed = None
     if not errors:
-        rows, next_cursor = survey_results.responses(db.session, project_id, survey_id, filters)
+        try:
+            where = analysis.conditions(db.session, project_id, survey, filters)
+        except ApiError as error:
+            errors = error.errors or {"answer": [error.message]}
+        else:
+            rows, next_cursor = survey_results.responses(db.session, where, filters.get("cursor"), PAGE_SIZE)
+            analysed = analysis.analyse(db.session, project_id, survey, where, _feature_names(project_id))
     return render_page(
         "ui/surveys/results.html",
         survey=survey,
@@ -162,13 +170,16 @@ def results(project_id, survey_id):
         errors=errors,
         args={k: request.args.get(k, "") for k in FILTERS},
         stages=STAGES,
-        filter_args={k: request.args[k] for k in FILTERS if request.args.get(k)},
-        columns=survey_results.columns(survey),
-        cells=lambda row: survey_results.cells(survey, row),
+        segments=segments.list_segments(db.session, project_id),
+        answer_options=analysis.answer_options(survey),
+        filter_args=_filter_args(),
+        analysis=analysed,
+        gaps_by_feature=analysis.open_gaps_by_feature(db.session, project_id) if analysed else {},
+        scored=survey_results.scored(survey),
+        answers=lambda row: survey_results.answers(survey, row),
         trend=survey_results.trend(db.session, project_id, survey),
-        texts=[] if errors else survey_results.open_texts(db.session, project_id, survey, filters),
         summary=survey_results.summaries(db.session, project_id).get(survey_id),
-    )
+    ), 422 if errors else 200
 
 
 @bp.get(f"{SURVEY}/responses.csv")
@@ -179,12 +190,21 @@ def responses_csv(project_id, survey_id):
     filters, errors = _read_filters(paged=False)
     if errors:
         raise Unprocessable("The filters are invalid.", errors=errors)
-    rows = survey_results.csv_rows(db.engine, project_id, survey, filters)
+    rows = survey_results.csv_rows(db.engine, survey, analysis.conditions(db.session, project_id, survey, filters))
     return Response(
         stream_with_context(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="survey-{survey_id}-responses.csv"'},
     )
+
+
+def _feature_names(project_id: int) -> list[tuple[str, str]]:
+    return [(f.key, f.name) for f in features.list_features(db.session, project_id)]
+
+
+def _filter_args() -> dict[str, str]:
+    """The filters given, to carry into the pager, the CSV link and the answer links."""
+    return {k: request.args[k][:200] for k in FILTERS if request.args.get(k)}
 
 
 @bp.get(f"{SURVEY}/why")
@@ -258,7 +278,8 @@ def _row_action(form) -> bool:
 
 def _read_filters(paged: bool = True) -> tuple[dict, dict]:
     """The results filters from the query string (empty fields ignored), and their errors by field."""
-    args: dict[str, str | int] = {k: request.args[k] for k in (*FILTERS, "cursor") if request.args.get(k)}
+    given = {k: request.args[k] for k in (*FILTERS, "cursor") if request.args.get(k)}
+    args: dict[str, str | int] = {k: v for k, v in given.items() if k not in TEXT_FILTERS}
     args["limit"] = PAGE_SIZE
     if not paged:
         args.pop("cursor", None)
@@ -266,4 +287,5 @@ def _read_filters(paged: bool = True) -> tuple[dict, dict]:
         filters = _filters.load(args)
     except ValidationError as error:
         return {}, {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages_dict.items()}
-    return {k: filters[k] for k in (*FILTERS, "limit", "cursor") if k in filters}, {}
+    texts = {k: given[k][:200] for k in TEXT_FILTERS if k in given}
+    return {k: filters[k] for k in (*FILTERS, "limit", "cursor") if k in filters} | texts, {}

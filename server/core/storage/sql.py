@@ -117,6 +117,27 @@ def _number_postgresql(element, compiler, **kw):
     return f"(CASE WHEN jsonb_typeof({document} -> {key}) = 'number' THEN CAST({document} ->> {key} AS FLOAT) END)"
 
 
+class json_holds_text(FunctionElement):
+    """Whether document[key] is the given text, or an array holding it (a choice id among those picked)."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(json_holds_text, "sqlite")
+def _holds_text_sqlite(element, compiler, **kw):
+    document, key, value = (compiler.process(c, **kw) for c in element.clauses)
+    path = f"'$.\"' || {key} || '\"'"
+    found = f"item.type = 'text' AND item.value = {value}"
+    return f"EXISTS (SELECT 1 FROM json_each({document}, {path}) AS item WHERE {found})"
+
+
+@compiles(json_holds_text, "postgresql")
+def _holds_text_postgresql(element, compiler, **kw):
+    document, key, value = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(({document} -> {key}) @> to_jsonb(CAST({value} AS TEXT)))"
+
+
 class _week_start(FunctionElement):
     type, inherit_cache = String(), True
 

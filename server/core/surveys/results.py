@@ -1,4 +1,4 @@
-"""What the dashboard shows of survey answers: a summary per survey, response rows and CSV, open texts, trends."""
+"""What the dashboard shows of survey answers: a summary per survey, response rows and CSV, trends."""
 
 import csv
 import io
@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from sqlalchemy import Engine, case, func, select
 from sqlalchemy.orm import Session
 
-from ...models import Display, Response, Survey
+from ...models import Display, Person, Response, Survey
 from ..exports.spreadsheet import safe_cell
 from ..journey.stages import STAGES
 from ..people import directory
+from ..storage.pagination import page
 from . import scores
 
 FIXED_COLUMNS = ("Response", "Answered at (UTC)", "Person", "Stage", "Completed", "Score")
@@ -63,46 +64,63 @@ def _count(condition):
     return func.count(case((condition, 1)))
 
 
+def scored(survey: Survey) -> bool:
+    """Whether the survey has a headline score (NPS or CSAT), so a score column means something; a welcome
+    screen's expectation rating is an answer like the others."""
+    return survey.kind in ("nps", "csat")
+
+
 def columns(survey: Survey) -> list[str]:
-    """The headers of the responses table and CSV: fixed columns, then each question's text (default locale)."""
+    """The headers of the responses CSV: fixed columns (Score only for a scored survey), then each question's text."""
     content = survey.content or {}
     default = content.get("defaultLocale", "en")
-    return [*FIXED_COLUMNS, *(f"{q['text'].get(default) or q['id']} [{q['id']}]" for q in content.get("questions", []))]
+    fixed = FIXED_COLUMNS if scored(survey) else FIXED_COLUMNS[:-1]
+    return [*fixed, *(f"{q['text'].get(default) or q['id']} [{q['id']}]" for q in content.get("questions", []))]
 
 
-def cells(survey: Survey, row) -> list[str]:
-    """One response (a directory.ResponseView) as text cells, in the order of `columns`."""
+def answers(survey: Survey, row) -> list[tuple[str, str]]:
+    """(question, answer as text) of one response, in question order; choice ids read as their labels."""
     content = survey.content or {}
     default = content.get("defaultLocale", "en")
-    person = row.user_id or f"anonymous #{row.person_id}"
-    out = [
-        str(row.id),
-        row.created_at.strftime("%Y-%m-%d %H:%M"),
-        person,
-        row.stage,
-        "yes" if row.completed else "no",
-        "" if row.score is None else f"{row.score:g}",
-    ]
+    out = []
     for q in content.get("questions", []):
         answer = (row.answers or {}).get(q["id"])
         labels = {c["id"]: c["label"].get(default) or c["id"] for c in q.get("choices") or []}
         values = answer if isinstance(answer, list) else [] if answer is None else [answer]
         out.append(
-            "; ".join(
-                str(labels.get(v, v)) if isinstance(v, str) else f"{v:g}" if isinstance(v, float) else str(v)
-                for v in values
+            (
+                q["text"].get(default) or q["id"],
+                "; ".join(
+                    str(labels.get(v, v)) if isinstance(v, str) else f"{v:g}" if isinstance(v, float) else str(v)
+                    for v in values
+                ),
             )
         )
     return out
 
 
-def responses(session: Session, project_id: int, survey_id: int, filters: dict) -> tuple[list, str | None]:
-    """One page of a survey's responses (filters and cursor as in directory.list_responses), in arrival order."""
-    return directory.list_responses(session, project_id, {**filters, "survey": survey_id})
+def cells(survey: Survey, row) -> list[str]:
+    """One response (a directory.ResponseView) as text cells, in the order of `columns`."""
+    person = row.user_id or f"anonymous #{row.person_id}"
+    out = [str(row.id), row.created_at.strftime("%Y-%m-%d %H:%M"), person, row.stage, "yes" if row.completed else "no"]
+    if scored(survey):
+        out.append("" if row.score is None else f"{row.score:g}")
+    return out + [text for _, text in answers(survey, row)]
 
 
-def csv_rows(engine: Engine, project_id: int, survey: Survey, filters: dict) -> Iterator[str]:
-    """The filtered responses as CSV text, a page at a time (flat memory); formula-like cells are neutralised.
+def responses(
+    session: Session, where: list, cursor: str | None, limit: int, newest_first: bool = True
+) -> tuple[list, str | None]:
+    """One page of the responses matching `where` (analysis.conditions), newest first, with their people's user ids."""
+    rows, next_cursor = page(session, select(Response).where(*where), Response.id, limit, cursor, newest_first)
+    ids = {r.person_id for r in rows}
+    users = dict(session.execute(select(Person.id, Person.user_id).where(Person.id.in_(ids))).all()) if ids else {}
+    return [directory.ResponseView(r, users.get(r.person_id)) for r in rows], next_cursor
+
+
+def csv_rows(engine: Engine, survey: Survey, where: list) -> Iterator[str]:
+    """The responses matching `where` as CSV text, in arrival order, a page at a time (flat memory); formula-like
+    cells are neutralised.
 
     It reads through its own session, closed when the stream ends or is abandoned: the request's session is
     gone by the time a streamed body is read.
@@ -120,41 +138,10 @@ def csv_rows(engine: Engine, project_id: int, survey: Survey, filters: dict) -> 
     cursor = None
     with Session(engine) as session:
         while True:
-            rows, cursor = responses(session, project_id, survey.id, {**filters, "limit": CSV_PAGE, "cursor": cursor})
+            rows, cursor = responses(session, where, cursor, CSV_PAGE, newest_first=False)
             yield "".join(line(cells(survey, row)) for row in rows)  # the session keeps no strong reference to them
             if cursor is None:
                 return
-
-
-def open_texts(session: Session, project_id: int, survey: Survey, filters: dict, limit: int = 50) -> list[dict]:
-    """The newest answers to the survey's text questions (matching the filters): question, answer, stage, time."""
-    texts = {
-        q["id"]: q["text"].get((survey.content or {}).get("defaultLocale", "en")) or q["id"]
-        for q in (survey.content or {}).get("questions", [])
-        if q["type"] == "text"
-    }
-    if not texts:
-        return []
-    stmt = select(Response).where(Response.project_id == project_id, Response.survey_id == survey.id)
-    for name, condition in (
-        ("stage", lambda v: Response.stage == v),
-        ("completed", lambda v: Response.completed.is_(v)),
-        ("since", lambda v: Response.created_at >= v),
-        ("until", lambda v: Response.created_at < v),
-    ):
-        if filters.get(name) is not None:
-            stmt = stmt.where(condition(filters[name]))
-    found = []
-    for response in session.scalars(stmt.order_by(Response.id.desc()).execution_options(yield_per=200)):
-        for qid, question in texts.items():
-            answer = (response.answers or {}).get(qid)
-            if isinstance(answer, str) and answer.strip():
-                found.append(
-                    {"question": question, "answer": answer, "stage": response.stage, "at": response.created_at}
-                )
-        if len(found) >= limit:
-            break
-    return found[:limit]
 
 
 def trend(session: Session, project_id: int, survey: Survey) -> dict:

@@ -5,6 +5,7 @@ not depend on how many other people are simulated. The rates are the planted tru
 """
 
 import math
+import zlib
 from datetime import timedelta
 
 from . import plan
@@ -147,13 +148,19 @@ class Person:
             self.shown["nps"] = t
             score = self._pick(plan.NPS)
             why = "detractor" if score <= 6 else "promoter" if score >= 9 else "passive"
-            self._survey("nps", self._maybe({"score": score, why: "Reports are what we need."}))
+            self._survey("nps", self._maybe({"score": score, why: self._comment(why, t)}))
         if t - self.start >= SETTLED_DAYS and "csat_export" not in self.shown:
             self.shown["csat_export"] = t
             self._survey(
                 "csat_export",
                 self._maybe({"csat": self._pick(plan.CSAT_EXPORT), "speed": self._scale(plan.SPEED_PERCEIVED)}),
             )
+
+    def _comment(self, why: str, t: float) -> str:
+        """A follow-up for the NPS group, picked without drawing from the simulation's random stream (so the
+        rest of the demo stays as planned)."""
+        choices = plan.COMMENTS[why]
+        return choices[zlib.crc32(f"{self.user}:{t:.3f}".encode()) % len(choices)]
 
     def _settled_surveys(self, t: float) -> None:
         """The reliability pair a week in, the time-saved pair on a later visit."""

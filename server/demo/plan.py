@@ -37,6 +37,7 @@ __all__ = [
     "WELCOME_DISMISSED",
     "SURVEY_ANSWERED",
     "NPS",
+    "COMMENTS",
     "PLANTED_GAPS",
     "HEALTHY_FEATURE",
     "CONSEQUENCES",
@@ -80,6 +81,34 @@ TIME_SAVED_EXPECTED, TIME_SAVED_REALISED = 5.6, 3.7
 WELCOME_ANSWERED, WELCOME_DISMISSED = 0.85, 0.10
 SURVEY_ANSWERED = 0.6
 NPS = {10: 18, 9: 22, 8: 20, 7: 14, 6: 9, 5: 6, 4: 4, 3: 3, 2: 2, 1: 1, 0: 1}
+# The NPS follow-ups people write, by group: detractors name the planted gaps (hidden alerts, clumsy sharing,
+# dashboards that fail), passives want automation, promoters praise exports and reports.
+COMMENTS = {
+    "detractor": [
+        "I can't find the alerts anywhere, you promised them on the pricing page",
+        "Where are the alerts? Couldn't find a way to set one up",
+        "Alerts seem to be hidden somewhere in a menu, I gave up looking",
+        "Sharing a report with my team is clunky and the link often breaks",
+        "Share is confusing, my colleagues never receive the shared report",
+        "The share button does nothing useful, we email screenshots instead",
+        "Dashboards fail to load half the time, not reliable",
+        "Too many errors, the dashboard keeps crashing on Monday mornings",
+    ],
+    "passive": [
+        "Would love more integrations to automate the weekly report",
+        "Needs automation: a Slack integration would make it a 10",
+        "If I could automate exports to our warehouse with an integration",
+        "Good, but the pricing is a bit expensive for a small team",
+        "Fine overall, pricing feels expensive for what we use",
+    ],
+    "promoter": [
+        "Exports are fast and the CSV is exactly what finance needs",
+        "Reports are what we need, the PDF export is great",
+        "Love the reports, exporting to CSV saves me hours",
+        "Great reports and quick exports, the team relies on it",
+        "The reports are clear and the export just works",
+    ],
+}
 
 # What the gap report should say about this data: (type, subject, cohort).
 PLANTED_GAPS = [

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from gapwise.db import db
-from gapwise.models import Base, Gap, Person, SecretKey
+from gapwise.models import Account, Base, Gap, Person, SecretKey
 from tests.helpers import AdminApi, message
 from tests.ui import Browser, make_user
 
@@ -40,7 +40,8 @@ def methods(rule) -> list[str]:
 
 @pytest.fixture
 def seeded(app, client, project):
-    """A feature, a segment (same key), a survey targeting it, a person, a gap: so that routes with ids resolve."""
+    """A feature, a segment (same key), a survey targeting it, a person in an account, a gap: so that routes with ids
+    resolve."""
     feature = {"key": SEEDED_KEY, "name": "Seeded", "event": "Report Exported", "core": True}
     assert AdminApi(client, project.secret_key, "features").post(json=feature).status_code == 201
     segment = {
@@ -51,20 +52,22 @@ def seeded(app, client, project):
     assert AdminApi(client, project.secret_key, "segments").post(json=segment).status_code == 201
     survey = AdminApi(client, project.secret_key, "surveys").post(json={**NPS, "targeting": {"segment": SEEDED_KEY}})
     assert survey.status_code == 201
-    sent = [message("identify", userId="u1", traits={"plan": "pro"}), message(userId="u1")]
-    assert client.post("/v1/batch", json={"writeKey": project.write_key, "batch": sent}).get_json()["accepted"] == 2
+    sent = [message("identify", userId="u1", traits={"plan": "pro"}), message(userId="u1"), message("group")]
+    assert client.post("/v1/batch", json={"writeKey": project.write_key, "batch": sent}).get_json()["accepted"] == 3
     with app.app_context():
         person_id = db.session.scalar(select(Person.id).where(Person.project_id == project.id))
         gap = Gap(project_id=project.id, key="stall:trial:all", type="stall", subject="trial", cohort="all")
         db.session.add(gap)
         db.session.commit()
         key_id = db.session.scalar(select(SecretKey.id).where(SecretKey.project_id == project.id))
+        account_id = db.session.scalar(select(Account.id).where(Account.project_id == project.id))
         return {
             "survey_id": survey.get_json()["id"],
             "person_id": person_id,
             "gap_id": gap.id,
             "key": SEEDED_KEY,
             "key_id": key_id,
+            "account_id": account_id,
         }
 
 

@@ -39,14 +39,17 @@ _export = PersonExportSchema()
 @project_page("viewer")
 def people(project_id):
     """One page of people matching the search and filters, sorted, with how many match in all."""
-    filters = {name: request.args.get(name, "").strip() for name in ("q", "stage", "segment", "gap", "sort", "page")}
+    names = ("q", "stage", "segment", "gap", "account", "sort", "page")
+    filters = {name: request.args.get(name, "").strip() for name in names}
     if filters["sort"] not in person_records.SORTS:
         filters["sort"] = "recent"
     number = int(filters["page"]) if filters["page"].isdigit() and 0 < int(filters["page"]) <= MAX_PAGE else 1
     found: list = []
     total, error, status = 0, None, 200
     try:
-        args = _query.load({k: filters[k] for k in ("stage", "segment", "gap") if filters[k]} | {"limit": PAGE})
+        args = _query.load(
+            {k: filters[k] for k in ("stage", "segment", "gap", "account") if filters[k]} | {"limit": PAGE}
+        )
         args["q"] = filters["q"][:200]
         found, total = person_records.search_people(
             db.session, project_id, args, filters["sort"], (number - 1) * PAGE, PAGE
@@ -203,5 +206,6 @@ def _messages(errors: dict) -> str:
         "stage": "Stage",
         "segment": "Segment",
         "gap": "Gap",
+        "account": "Account",
     }
     return "; ".join(f"{names.get(k, k)}: {' '.join(v) if isinstance(v, list) else v}" for k, v in errors.items())

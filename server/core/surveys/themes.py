@@ -1,29 +1,27 @@
 """Themes in the answers to open-text questions, computed in process: TF-IDF, a synonym lexicon, average linkage.
 
 Each answer becomes a TF-IDF vector of light-stemmed words, bigrams and the general feedback concepts of
-LEXICON (slow, laggy and "takes forever" all add `speed`). Unique answers are merged by average-linkage
+theme_text.LEXICON (slow, laggy and "takes forever" all add `speed`). Unique answers are merged by average-linkage
 agglomerative clustering until no two groups are closer than MERGE_AT (cosine); groups holding fewer than
 `_min_size` answers are attached to the nearest theme centre when within ATTACH_AT, else they go to "Other".
 Answers with no word worth grouping ("ok", "n/a", an emoji) go to "Other" directly.
 
-Caps keep a results page fast: the newest MAX_ANSWERS answers of a question, each cut at MAX_CHARS
-characters; `for_survey` reads at most MAX_RESPONSES responses of a survey.
+Caps keep a results page fast (bench/themes.py times 2,000 answers): the newest MAX_ANSWERS answers of a
+question, each cut at MAX_CHARS characters; `for_survey` reads at most MAX_RESPONSES responses.
 """
 
 import heapq
 import math
-import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import Response
+from . import theme_text
 
 MAX_ANSWERS = 2000
 MAX_CHARS = 1000
@@ -33,88 +31,6 @@ ATTACH_AT = 0.15
 CONCEPT_WEIGHT = 3.0
 MIN_DF = 0.005
 QUOTES = 3
-
-# General product-feedback vocabulary: per concept, the words (or their stems) and the phrases that say it.
-LEXICON = {
-    "speed": (
-        "slow slowly slower slowness laggy lag lags lagging sluggish loading load loads performance perf fast "
-        "faster quicker speed snappy latency spinner spinning crawl crawls seconds minutes ages wait waiting",
-        ("takes forever", "take forever", "took forever"),
-    ),
-    "pricing": (
-        "price prices pricing priced expensive pricey cost costs costly cheap cheaper afford affordable "
-        "overpriced subscription tier billing bill billed invoice fee fees budget money discount dollars pay "
-        "paying paid spend spending renewal quote",
-        (),
-    ),
-    "export": (
-        "export exports exported exporting csv excel spreadsheet spreadsheets sheets xlsx download downloads "
-        "downloading file files",
-        (),
-    ),
-    "integrations": (
-        "integration integrations integrate integrates slack salesforce hubspot zapier jira api webhook "
-        "webhooks connector connect connects sync syncing intercom zendesk crm",
-        (),
-    ),
-    "mobile": (
-        "mobile phone phones iphone android ios tablet ipad smartphone handheld responsive",
-        ("on the go", "small screens"),
-    ),
-    "onboarding": (
-        "onboarding setup tutorial walkthrough docs documentation confusing confused install installation "
-        "configure configuration guide start started struggle",
-        ("set up", "getting started", "learning curve", "hard to understand", "figure out", "first steps"),
-    ),
-    "notifications": (
-        "notification notifications notify email emails mail inbox spam alert alerts digest ping pings push "
-        "unsubscribe reminder reminders",
-        ("too many",),
-    ),
-    "search": (
-        "search searching searches find finding lookup filter filters locate",
-        ("look up", "search box"),
-    ),
-    "design": (
-        "design ui interface layout colors colours color colour font fonts contrast ugly cluttered dated "
-        "theme bright darker eyes crowded",
-        ("dark mode", "dark theme", "night mode", "looks old"),
-    ),
-    "reports": (
-        "report reports reporting dashboard dashboards chart charts graph graphs analytics metrics insights "
-        "visualisation visualization kpi kpis trend trends numbers compare",
-        ("over time", "at a glance"),
-    ),
-    "bugs": (
-        "bug bugs buggy crash crashes crashed crashing glitch glitches glitchy error errors broken breaks "
-        "freeze freezes frozen unstable blank",
-        ("doesnt work", "not working", "stopped working", "keeps failing", "went wrong", "does nothing"),
-    ),
-    "support": (
-        "support helpdesk agent agents ticket tickets reply replied respond responded representative rep help "
-        "chat answered",
-        ("customer service", "support team"),
-    ),
-}
-
-# Words that name no topic: function words, fillers and praise ("ok", "n/a", "great") group nothing.
-_STOPWORD_TEXT = """
-a about above after again against all almost also always am amazing an and any app are arent as at awesome bad
-be because been before being below best better between bit both but by can cannot cant cool could couldnt did
-didnt do does doesnt doing dont down during each even ever every feel feels few fine for from further gapwise
-get gets getting good got great had has have having he her here hers him his how i id if ill im in into is isnt
-it itll its ive just keep let lets like lot lots love made make makes many maybe me more most much must my n na
-need needs never nice no none nope nor not nothing now of off often ok okay on once one only or other our ours
-out over own please product quite rather really same see seems she should shouldnt show shows so some sometimes
-still such sure than thank thanks that thats the their them then there these they theyre thing things think this
-those though through time times to too took tool under until up us use used using very want wants was wasnt way
-we wed well were what when where which while who whom why will wish with wont worse worst would yeah yep yes yet
-you your youre
-"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-
-_WORD = re.compile(r"[^\W_]+")
-_SUFFIXES = ("ations", "ation", "ments", "ment", "ness", "ings", "ing", "ies", "ied", "edly", "ly", "ed", "es", "s")
 
 
 @dataclass(frozen=True)
@@ -136,9 +52,9 @@ def group(answers: list[ThemeInput], features: Sequence[tuple[str, str]] = ()) -
     unique: dict[str, list[int]] = defaultdict(list)
     surface: dict[str, Counter] = defaultdict(Counter)
     for i, text in enumerate(texts):
-        unique[" ".join(_tokens(text, surface))].append(i)
+        unique[" ".join(theme_text.tokens(text, surface))].append(i)
     docs = [(key.split(), members) for key, members in unique.items() if key]
-    vectors = _tfidf([(_terms(tokens), len(members)) for tokens, members in docs])
+    vectors = _tfidf([(theme_text.terms(words), len(members)) for words, members in docs])
     weights = [len(members) for _, members in docs]
     clusters = _cluster(vectors, weights, _min_size(len(kept)))
     weeks = _weeks([a.at for a in kept])
@@ -168,8 +84,8 @@ def for_survey(
     content = survey.content or {}
     locale = content.get("defaultLocale", "en")
     questions = [q for q in content.get("questions", []) if q["type"] == "text"]
-    found: dict[str, list[ThemeInput]] = {q["id"]: [] for q in questions}
-    stmt = select(Response).where(Response.project_id == project_id, Response.survey_id == survey.id)
+    columns = (Response.id, Response.answers, Response.created_at, Response.person_id)
+    stmt = select(*columns).where(Response.project_id == project_id, Response.survey_id == survey.id)
     for name, condition in (
         ("stage", lambda v: Response.stage == v),
         ("completed", lambda v: Response.completed.is_(v)),
@@ -178,25 +94,14 @@ def for_survey(
     ):
         if filters.get(name) is not None:
             stmt = stmt.where(condition(filters[name]))
-    capped = False
-    if questions:
-        stmt = stmt.order_by(Response.id.desc()).limit(MAX_RESPONSES + 1).execution_options(yield_per=500)
-        for n, response in enumerate(session.scalars(stmt)):
-            if n == MAX_RESPONSES or all(len(a) > MAX_ANSWERS for a in found.values()):
-                capped = True
-                break
-            for qid, answers in found.items():
-                text = (response.answers or {}).get(qid)
-                if isinstance(text, str) and text.strip() and len(answers) <= MAX_ANSWERS:
-                    answers.append(ThemeInput(response.id, text, response.created_at, response.person_id))
-    capped = capped or any(len(a) > MAX_ANSWERS for a in found.values())
+    found, capped = _newest(session, stmt, [q["id"] for q in questions]) if questions else ({}, False)
     return {
         "questions": [
             {
                 "id": q["id"],
                 "text": q["text"].get(locale) or q["id"],
-                "answers": min(len(found[q["id"]]), MAX_ANSWERS),
-                "themes": group(found[q["id"]][:MAX_ANSWERS], features),
+                "answers": len(found[q["id"]]),
+                "themes": group(found[q["id"]], features),
             }
             for q in questions
         ],
@@ -204,58 +109,32 @@ def for_survey(
     }
 
 
+def _newest(session: Session, stmt, qids: list[str]) -> tuple[dict[str, list[ThemeInput]], bool]:
+    """Per question its newest MAX_ANSWERS non-blank answers (of MAX_RESPONSES responses), and if some were left."""
+    found: dict[str, list[ThemeInput]] = {qid: [] for qid in qids}
+    stmt = stmt.order_by(Response.created_at.desc(), Response.id.desc()).limit(MAX_RESPONSES + 1)
+    rows = session.execute(stmt.execution_options(yield_per=500))
+    capped = False
+    try:
+        for n, (response_id, answers, at, person_id) in enumerate(rows):
+            # One answer past the cap tells that there were more; reading stops there or after MAX_RESPONSES
+            # responses, so a question most people skip cannot make the page read the whole survey.
+            if n == MAX_RESPONSES or all(len(texts) > MAX_ANSWERS for texts in found.values()):
+                capped = True
+                break
+            for qid, texts in found.items():
+                text = (answers or {}).get(qid)
+                if isinstance(text, str) and text.strip() and len(texts) <= MAX_ANSWERS:
+                    texts.append(ThemeInput(response_id, text, at, person_id))
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL, left open by the break otherwise
+    capped = capped or any(len(texts) > MAX_ANSWERS for texts in found.values())
+    return {qid: texts[:MAX_ANSWERS] for qid, texts in found.items()}, capped
+
+
 def _min_size(n: int) -> int:
     # Below 3 answers a "theme" is a coincidence; on big inputs, below half a percent it is noise.
     return max(2 if n < 20 else 3, math.ceil(n * 0.005))
-
-
-def _tokens(text: str, surface: dict[str, Counter]) -> list[str]:
-    """Stems of the answer's content words, in order, each followed by the concepts its word says."""
-    plain = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("'", "")
-    words = [w for w in _WORD.findall(plain) if not w.isdigit()]
-    concepts, phrases = _lexicon()
-    out = []
-    for word in words:
-        concept = concepts.get(word) or concepts.get(_stem(word))
-        if concept:
-            out.append("~" + concept)
-        if len(word) > 1 and word not in STOPWORDS:
-            stem = _stem(word)
-            surface[stem][word] += 1
-            out.append(stem)
-    joined = " ".join(words)
-    out += ["~" + concept for pattern, concept in phrases if pattern.search(joined)]
-    return out
-
-
-def _stem(word: str) -> str:
-    """A light stem: one common English suffix off when at least 3 letters stay (exports, exported → export)."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith(("ss", "us", "is")):
-            stem = word[: -len(suffix)]
-            return stem + "y" if suffix in ("ies", "ied") else stem
-    return word
-
-
-@cache
-def _lexicon() -> tuple[dict[str, str], list[tuple[re.Pattern, str]]]:
-    """LEXICON as {word or its stem: concept} and [(phrase pattern, concept)]."""
-    words: dict[str, str] = {}
-    phrases: list[tuple[re.Pattern, str]] = []
-    for concept, said in LEXICON.items():
-        single, several = said
-        words.update((w, concept) for w in single.split())
-        words.update((_stem(w), concept) for w in single.split() if _stem(w) not in words)
-        phrases += [(re.compile(rf"\b{re.escape(p)}\b"), concept) for p in several]
-    return words, phrases
-
-
-def _terms(tokens: list[str]) -> Counter:
-    """Term counts of one answer: its stems and concepts, and bigrams of consecutive stems."""
-    counts = Counter(tokens)
-    words = [t for t in tokens if not t.startswith("~")]
-    counts.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False) if a != b)
-    return counts
 
 
 def _tfidf(docs: list[tuple[Counter, int]]) -> list[dict[str, float]]:
@@ -280,17 +159,14 @@ def _tfidf(docs: list[tuple[Counter, int]]) -> list[dict[str, float]]:
 
 def _cluster(vectors: list[dict[str, float]], weights: list[int], min_size: int) -> list[list[int]]:
     """Average-linkage groups of documents (weighted by their copies) of at least min_size answers."""
-    index: dict[str, list[int]] = defaultdict(list)
-    for d, vector in enumerate(vectors):
-        for t in vector:
-            index[t].append(d)
+    index: dict[str, list[tuple[int, float]]] = defaultdict(list)  # of the documents seen so far
     links: list[dict[int, float]] = [{} for _ in vectors]  # cluster → neighbour → Σ weighted similarities
     for d, vector in enumerate(vectors):
         sims: dict[int, float] = defaultdict(float)
         for t, x in vector.items():
-            for e in index[t]:
-                if e > d:
-                    sims[e] += x * vectors[e][t]
+            for e, y in index[t]:
+                sims[e] += x * y
+            index[t].append((d, x))
         for e, s in sims.items():
             links[d][e] = links[e][d] = s * weights[d] * weights[e]
     size = list(weights)
@@ -379,8 +255,8 @@ def _label(ranked: list[tuple[str, str, float]]) -> list[str]:
         return []
     shown = [ranked[0]]
     for term, words, weight in ranked[1:]:
-        stems = {_stem(w) for w in words.split()}
-        if term.startswith("~") or any(stems & {_stem(w) for w in s.split()} for _, s, _ in shown):
+        stems = {theme_text.stem(w) for w in words.split()}
+        if term.startswith("~") or any(stems & {theme_text.stem(w) for w in s.split()} for _, s, _ in shown):
             continue
         if len(shown) == 2 and weight < 0.5 * shown[1][2]:
             break
@@ -395,7 +271,7 @@ def _feature(centre: dict[str, float], features) -> str | None:
     top = dict(sorted(centre.items(), key=lambda tw: (-tw[1], tw[0]))[:6])
     best, best_score = None, 0.0
     for key, name in features:
-        words = set(_tokens(f"{key.replace('_', ' ').replace('-', ' ')} {name}", defaultdict(Counter)))
+        words = set(theme_text.tokens(f"{key.replace('_', ' ').replace('-', ' ')} {name}", defaultdict(Counter)))
         score = sum(top.get(w, 0.0) for w in words)
         if score > best_score:
             best, best_score = key, score

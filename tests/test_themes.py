@@ -124,6 +124,14 @@ def test_a_theme_links_to_the_feature_its_words_name():
     assert found["pricing"] is None and found["Other"] is None
 
 
+def test_a_theme_names_a_feature_only_when_its_answers_say_the_features_words():
+    """Crash reports mentioning e-mail share a concept with notifications, but name no "alerts" feature."""
+    crashes = ["The app crashes and I get an error email", "Crashed again, error email every hour", "Error after error"]
+    found = themes.group(inputs(crashes * 2), [("alerts", "Alerts"), ("crash_reports", "Crash reports")])
+    assert [t["feature"] for t in found if not t["other"]] == ["crash_reports"]
+    assert [t["feature"] for t in themes.group(inputs(crashes * 2), [("alerts", "Alerts")])] == [None]
+
+
 def test_the_newest_answers_are_grouped_each_cut_to_its_first_characters():
     answers = inputs([TUNED[i % 150]["text"] + " " + "y" * 2000 for i in range(themes.MAX_ANSWERS + 100)], hours=1)
     found = themes.group(answers)

@@ -31,6 +31,7 @@ ATTACH_AT = 0.15
 CONCEPT_WEIGHT = 3.0
 MIN_DF = 0.005
 QUOTES = 3
+FEATURE_SHARE = 0.3  # a theme names a feature when at least this share of its answers say a word of its key
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def group(answers: list[ThemeInput], features: Sequence[tuple[str, str]] = ()) -
         terms = _top_terms(centre, surface)
         themes.append(
             _theme(kept, texts, indices, weeks, " · ".join(_label(terms)), [w for _, w, _ in terms], len(kept))
-            | {"feature": _feature(centre, features), "other": False}
+            | {"feature": _feature([texts[i] for i in indices], features), "other": False}
         )
     themes.sort(key=lambda t: (-t["count"], t["label"]))
     rest = [i for i in range(len(kept)) if i not in placed]
@@ -266,15 +267,17 @@ def _label(ranked: list[tuple[str, str, float]]) -> list[str]:
     return [words for _, words, _ in shown]
 
 
-def _feature(centre: dict[str, float], features) -> str | None:
-    """The feature whose key or name words weigh most among the theme's top terms, if any does."""
-    top = dict(sorted(centre.items(), key=lambda tw: (-tw[1], tw[0]))[:6])
-    best, best_score = None, 0.0
-    for key, name in features:
-        words = set(theme_text.tokens(f"{key.replace('_', ' ').replace('-', ' ')} {name}", defaultdict(Counter)))
-        score = sum(top.get(w, 0.0) for w in words)
-        if score > best_score:
-            best, best_score = key, score
+def _feature(texts: list[str], features) -> str | None:
+    """The feature most of the theme's answers name by a word of its key ("csv_export": csv, export), when at least
+    FEATURE_SHARE of them do: a theme about crashes that happens to share a concept with alerts names no feature."""
+    said = [set(theme_text.tokens(text, defaultdict(Counter))) for text in texts]
+    best, best_share = None, FEATURE_SHARE
+    for key, _name in features:
+        spelled = theme_text.tokens(key.replace("_", " ").replace("-", " "), defaultdict(Counter))
+        words = {w for w in spelled if not w.startswith("~")}
+        share = sum(bool(words & s) for s in said) / len(said) if said and words else 0.0
+        if share >= best_share and (best is None or share > best_share):
+            best, best_share = key, share
     return best
 
 

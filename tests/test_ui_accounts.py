@@ -127,9 +127,9 @@ def test_the_list_shows_mrr_people_health_gaps_and_nps_at_risk_first(app, firms)
         "30 / 100 at risk",
         f"no activity in the last 14 days latest NPS answer 3 (detractor) 1 open gap: {gap}",
         "1",
-        "3 (n = 2)",
+        "+0 (n = 2, ±139)",  # one promoter (9), one detractor (3): NPS 0, the margin of two answers
     ]
-    assert thriving == ["thriving", "—", "900", "2", "100 / 100", "—", "0", "10 (n = 1)"]
+    assert thriving == ["thriving", "—", "900", "2", "100 / 100", "—", "0", "+100 (n = 1)"]
     assert evil[2:5] == ["50", "1", "100 / 100"] and evil[7] == "—"
     assert quiet[2:5] == ["—", "1", "100 / 100"]
 
@@ -174,7 +174,8 @@ def test_an_account_page_shows_its_facts_health_gaps_people_and_answers(app, fir
     page = viewer.client.get(f"{base}/accounts/{firms['accounts']['fading']}").get_data(as_text=True)
     assert "<h1>fading</h1>" in page and "<code>fading</code>" in page
     assert "<dt>MRR</dt><dd>300</dd>" in page and "<dt>People</dt><dd>1</dd>" in page
-    assert "<dt>Latest NPS</dt><dd>3 (n = 2)</dd>" in page
+    assert '<dt>NPS</dt><dd>+0 <span class="muted">(n = 2, ±139)</span></dd>' in page
+    assert "<dt>Latest NPS answer</dt><dd>3</dd>" in page
     assert "<strong>30 / 100</strong>: <strong>at risk</strong>" in page
     assert "<li>no activity in the last 14 days</li>" in page and "<li>latest NPS answer 3 (detractor)</li>" in page
     with app.app_context():

@@ -8,12 +8,13 @@ every account of the project at once; the list filters and orders those entries,
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ...models import Gap, Person, Response, Survey
 from ..gaps import flags as gap_flags
 from ..gaps import health
+from ..surveys import scores
 from .directory import AccountView, get_account
 
 # How the list may be sorted: a key for each order, ties broken by external id.
@@ -47,22 +48,22 @@ class AccountDetail:
     gaps: list[tuple[int, str]]
     people: list[Person]
     answers: list[Answer]
-    nps_answers: int
+    nps: dict | None  # the account's NPS over its people's answers (scores.nps_from_counts), None before any
 
 
 def search_accounts(
     session: Session, project_id: int, q: str, sort: str, offset: int, limit: int
 ) -> tuple[list[dict], int]:
     """One page of the accounts whose name or external id contains `q` (any case), each a health entry with
-    `npsAnswers`, in the order `sort` names (health by default), and how many match in all."""
+    `npsScore` (its NPS over every answer of its people, None before any), in the order `sort` names (health by default), and how many match in all."""
     entries = health.accounts(session, project_id)
     if q:
         text = q.casefold()
         entries = [a for a in entries if text in a["externalId"].casefold() or text in (a["name"] or "").casefold()]
     entries.sort(key=SORTS.get(sort, SORTS["health"]))
     shown = entries[offset : offset + limit]
-    counts = _nps_answers(session, project_id, [a["id"] for a in shown])
-    return [{**a, "npsAnswers": counts.get(a["id"], 0)} for a in shown], len(entries)
+    nps = _nps(session, project_id, [a["id"] for a in shown])
+    return [{**a, "npsScore": nps.get(a["id"])} for a in shown], len(entries)
 
 
 def account_detail(
@@ -93,7 +94,7 @@ def account_detail(
         [(gap_id, gap_flags.label(key)) for gap_id, key in gaps],
         list(people),
         [Answer(*row) for row in answers],
-        _nps_answers(session, project_id, [account.id]).get(account.id, 0),
+        _nps(session, project_id, [account.id]).get(account.id),
     )
 
 
@@ -114,13 +115,18 @@ def _answered(project_id: int, account_ids: list[int], kinds: tuple[str, ...]):
     )
 
 
-def _nps_answers(session: Session, project_id: int, account_ids: list[int]) -> dict[int, int]:
-    """How many NPS answers the people of each account gave (the n behind its latest NPS)."""
+def _nps(session: Session, project_id: int, account_ids: list[int]) -> dict[int, dict]:
+    """Each account's NPS over every completed NPS answer its people gave, with n and the margin of error."""
     if not account_ids:
         return {}
     rows = session.execute(
         _answered(project_id, account_ids, ("nps",))
-        .add_columns(Person.account_id, func.count())
+        .add_columns(
+            Person.account_id,
+            func.count(),
+            func.count(case((Response.score >= 9, 1))),
+            func.count(case((Response.score <= 6, 1))),
+        )
         .group_by(Person.account_id)
     )
-    return dict(rows.all())
+    return {account: scores.nps_from_counts(n, promoters, detractors) for account, n, promoters, detractors in rows}

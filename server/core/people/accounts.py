@@ -55,7 +55,8 @@ def search_accounts(
     session: Session, project_id: int, q: str, sort: str, offset: int, limit: int
 ) -> tuple[list[dict], int]:
     """One page of the accounts whose name or external id contains `q` (any case), each a health entry with
-    `npsScore` (its NPS over every answer of its people, None before any), in the order `sort` names (health by default), and how many match in all."""
+    `npsScore` (its NPS over every answer of its people, None before any), in the order `sort` names (health
+    by default), and how many match in all."""
     entries = health.accounts(session, project_id)
     if q:
         text = q.casefold()

@@ -56,6 +56,11 @@ def test_a_pm_filters_by_detractors_reads_themes_and_opens_a_person(gunicorn_ser
     expect(split.locator("tr.group-detractor td").first).to_have_text("13")
     expect(split.locator("tr.group-promoter td").first).to_have_text("12")
 
+    # Each share's bar is drawn to its width: 12 of 25 scored 3 (48%), 1 scored 5, nobody scored 0.
+    bars = page.locator("#q-score table.bars .bar")
+    fill = [b.evaluate("e => e.firstElementChild.offsetWidth / e.offsetWidth") for b in bars.all()]
+    assert fill[3] == pytest.approx(0.48, abs=0.01) and fill[5] == pytest.approx(0.04, abs=0.01) and fill[0] == 0
+
     # The detractors' open texts fall into two themes of six, plus the essay nobody else wrote.
     themes = page.locator("#q-detractor .theme:not(.theme-other) h4")
     expect(themes).to_have_count(2)

@@ -18,7 +18,7 @@ from ..db import db
 from ..errors import ApiError, Unprocessable
 from ..schemas.api import ResponseQuerySchema
 from ..schemas.surveys import EligibilityQuerySchema, SurveySchema
-from .forms import survey_form
+from .forms import branching, colors, survey_form
 from .forms.survey_form_load import FormInvalid, load, service_errors
 from .frame import project_page, render_page, ui_blueprint
 
@@ -237,9 +237,15 @@ def _builder(form, survey=None, errors=None):
         segments=segments.list_segments(db.session, project_id),
         features=features.list_features(db.session, project_id),
         options=_options,
-        # The rows the builder's script copies; it fills in the row numbers "__N__" and "__C__".
+        # The rows the builder's script copies; it fills in the row numbers "__N__", "__C__" and "__R__".
         template_question=survey_form.Question("__N__"),  # type: ignore[arg-type]  # a placeholder, not an int
         template_choice=survey_form.Choice("__C__"),  # type: ignore[arg-type]  # a placeholder, not an int
+        template_range=branching.Range("__R__"),  # type: ignore[arg-type]  # a placeholder, not an int
+        goto_options=branching.options,
+        warnings={} if errors else branching.problems(form),  # e.g. a move that put a target before its question
+        painted=colors.painted,
+        text_contrast=colors.text_contrast,
+        themes={"accent": colors.ACCENT, **colors.THEMES},
     )
 
 
@@ -268,12 +274,16 @@ def _row_action(form) -> bool:
         form.questions = [q for q in form.questions if q.n != int(arg)]
     elif verb == "choice" and arg.isdigit() and (question := form.question(int(arg))):
         question.choices.append(survey_form.Choice(max((c.n for c in question.choices), default=-1) + 1))
+    elif verb == "range" and arg.isdigit() and (question := form.question(int(arg))):
+        question.ranges.append(branching.Range(max((r.n for r in question.ranges), default=-1) + 1))
+    elif verb == "unrange" and (n := arg.partition(".")[0]).isdigit() and (question := form.question(int(n))):
+        question.ranges = [r for r in question.ranges if str(r.n) != arg.partition(".")[2]]
     elif verb in ("up", "down") and arg.isdigit() and (question := form.question(int(arg))):
         at = form.questions.index(question)
         to = at - 1 if verb == "up" else at + 1
         if 0 <= to < len(form.questions):
             form.questions[at], form.questions[to] = form.questions[to], form.questions[at]
-    return verb in ("add", "remove", "choice", "locales", "up", "down")
+    return verb in ("add", "remove", "choice", "locales", "up", "down", "range", "unrange")
 
 
 def _read_filters(paged: bool = True) -> tuple[dict, dict]:

@@ -2,7 +2,9 @@
 
 The form is plain HTML (it works without JavaScript), so a survey travels as flat field names:
 `name`, `kind`, `defaultLocale`, `locales` (the other locales), `thankYou.<locale>`, `q<n>.<field>`,
-`q<n>.text.<locale>`, `q<n>.c<m>.label.<locale>`, `appearance.<field>`, `targeting.<field>`.
+`q<n>.text.<locale>`, `q<n>.c<m>.label.<locale>`, `appearance.<field>`, `targeting.<field>`. Where a question goes
+next posts as rows (`q<n>.c<m>.goto` per choice, `q<n>.r<k>.min|max|goto` per score range) and as text
+(`q<n>.branches`): forms/branching.py says which wins.
 Errors come back keyed by the same names, so each is shown next to its input with the input kept.
 """
 
@@ -10,14 +12,13 @@ import re
 from dataclasses import dataclass, field
 
 from ...schemas.surveys import LOCALE, QUESTION_TYPES
+from .branching import CHOICES, Range, branch_text, draw, num, settle
 
 LOCALIZED = ("text", "lowLabel", "highLabel", "placeholder")
-SCALES, CHOICES = ("nps", "rating"), ("single_choice", "multi_choice")
 STARTS = {"nps": "nps", "csat": "rating", "welcome": "single_choice", "custom": "text"}
 MAX_ROWS = 40  # question or choice rows read from one form (the schema allows 20 questions, 20 choices)
 _QUESTION, _CHOICE = re.compile(r"^q(\d{1,4})\.(\w+)"), re.compile(r"^q(\d{1,4})\.c(\d{1,4})\.")
-_BRANCH = re.compile(r"^\s*(-?\d+(?:\.\d+)?)?\s*\.\.\s*(-?\d+(?:\.\d+)?)?\s*$")
-_NUMBER = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
+_RANGE = re.compile(r"^q(\d{1,4})\.r(\d{1,4})\.")
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Choice:
     id: str = ""
     label: dict = field(default_factory=dict)
     goals: str = ""
+    goto: str = ""  # the question this choice leads to ("": the default, "end": the end)
 
 
 @dataclass
@@ -45,8 +47,13 @@ class Question:
     dimension: str = ""
     weight: str = ""
     next: str = ""
-    branches: str = ""
+    branches: str = ""  # the branches as text, one per line
     choices: list = field(default_factory=list)
+    ranges: list = field(default_factory=list)  # score range rows (Range) of nps and rating questions
+    rows: bool = True  # the rows show the branches (else only the text can)
+    shown: str | None = None  # the text the page was drawn with, as posted back
+    typed: bool = False  # the posted text, not the rows, says where to go (branching.settle)
+    problems: dict = field(default_factory=dict)  # the rows' errors, by field name
 
 
 @dataclass
@@ -103,6 +110,7 @@ class SurveyForm:
         question = Question(n, qid, type_ if type_ in QUESTION_TYPES else "text")
         if question.type in CHOICES:
             question.choices = [Choice(0), Choice(1)]
+        draw(question, self.locales[0])
         self.questions.append(question)
         return question
 
@@ -120,6 +128,7 @@ def blank(kind: str = "nps") -> SurveyForm:
         first.lowLabel, first.highLabel = {"en": "Not likely"}, {"en": "Very likely"}
     elif kind == "csat":
         first.id, first.text = "csat", {"en": "How satisfied are you?"}
+    draw(first, "en")
     return form
 
 
@@ -154,15 +163,16 @@ def from_survey(survey) -> SurveyForm:
                 trait=q.get("trait") or "",
                 measures=q.get("measures") or "",
                 dimension=q.get("dimension") or "",
-                weight=_num(q.get("weight")),
+                weight=num(q.get("weight")),
                 next=q.get("next") or "",
-                branches="\n".join(_branch_text(b) for b in q.get("branches") or []),
+                branches="\n".join(branch_text(b) for b in q.get("branches") or []),
                 choices=[
                     Choice(m, c["id"], dict(c["label"]), ", ".join(c.get("goals") or []))
                     for m, c in enumerate(q.get("choices") or [])
                 ],
             )
         )
+        draw(form.questions[-1], default)
     form.appearance = {
         "position": appearance.get("position", "bottom-right"),
         "theme": appearance.get("theme", "light"),
@@ -176,12 +186,12 @@ def from_survey(survey) -> SurveyForm:
         "event": trigger.get("event") or "",
         "feature": trigger.get("feature") or "",
         "delay": str(trigger.get("delay") or 0),
-        "sample": _num(round(t.get("sampleRate", 1.0) * 100, 4)),
+        "sample": num(round(t.get("sampleRate", 1.0) * 100, 4)),
         "frequency": frequency.get("type", "until_answered"),
-        "frequencyDays": _num(frequency.get("days")),
+        "frequencyDays": num(frequency.get("days")),
         "recontactDays": str(t.get("recontactDays", 30)),
         "priority": str(t.get("priority", 0)),
-        "responseLimit": _num(t.get("responseLimit")),
+        "responseLimit": num(t.get("responseLimit")),
     }
     return form
 
@@ -218,9 +228,19 @@ def from_post(data) -> SurveyForm:
         )
         rows = sorted({int(m.group(2)) for key in data for m in [_CHOICE.match(key)] if m and int(m.group(1)) == n})
         q.choices = [
-            Choice(m, get(f"{p}c{m}.id"), _localized(data, f"{p}c{m}.label"), get(f"{p}c{m}.goals"))
+            Choice(
+                m,
+                get(f"{p}c{m}.id"),
+                _localized(data, f"{p}c{m}.label"),
+                get(f"{p}c{m}.goals"),
+                get(f"{p}c{m}.goto"),
+            )
             for m in rows[:MAX_ROWS]
         ]
+        spans = sorted({int(m.group(2)) for key in data for m in [_RANGE.match(key)] if m and int(m.group(1)) == n})
+        q.ranges = [Range(k, get(f"{p}r{k}.min"), get(f"{p}r{k}.max"), get(f"{p}r{k}.goto")) for k in spans[:20]]
+        q.shown = data.get(p + "shown")
+        settle(q, form.locales[0], rows_posted=bool(data.get(p + "rows")))
         form.questions.append(q)
     return form
 
@@ -231,39 +251,3 @@ def _localized(data, prefix: str) -> dict:
         for key, value in data.items()
         if key.startswith(prefix + ".") and LOCALE.match(key[len(prefix) + 1 :])
     }
-
-
-def _num(value) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _branch_text(branch: dict) -> str:
-    if branch.get("choices") is not None:
-        return f"{', '.join(branch['choices'])} -> {branch['goto']}"
-    return f"{_num(branch.get('min'))}..{_num(branch.get('max'))} -> {branch['goto']}"
-
-
-def parse_branches(text: str) -> tuple[list[dict], list[str]]:
-    """Branches from lines like `0..6 -> detractor`, `9.. -> promoter`, `pm, eng -> follow_up`; and line errors."""
-    branches: list[dict] = []
-    errors: list[str] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        left, arrow, goto = line.replace("→", "->").partition("->")
-        left, goto = left.strip(), goto.strip()
-        span = _BRANCH.match(left)
-        if not arrow or not goto or not left:
-            errors.append(f"Line {number}: write '0..6 -> question_id' or 'choice_id, choice_id -> question_id'.")
-        elif span:
-            low, high = span.groups()
-            branches.append(
-                {"min": None if low is None else float(low), "max": None if high is None else float(high), "goto": goto}
-            )
-        elif _NUMBER.match(left):
-            branches.append({"min": float(left), "max": float(left), "goto": goto})
-        else:
-            branches.append({"choices": [c.strip() for c in left.split(",") if c.strip()], "goto": goto})
-    return branches, errors

@@ -1,11 +1,11 @@
 """The builder form validated into a survey document (SurveySchema), with errors keyed by the form's field names."""
 
-import re
-
 from marshmallow import ValidationError
 
 from ...schemas.surveys import SurveySchema
-from .survey_form import CHOICES, LOCALIZED, SCALES, SurveyForm, parse_branches
+from . import branching
+from .branching import CHOICES, SCALES, parse_branches, slug
+from .survey_form import LOCALIZED, SurveyForm
 
 _SCHEMA = SurveySchema()
 _TARGETING = {
@@ -78,6 +78,8 @@ def _document(form: SurveyForm, errors: dict) -> dict:
         },
         "targeting": _targeting(form.targeting, errors),
     }
+    for name, messages in branching.problems(form).items():
+        errors.setdefault(name, []).extend(messages)
     return document
 
 
@@ -89,6 +91,7 @@ def _question(form: SurveyForm, q, texts, errors) -> dict:
     out["branches"], problems = parse_branches(q.branches)
     if problems:
         errors[p + "branches"] = problems
+    errors.update(q.problems)
     if q.next:
         out["next"] = q.next
     if q.type in SCALES:
@@ -103,7 +106,7 @@ def _question(form: SurveyForm, q, texts, errors) -> dict:
         out["choices"] = []
         for position, c in enumerate(q.choices, 1):
             label = texts(f"{p}c{c.n}.label", c.label, required=True) or {}
-            c.id = c.id or _slug(label.get(form.locales[0], ""), f"c{position}")
+            c.id = c.id or slug(label.get(form.locales[0], ""), f"c{position}")
             out["choices"].append(
                 {"id": c.id, "label": label, "goals": [g.strip() for g in c.goals.split(",") if g.strip()]}
             )
@@ -138,11 +141,6 @@ def _targeting(t: dict, errors: dict) -> dict:
         "priority": t["priority"] or 0,
         "responseLimit": t["responseLimit"] or None,
     }
-
-
-def _slug(text: str, fallback: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:40]
-    return slug or fallback
 
 
 def _flatten(messages, path=()):

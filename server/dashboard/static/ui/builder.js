@@ -155,6 +155,10 @@
     return out;
   }
 
+  /** The id saving makes from a choice label left without one (branches name choices by it). */
+  const slug = (text, fallback) =>
+    text.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40) || fallback;
+
   function survey(locale) {
     const fallback = locales()[0];
     const text = (name) => val(name + "." + locale) || val(name + "." + fallback) || null;
@@ -173,7 +177,7 @@
           .map((c, j) => {
             const cp = p + "c" + c.dataset.c + ".";
             const label = text(cp + "label");
-            return label && { id: val(cp + "id") || "c" + (j + 1), label };
+            return label && { id: val(cp + "id") || slug(val(cp + "label." + fallback), "c" + (j + 1)), label };
           })
           .filter(Boolean);
       } else if (type == "text") {

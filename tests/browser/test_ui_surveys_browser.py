@@ -88,8 +88,8 @@ def test_a_pm_builds_previews_activates_and_reads_an_nps_survey(
 
     page.goto(f"{gunicorn_server}/app/p/{project.id}/surveys/{survey_id}")
     expect(page.locator("#score")).to_contain_text("NPS +100")
-    expect(page.locator("#responses tbody tr")).to_have_count(1)
-    expect(page.locator("#responses tbody tr td").nth(2)).to_have_text("cust-1")
+    expect(page.locator("#responses li.response")).to_have_count(1)
+    expect(page.locator("#responses li.response a.person")).to_have_text("cust-1")
     expect(page.locator("#stage-table")).to_contain_text("100.0")
     assert page.evaluate("document.getElementById('trend-chart').width") > 0
     page.get_by_role("link", name="Why not shown for someone?").click()

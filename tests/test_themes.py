@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gapwise.core.surveys import themes
+from gapwise.core.surveys import analysis, themes
 from gapwise.core.surveys.themes import ThemeInput
 from gapwise.db import db
 from gapwise.models import Survey
@@ -166,7 +166,13 @@ def answered(survey_id, person, text, at, completed=True):
     )
 
 
-def test_for_survey_reads_the_projects_answers_that_match_the_filters(
+def themes_of(project_id, survey, filters):
+    """What the results page shows of the survey's open-text question under these filters."""
+    where = analysis.conditions(db.session, project_id, survey, filters)
+    return next(q for q in analysis.analyse(db.session, project_id, survey, where)["questions"] if q["type"] == "text")
+
+
+def test_the_results_group_the_projects_answers_that_match_the_filters(
     app, client, batches, project, other_project, monkeypatch
 ):
     ours = AdminApi(client, project.secret_key, "surveys").post(json=SURVEY).get_json()["id"]
@@ -185,20 +191,23 @@ def test_for_survey_reads_the_projects_answers_that_match_the_filters(
     with app.app_context():
         survey = db.session.get(Survey, ours)
         filters = {"completed": True, "since": datetime(2026, 11, 1, tzinfo=UTC)}
-        result = themes.for_survey(db.session, project.id, survey, filters)
-        assert result["capped"] is False
-        (question,) = result["questions"]
-        assert (question["id"], question["text"], question["answers"]) == ("why", "What should we improve?", 4)
+        question = themes_of(project.id, survey, filters)
+        assert (question["id"], question["text"], question["n"], question["capped"]) == (
+            "why",
+            "What should we improve?",
+            4,
+            False,
+        )
         (theme,) = question["themes"]
         assert theme["count"] == 4 and theme["label"].startswith("speed")
         assert {q["text"] for q in theme["quotes"]} <= set(slow)
-        assert themes.for_survey(db.session, project.id, survey, {})["questions"][0]["answers"] == 6
-        stolen = themes.for_survey(db.session, project.id, db.session.get(Survey, theirs), {})
-        assert stolen["questions"][0]["answers"] == 0 and stolen["questions"][0]["themes"] == []
+        assert themes_of(project.id, survey, {})["n"] == 6
+        stolen = themes_of(project.id, db.session.get(Survey, theirs), {})
+        assert stolen["n"] == 0 and stolen["themes"] == []
         monkeypatch.setattr(themes, "MAX_ANSWERS", 3)
-        newest = themes.for_survey(db.session, project.id, survey, {})
-        assert newest["capped"] is True and newest["questions"][0]["answers"] == 3
-        assert {q["text"] for t in newest["questions"][0]["themes"] for q in t["quotes"]} <= {
+        newest = themes_of(project.id, survey, {})
+        assert newest["capped"] is True and newest["n"] == 3
+        assert {q["text"] for t in newest["themes"] for q in t["quotes"]} <= {
             "slow everything",
             "slow slow slow",
             "too slow to load",

@@ -23,7 +23,6 @@ from . import themes as open_text
 
 NPS_GROUPS = {"detractor": (0, 6), "passive": (7, 8), "promoter": (9, 10)}
 GROUP_NAMES = {"detractor": "Detractors (0–6)", "passive": "Passives (7–8)", "promoter": "Promoters (9–10)"}
-THEMES_CAP = open_text.MAX_ANSWERS  # the newest answers of each open-text question grouped into themes
 
 
 @dataclass(frozen=True)
@@ -96,14 +95,14 @@ def analyse(session: Session, project_id: int, survey: Survey, where: list, feat
     stmt = (
         select(Response.id, Response.answers, Response.created_at, Response.person_id)
         .where(*where)
-        .order_by(Response.id.desc())
+        .order_by(Response.created_at.desc(), Response.id.desc())
         .execution_options(yield_per=1000)
     )
     for response_id, answers, at, person_id in session.execute(stmt):
         responses += 1
         for qid, answer in (answers or {}).items():
             if qid in texts:
-                if isinstance(answer, str) and answer.strip() and len(texts[qid]) < THEMES_CAP:
+                if isinstance(answer, str) and answer.strip() and len(texts[qid]) <= open_text.MAX_ANSWERS:
                     texts[qid].append(open_text.ThemeInput(response_id, answer, at, person_id))
             elif qid in tallies:
                 for value in answer if isinstance(answer, list) else [answer]:
@@ -176,7 +175,9 @@ def _choices(content: dict, q: dict, counts: dict) -> dict:
 
 
 def _texts(answers: list, features) -> dict:
-    return {"n": len(answers), "capped": len(answers) >= THEMES_CAP, "themes": open_text.group(answers, features)}
+    """The newest MAX_ANSWERS answers grouped into themes (one more was read to tell whether some were left)."""
+    kept = answers[: open_text.MAX_ANSWERS]
+    return {"n": len(kept), "capped": len(answers) > len(kept), "themes": open_text.group(kept, features)}
 
 
 def _share(count: int, n: int) -> dict:

@@ -7,7 +7,7 @@ agglomerative clustering until no two groups are closer than MERGE_AT (cosine); 
 Answers with no word worth grouping ("ok", "n/a", an emoji) go to "Other" directly.
 
 Caps keep a results page fast (bench/themes.py times 2,000 answers): the newest MAX_ANSWERS answers of a
-question, each cut at MAX_CHARS characters; `for_survey` reads at most MAX_RESPONSES responses.
+question, each cut at MAX_CHARS characters (analysis.analyse passes the newest ones).
 """
 
 import heapq
@@ -17,15 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from ...models import Response
 from . import theme_text
 
 MAX_ANSWERS = 2000
 MAX_CHARS = 1000
-MAX_RESPONSES = 10_000
 MERGE_AT = 0.2
 ATTACH_AT = 0.15
 CONCEPT_WEIGHT = 3.0
@@ -76,61 +71,6 @@ def group(answers: list[ThemeInput], features: Sequence[tuple[str, str]] = ()) -
     if rest:
         themes.append(_theme(kept, texts, rest, weeks, "Other", [], len(kept)) | {"feature": None, "other": True})
     return themes
-
-
-def for_survey(
-    session: Session, project_id: int, survey, filters: dict, features: Sequence[tuple[str, str]] = ()
-) -> dict:
-    """The themes of each text question of the survey, over its newest responses matching the filters."""
-    content = survey.content or {}
-    locale = content.get("defaultLocale", "en")
-    questions = [q for q in content.get("questions", []) if q["type"] == "text"]
-    columns = (Response.id, Response.answers, Response.created_at, Response.person_id)
-    stmt = select(*columns).where(Response.project_id == project_id, Response.survey_id == survey.id)
-    for name, condition in (
-        ("stage", lambda v: Response.stage == v),
-        ("completed", lambda v: Response.completed.is_(v)),
-        ("since", lambda v: Response.created_at >= v),
-        ("until", lambda v: Response.created_at < v),
-    ):
-        if filters.get(name) is not None:
-            stmt = stmt.where(condition(filters[name]))
-    found, capped = _newest(session, stmt, [q["id"] for q in questions]) if questions else ({}, False)
-    return {
-        "questions": [
-            {
-                "id": q["id"],
-                "text": q["text"].get(locale) or q["id"],
-                "answers": len(found[q["id"]]),
-                "themes": group(found[q["id"]], features),
-            }
-            for q in questions
-        ],
-        "capped": capped,
-    }
-
-
-def _newest(session: Session, stmt, qids: list[str]) -> tuple[dict[str, list[ThemeInput]], bool]:
-    """Per question its newest MAX_ANSWERS non-blank answers (of MAX_RESPONSES responses), and if some were left."""
-    found: dict[str, list[ThemeInput]] = {qid: [] for qid in qids}
-    stmt = stmt.order_by(Response.created_at.desc(), Response.id.desc()).limit(MAX_RESPONSES + 1)
-    rows = session.execute(stmt.execution_options(yield_per=500))
-    capped = False
-    try:
-        for n, (response_id, answers, at, person_id) in enumerate(rows):
-            # One answer past the cap tells that there were more; reading stops there or after MAX_RESPONSES
-            # responses, so a question most people skip cannot make the page read the whole survey.
-            if n == MAX_RESPONSES or all(len(texts) > MAX_ANSWERS for texts in found.values()):
-                capped = True
-                break
-            for qid, texts in found.items():
-                text = (answers or {}).get(qid)
-                if isinstance(text, str) and text.strip() and len(texts) <= MAX_ANSWERS:
-                    texts.append(ThemeInput(response_id, text, at, person_id))
-    finally:
-        rows.close()  # a server-side cursor on PostgreSQL, left open by the break otherwise
-    capped = capped or any(len(texts) > MAX_ANSWERS for texts in found.values())
-    return {qid: texts[:MAX_ANSWERS] for qid, texts in found.items()}, capped
 
 
 def _min_size(n: int) -> int:

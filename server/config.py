@@ -117,3 +117,6 @@ class Config:
     WEBHOOK_ALLOWED_PRIVATE_NETWORKS: tuple[str, ...] = ()
     # Seconds the delivery loop sleeps when nothing is due.
     WEBHOOK_POLL_SECONDS = 2.0
+    # The address people open the dashboard at (https://gapwise.example.com): Slack and Teams notifications
+    # link to responses and gaps under it. Unset: they carry no links.
+    PUBLIC_URL: str | None = None

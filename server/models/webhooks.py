@@ -10,17 +10,23 @@ from .base import Base, utcnow
 
 
 class Webhook(Base):
-    """A URL subscribed to some of a project's events.
+    """A destination subscribed to some of a project's events: a signed webhook, or a Slack or Teams channel.
 
     Its signing secret is kept as given (whsec_…): the server must hold it to sign, as in Standard Webhooks.
+    A Slack or Teams incoming-webhook URL is a secret too: whoever has it can post to the channel.
     """
 
     __tablename__ = "webhooks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    # webhook (signed JSON) | slack (Block Kit) | teams (an Adaptive Card): how each event is written.
+    kind: Mapped[str] = mapped_column(String(16), default="webhook", server_default="webhook")
+    name: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str] = mapped_column(String(2000))
     events: Mapped[list] = mapped_column(JSONDoc, default=list)  # response.created | gap.flagged | gap.closed
+    # Which events are worth sending, checked when they are queued (schemas.webhooks.FiltersSchema).
+    filters: Mapped[dict] = mapped_column(JSONDoc, default=dict, server_default="{}")
     secret: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,26 +1,98 @@
-"""Webhook schemas: what /api/v1/webhooks accepts and returns, and the delivery log."""
+"""Webhook schemas: what /api/v1/webhooks accepts and returns (signed webhooks, Slack and Teams destinations,
+their filters), and the delivery log."""
 
 import base64
 import binascii
 from urllib.parse import urlsplit
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, validate, validates
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_dump, validate, validates
 
 from .fields import WholeNumber
+from .gap_report import GAP_TYPES
 from .pagination import PageQuerySchema
 
 EVENTS = ("response.created", "gap.flagged", "gap.closed", "nudge.verdict")
+GAP_EVENTS = ("gap.flagged", "gap.closed")
+# webhook: the signed JSON event; slack: a Block Kit message; teams: an Adaptive Card message.
+KINDS = ("webhook", "slack", "teams")
+# Filters on responses (response.created) and on gaps (gap.flagged, gap.closed).
+RESPONSE_FILTERS = ("surveyId", "npsMax", "ratingMax", "textContains")
+GAP_FILTERS = ("gapTypes", "minPriority")
 MAX_URL_LENGTH = 2000
 SECRET_PREFIX = "whsec_"
 # Standard Webhooks: a symmetric secret is 24 to 64 random bytes, base64-encoded after "whsec_".
 SECRET_BYTES = (24, 64)
 
 
+class FiltersSchema(Schema):
+    """Which events a destination is sent: all of them unless a filter says otherwise; every filter given must hold."""
+
+    class Meta:
+        unknown = RAISE  # a misspelt filter would silently let everything through
+
+    surveyId = WholeNumber(
+        allow_none=True, metadata={"description": "Only responses to this survey (null: every survey)."}
+    )
+    npsMax = fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(0, 10),
+        metadata={"description": "Only responses whose NPS answer is at most this (6: detractors)."},
+    )
+    ratingMax = fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(1, 7),
+        metadata={"description": "Only responses whose rating (CSAT) answer is at most this."},
+    )
+    textContains = fields.String(
+        allow_none=True,
+        validate=validate.Length(1, 200),
+        metadata={"description": "Only responses with an open-text answer containing this, in any case."},
+    )
+    gapTypes = fields.List(
+        fields.String(validate=validate.OneOf(GAP_TYPES)),
+        allow_none=True,
+        validate=validate.Length(1, len(GAP_TYPES)),
+        metadata={"uniqueItems": True, "description": "Only gaps of these kinds."},
+    )
+    minPriority = fields.Float(
+        allow_none=True,
+        allow_nan=False,
+        validate=validate.Range(0, 1e9),
+        metadata={"description": "Only gaps whose priority is at least this."},
+    )
+
+    @validates("gapTypes")
+    def distinct_types(self, value, **kwargs):
+        if value is not None and len(set(value)) != len(value):
+            raise ValidationError("List each kind of gap once.")
+
+
+def given_filters(filters: dict | None) -> dict:
+    """The filters that say something (a null or empty one lets everything through)."""
+    return {k: v for k, v in (filters or {}).items() if v not in (None, "", [])}
+
+
+def mask_url(url: str) -> str:
+    """A secret URL (Slack's, Teams') as lists show it: its scheme and host, then only its last four characters."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}/…{url[-4:]}"
+
+
 class WebhookSchema(Schema):
-    """Create (all fields) or update (partial) a webhook subscription."""
+    """Create (all fields) or update (partial) a destination: a signed webhook, a Slack or a Teams channel."""
 
     class Meta:
         unknown = EXCLUDE
+
+    kind = fields.String(
+        load_default="webhook",
+        validate=validate.OneOf(KINDS),
+        metadata={"description": "webhook: signed JSON; slack or teams: a message for an incoming-webhook URL."},
+    )
+    name = fields.String(load_default="", validate=validate.Length(max=200))
+    filters = fields.Nested(FiltersSchema, load_default=dict)
 
     url = fields.String(
         required=True,
@@ -70,10 +142,17 @@ def secret_bytes(secret: str) -> bytes | None:
 
 
 class WebhookOutSchema(Schema):
-    """A webhook as lists and reads show it: the secret only by its first characters."""
+    """A destination as lists and reads show it: the secret only by its first characters, and a Slack or Teams
+    URL (a secret too) only by its host and last characters."""
 
     id = WholeNumber()
-    url = fields.String()
+    kind = fields.String(metadata={"enum": list(KINDS)})
+    name = fields.String()
+    url = fields.Function(
+        lambda w: w.url if w.kind == "webhook" else mask_url(w.url),
+        metadata={"type": "string", "description": "The URL; a Slack or Teams one only as https://host/…last4."},
+    )
+    filters = fields.Function(lambda w: given_filters(w.filters), metadata={"type": "object"})
     events = fields.List(fields.String())
     active = fields.Boolean()
     secretPrefix = fields.Function(

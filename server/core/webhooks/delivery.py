@@ -75,6 +75,7 @@ class Claim:
     url: str
     secret: str
     active: bool
+    kind: str = "webhook"
 
 
 def retry_delay(attempt: int, settings: Settings, retry_after: float | None = None) -> float:
@@ -190,6 +191,7 @@ def _claim(session: Session, project_id: int, started: datetime, at: datetime, s
             Webhook.url,
             Webhook.secret,
             Webhook.active,
+            Webhook.kind,
         )
         # Only the project's own webhook: a delivery is never sent to another project's URL.
         .join(Webhook, and_(Webhook.id == WebhookDelivery.webhook_id, Webhook.project_id == WebhookDelivery.project_id))
@@ -222,6 +224,7 @@ def _claim(session: Session, project_id: int, started: datetime, at: datetime, s
         row.url,
         row.secret,
         row.active,
+        row.kind,
     )
 
 
@@ -231,7 +234,9 @@ def _attempt(session: Session, claim: Claim, now: datetime | None, settings: Set
         _finish(session, claim, status="failed", last_error="The webhook is disabled.", attempts=claim.attempt - 1)
         return 0
     body = orjson.dumps(claim.payload)
-    headers = webhook_signing.headers(claim.secret, claim.message_id, now or utcnow(), body)
+    # Slack and Teams read the message alone; only a webhook's receiver checks a signature.
+    signed = claim.kind == "webhook"
+    headers = webhook_signing.headers(claim.secret, claim.message_id, now or utcnow(), body) if signed else {}
     outcome = webhook_http.post(claim.url, body, headers, settings.timeout, settings.allowed)
     at = now or utcnow()
     code = outcome.status_code

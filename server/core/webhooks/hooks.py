@@ -1,5 +1,8 @@
 """Webhook subscriptions and the outbox: events become delivery rows in the transaction that caused them.
 
+A destination is a signed webhook or a Slack or Teams channel (`kind`); an event its filters turn away is
+never queued for it, and a Slack or Teams destination's row holds the message written for it (messages).
+
 A delivery row written beside the change it announces is committed or rolled back with it, so nothing
 is sent for a write that did not happen and nothing is lost if the process dies before sending; the
 worker in webhook_delivery sends the rows later. Events that may be announced twice (a gap measured
@@ -20,7 +23,7 @@ from ...errors import Conflict, NotFound, Unprocessable
 from ...models import Person, Response, Webhook, WebhookDelivery
 from ...models.base import utcnow
 from ...schemas.pagination import decode_cursor, encode_cursor
-from . import targets
+from . import messages, notifications, targets
 from .signing import new_secret
 
 TEST_EVENT = "webhook.test"
@@ -30,12 +33,18 @@ RESOLVE_SECONDS = 2.0
 
 
 def create_webhook(session: Session, project_id: int, data: dict) -> Webhook:
-    """Subscribe a URL to some events; the secret is generated unless one is given."""
-    check_url(data["url"])
+    """Subscribe a URL to some events, as a signed webhook or a Slack or Teams channel, with filters; the secret
+    is generated unless one is given."""
+    kind = data.get("kind") or "webhook"
+    check_url(data["url"], kind)
+    filters = notifications.check_filters(session, project_id, data["events"], data.get("filters") or {})
     webhook = Webhook(
         project_id=project_id,
+        kind=kind,
+        name=(data.get("name") or "").strip(),
         url=data["url"],
         events=list(data["events"]),
+        filters=filters,
         secret=data.get("secret") or new_secret(),
         active=data.get("active", True),
     )
@@ -44,13 +53,15 @@ def create_webhook(session: Session, project_id: int, data: dict) -> Webhook:
     return webhook
 
 
-def check_url(url: str) -> None:
-    """Unprocessable (422, on `url`) when the URL's host is, or resolves to, an address webhooks never go to."""
+def check_url(url: str, kind: str = "webhook") -> None:
+    """Unprocessable (422, on `url`) when the URL's host is, or resolves to, an address webhooks never go to, or
+    when a Slack or Teams URL is not https."""
     allowed = targets.allowed_networks(current_app.config["WEBHOOK_ALLOWED_PRIVATE_NETWORKS"])
     try:
         targets.check_url(url, allowed, RESOLVE_SECONDS)
     except targets.BlockedTarget as refused:
         raise Unprocessable(errors={"url": [str(refused)]}) from None
+    notifications.check_scheme(kind, url, allowed, RESOLVE_SECONDS)
 
 
 def list_webhooks(session: Session, project_id: int) -> list[Webhook]:
@@ -67,11 +78,14 @@ def get_webhook(session: Session, project_id: int, webhook_id: int) -> Webhook:
 
 
 def update_webhook(session: Session, project_id: int, webhook_id: int, changes: dict) -> Webhook:
-    """Change the URL, the events or whether it is active (pending retries go to the new URL)."""
+    """Change the URL, kind, name, events, filters or whether it is active (pending retries go to the new URL)."""
     webhook = get_webhook(session, project_id, webhook_id)
-    if "url" in changes:
-        check_url(changes["url"])
-    for field in ("url", "events", "active"):
+    if "url" in changes or "kind" in changes:
+        check_url(changes.get("url", webhook.url), changes.get("kind", webhook.kind))
+    if "events" in changes or "filters" in changes:
+        events, filters = changes.get("events", webhook.events), changes.get("filters", webhook.filters)
+        webhook.filters = notifications.check_filters(session, project_id, events, filters or {})
+    for field in ("url", "kind", "name", "events", "active"):
         if field in changes:
             setattr(webhook, field, list(changes[field]) if field == "events" else changes[field])
     session.commit()
@@ -105,21 +119,19 @@ def deliveries(session: Session, project_id: int, webhook_id: int, args: dict) -
 
 
 def send_test(session: Session, project_id: int, webhook_id: int) -> WebhookDelivery:
-    """Queue a webhook.test event for one webhook, whatever events it subscribes to."""
+    """Queue a webhook.test event for one webhook, whatever events it subscribes to and whatever its filters;
+    a Slack or Teams channel gets a sample of what it will be sent, marked as a test."""
     webhook = get_webhook(session, project_id, webhook_id)
     if not webhook.active:
         raise Conflict("The webhook is disabled; activate it first.")
+    now = utcnow()
+    if webhook.kind == "webhook":
+        payload = _plain(TEST_EVENT, {"webhookId": webhook.id, "message": "A test event from Gapwise."}, now)
+    else:
+        payload = messages.render(webhook.kind, notifications.sample(session, webhook))
     begin_write(session)
     message_id = "msg_" + secrets.token_urlsafe(18)
-    _insert(
-        session,
-        project_id,
-        [webhook.id],
-        message_id,
-        TEST_EVENT,
-        {"webhookId": webhook.id, "message": "A test event from Gapwise."},
-        utcnow(),
-    )
+    _insert(session, project_id, [(webhook.id, payload)], message_id, TEST_EVENT)
     session.commit()
     return session.execute(
         select(WebhookDelivery).where(
@@ -159,8 +171,31 @@ def enqueue(
             )
         )
         hooks = [h for h in hooks if h not in done]
-    _insert(session, project_id, hooks, message_id, event_type, data, occurred_at)
-    return len(hooks)
+    rows = _addressed(session, project_id, hooks, event_type, data, occurred_at)
+    _insert(session, project_id, rows, message_id, event_type)
+    return len(rows)
+
+
+def _addressed(session, project_id, hook_ids, event_type, data, occurred_at) -> list[tuple[int, dict]]:
+    """(webhook id, body) for each destination whose filters let the event through: the signed event for a
+    webhook, a message written for a Slack or Teams channel (once per kind)."""
+    if not hook_ids:
+        return []
+    plain = _plain(event_type, data, occurred_at)
+    found = session.execute(
+        select(Webhook.id, Webhook.kind, Webhook.filters).where(Webhook.id.in_(hook_ids)).order_by(Webhook.id)
+    ).all()
+    if all(d.kind == "webhook" and not d.filters for d in found):
+        return [(d.id, plain) for d in found]
+    ev = notifications.event(session, project_id, event_type, data, occurred_at)
+    written: dict[str, dict] = {"webhook": plain}
+    rows = []
+    for d in found:
+        if notifications.matches(d.filters, ev):
+            if d.kind not in written:
+                written[d.kind] = messages.render(d.kind, ev)
+            rows.append((d.id, written[d.kind]))
+    return rows
 
 
 def subscribers(session: Session, project_id: int, event_type: str) -> list[int]:
@@ -179,10 +214,14 @@ def subscriptions(session: Session, project_id: int) -> dict[str, list[int]]:
     return found
 
 
-def _insert(session, project_id, hook_ids, message_id, event_type, data, occurred_at) -> None:
-    if not hook_ids:
+def _plain(event_type: str, data: dict, occurred_at: datetime) -> dict:
+    """The signed JSON a webhook receives."""
+    return {"type": event_type, "timestamp": iso(occurred_at), "data": data}
+
+
+def _insert(session, project_id, rows: list[tuple[int, dict]], message_id, event_type) -> None:
+    if not rows:
         return
-    payload = {"type": event_type, "timestamp": iso(occurred_at), "data": data}
     now = utcnow()
     session.execute(
         insert(_DELIVERIES),
@@ -198,7 +237,7 @@ def _insert(session, project_id, hook_ids, message_id, event_type, data, occurre
                 "next_attempt_at": now,
                 "created_at": now,
             }
-            for h in hook_ids
+            for h, payload in rows
         ],
     )
 

@@ -21,6 +21,22 @@ const PACKAGES = {
       budget: { gzip: 4096 },
       esbuild: { bundle: true, format: "iife", target: "es2019", charset: "utf8" },
     },
+    // The npm module (package.json "exports"): the same tracker as an ES module whose init() returns the API;
+    // `esm` keeps index.js from reading globals at import and from touching window.gapwise. package.json's
+    // `sideEffects: false` speaks of this built file; module.js imports index.js for its effect, so esbuild
+    // is told to ignore it (ignoreAnnotations) here.
+    "esm/gapwise.mjs": {
+      entry: "src/module.js",
+      budget: { gzip: 4608 },
+      esbuild: {
+        bundle: true,
+        format: "esm",
+        target: "es2019",
+        charset: "utf8",
+        define: { esm: "true" },
+        ignoreAnnotations: true,
+      },
+    },
   },
   widgets: {
     "dist/widgets.min.js": {
@@ -37,7 +53,7 @@ const check = args.includes("--check");
 const name = args.find((arg) => !arg.startsWith("--")) ?? basename(process.cwd());
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", name);
 
-async function bundle(entry, options) {
+async function bundle(entry, { define, ...options }) {
   // esbuild comes from the package being built: each pins and installs its own with `npm ci`,
   // so widgets/ builds without sdk_js/node_modules.
   const { build } = createRequire(join(root, "package.json"))("esbuild");
@@ -46,7 +62,8 @@ async function bundle(entry, options) {
     entryPoints: [join(root, entry)],
     minify: true,
     platform: "browser",
-    define: { __VERSION__: JSON.stringify(version) }, // a no-op where a source does not use it
+    // No-ops where a source does not use them; `esm` is true only in the npm module's build.
+    define: { __VERSION__: JSON.stringify(version), esm: "false", ...define },
     legalComments: "none",
     write: false,
     logLevel: "silent",
@@ -79,7 +96,7 @@ async function main() {
     if (check) {
       const committed = await readFile(path, "utf8").catch(() => null);
       if (committed !== code) {
-        console.error(`  STALE: ${out} differs from a fresh build; run \`npm run build\` in ${name}/ and commit dist/`);
+        console.error(`  STALE: ${out} differs from a fresh build; run \`npm run build\` in ${name}/ and commit the result`);
         failed = true;
       }
     } else {

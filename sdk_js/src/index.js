@@ -1,12 +1,14 @@
 /**
  * gapwise.js, the tracker. Takes over window.gapwise from the loader snippet: replays the
  * queued calls (init, then identity calls, then the rest), then answers calls directly.
+ * The npm module (module.js) runs the same tracker on an object of its own (see `esm` below).
  */
 import { watchFeatures } from "./features.js";
 import { watchPages } from "./pages.js";
 import { createQueue } from "./queue.js";
 import { order } from "./replay.js";
 import { createStore } from "./storage.js";
+import { own } from "./own.js";
 import { createSurveys } from "./surveys.js";
 import { createSender } from "./transport.js";
 import { bytes, noop, obj, uuid } from "./util.js";
@@ -15,10 +17,19 @@ const VERSION = __VERSION__; // set by build.mjs from package.json
 const METHODS = "init identify group track page reset optOut optIn flush showSurvey on".split(" ");
 const MAX_MESSAGE_BYTES = 32e3; // the server refuses bigger messages one by one
 
-const w = window;
-const d = document;
-const g = (w.gapwise = w.gapwise || {});
-if (!g._loaded) start(); // a second copy of the tracker does nothing
+// `esm`, set by build.mjs, is false in gapwise.min.js, which takes over window.gapwise as soon as it runs;
+// true in the npm module, which reads no global when imported (server-side rendering) and never touches
+// window.gapwise: its init() calls own.start(), which runs start() with `own` as the tracker's object.
+let w = esm || window;
+let d = esm || document;
+const g = esm ? own : (w.gapwise = w.gapwise || {});
+if (esm)
+  own.start = () => {
+    w = window;
+    d = document;
+    start();
+  };
+else if (!g._loaded) start(); // a second copy of the tracker does nothing
 
 function start() {
   g._loaded = g.invoked = true; // invoked: a later copy of the snippet does nothing either

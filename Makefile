@@ -37,10 +37,12 @@ lint: $(VENV)/.installed-test
 	@mkdir -p $(VENV)/typecheck && ln -sfn ../../server $(VENV)/typecheck/gapwise
 	$(BIN)/mypy --python-executable $(BIN)/python
 
-# Rebuild the browser files, fail if the committed ones are stale or over budget, run the JS unit tests.
+# Rebuild the browser files, fail if the committed ones are stale or over budget, run the JS unit tests
+# (and tsc over the tracker's types), list what `npm publish` would upload of @gapwise/tracker and check it.
 js-test: $(NPM_STAMP) $(WIDGETS_STAMP)
 	cd sdk_js && npm run --silent check
 	cd sdk_js && npm test --silent
+	cd sdk_js && npm run --silent check-pack
 	cd widgets && npm run --silent check
 	cd widgets && npm test --silent
 

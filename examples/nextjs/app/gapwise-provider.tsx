@@ -1,0 +1,32 @@
+"use client";
+// Starts Gapwise in the browser and sends a page view per route: the app router changes pages without
+// loading them, so the route's path and query string, read from the router, say when.
+import { usePathname, useSearchParams } from "next/navigation";
+import { Suspense, useEffect, type ReactNode } from "react";
+
+import { gapwise, pageView } from "../lib/gapwise";
+
+function PageViews() {
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
+  const search = searchParams.toString();
+  useEffect(() => {
+    pageView(pathname);
+  }, [pathname, search]);
+  return null;
+}
+
+export function GapwiseProvider({ children }: { children: ReactNode }) {
+  useEffect(() => {
+    gapwise(); // once: the tracker starts (a second call, as Strict Mode makes, returns the same one)
+  }, []);
+  return (
+    <>
+      {/* useSearchParams needs a Suspense boundary, so the page around it can still render on the server. */}
+      <Suspense fallback={null}>
+        <PageViews />
+      </Suspense>
+      {children}
+    </>
+  );
+}

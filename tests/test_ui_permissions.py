@@ -40,8 +40,8 @@ def methods(rule) -> list[str]:
 
 @pytest.fixture
 def seeded(app, client, project):
-    """A feature, a segment (same key), a survey targeting it, a person in an account, a gap: so that routes with ids
-    resolve."""
+    """A feature, a segment (same key), a survey targeting it, a person in an account, a gap, a Slack destination: so
+    that routes with ids resolve."""
     feature = {"key": SEEDED_KEY, "name": "Seeded", "event": "Report Exported", "core": True}
     assert AdminApi(client, project.secret_key, "features").post(json=feature).status_code == 201
     segment = {
@@ -52,6 +52,9 @@ def seeded(app, client, project):
     assert AdminApi(client, project.secret_key, "segments").post(json=segment).status_code == 201
     survey = AdminApi(client, project.secret_key, "surveys").post(json={**NPS, "targeting": {"segment": SEEDED_KEY}})
     assert survey.status_code == 201
+    slack = {"kind": "slack", "url": "https://93.184.215.14/services/T0/B0/seeded", "events": ["response.created"]}
+    destination = AdminApi(client, project.secret_key, "webhooks").post(json=slack)
+    assert destination.status_code == 201, destination.get_json()
     sent = [message("identify", userId="u1", traits={"plan": "pro"}), message(userId="u1"), message("group")]
     assert client.post("/v1/batch", json={"writeKey": project.write_key, "batch": sent}).get_json()["accepted"] == 3
     with app.app_context():
@@ -68,6 +71,7 @@ def seeded(app, client, project):
             "key": SEEDED_KEY,
             "key_id": key_id,
             "account_id": account_id,
+            "destination_id": destination.get_json()["id"],
         }
 
 

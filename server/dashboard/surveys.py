@@ -14,6 +14,7 @@ from ..core.segments import definitions as segments
 from ..core.surveys import analysis, competition, targeting
 from ..core.surveys import definitions as survey_service
 from ..core.surveys import results as survey_results
+from ..core.webhooks import notifications
 from ..db import db
 from ..errors import ApiError, Unprocessable
 from ..schemas.api import ResponseQuerySchema
@@ -179,6 +180,7 @@ def results(project_id, survey_id):
         answers=lambda row: survey_results.answers(survey, row),
         trend=survey_results.trend(db.session, project_id, survey),
         summary=survey_results.summaries(db.session, project_id).get(survey_id),
+        notifications=notifications.covering(db.session, project_id, survey_id=survey.id),
     ), 422 if errors else 200
 
 

@@ -18,7 +18,8 @@ HEADER, FIELD, SECTION, BUTTON, FIELDS, BLOCKS = 150, 2000, 3000, 75, 10, 50
 CARD_TEXT = 2000
 KIND_LABELS = {"nps": "NPS", "csat": "CSAT"}
 _PARTIAL_ENTITY = re.compile(r"&[a-z]*$")
-_CARD_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!>~|])")
+# What makes emphasis, links, code, headings or quotes in a TextBlock (brackets suffice to stop a link).
+_CARD_MARKUP = re.compile(r"([\\`*_\[\]~#>])")
 
 
 @dataclass

@@ -63,7 +63,7 @@ def _version_header(response):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api, dashboard, tracker
+    from . import api, dashboard, links, tracker
     from .api import docs
     from .ops import health
 
@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(docs.bp, url_prefix="/api/v1")
     dashboard.register(app)
+    app.register_blueprint(links.bp)
     app.register_blueprint(health.bp)
     if app.config["SERVE_EXAMPLE"]:
         from .demo import example

@@ -88,6 +88,9 @@ class Config:
     RATE_LIMIT_INGEST = "12000/minute"
     # Per secret key, for everything under /api/v1: stops a runaway script, not a busy integration.
     RATE_LIMIT_API = "6000/minute"
+    # Per client address and survey, for a survey link's page and its answers (GET and POST of /s/<id>): a person
+    # answering takes a handful; this stops one address from stuffing a survey.
+    RATE_LIMIT_LINK = "60/minute"
     RATE_LIMIT_STRATEGY = "fixed-window"
     # Key prefix in Redis, so several installs (or test runs) can share one server.
     RATE_LIMIT_PREFIX = "gapwise-rl"

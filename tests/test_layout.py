@@ -22,6 +22,7 @@ ALLOWED = {
     "tracker": {"tracker", "http", "core", "schemas", "models", "ops"},
     "api": {"api", "http", "core", "schemas", "models"},
     "dashboard": {"dashboard", "core", "schemas", "models", "api", "http"},
+    "links": {"links", "core", "schemas", "models", "http"},
     "demo": {"demo", "core", "schemas", "models"},
     "cli": {"cli", "core", "schemas", "models", "demo", "ops", "wsgi", "gapwise"},
 }

@@ -81,7 +81,7 @@ def test_events_stored_before_partitioning_are_kept_with_their_ids(empty_databas
 
     from gapwise.core.storage import partitions
     from gapwise.db import UTCDateTime
-    from gapwise.models import Event, EventId, Project
+    from gapwise.models import Event, EventId
 
     migrate.upgrade(empty_database, "0006")
     engine = make_engine(empty_database)
@@ -92,16 +92,24 @@ def test_events_stored_before_partitioning_are_kept_with_their_ids(empty_databas
         datetime.now(UTC),
     ]
     with Session(engine) as session:
-        project = Project(name="p", write_key="wk_" + uuid.uuid4().hex, allowed_origins=[])
-        session.add(project)
-        session.flush()
+        # The projects table as 0006 made it (later revisions add columns the model names).
+        old_projects = table(
+            "projects",
+            *(column(c) for c in ("id", "name", "write_key", "allowed_origins")),
+            column("created_at", UTCDateTime()),
+        )
+        project_id = session.execute(
+            insert(old_projects)
+            .values(name="p", write_key="wk_" + uuid.uuid4().hex, allowed_origins="[]", created_at=stamps[3])
+            .returning(old_projects.c.id)
+        ).scalar_one()
         # The people table as 0006 made it: later columns are not there yet.
         old_people = table(
             "people",
             *(column(c) for c in ("id", "project_id", "traits", "stage")),
             *(column(c, UTCDateTime()) for c in ("first_seen", "last_seen")),
         )
-        values = {"project_id": project.id, "traits": "{}", "stage": "trial"}
+        values = {"project_id": project_id, "traits": "{}", "stage": "trial"}
         person_id = session.execute(
             insert(old_people).values(**values, first_seen=stamps[2], last_seen=stamps[3]).returning(old_people.c.id)
         ).scalar_one()
@@ -109,7 +117,7 @@ def test_events_stored_before_partitioning_are_kept_with_their_ids(empty_databas
             insert(Event),
             [
                 {
-                    "project_id": project.id,
+                    "project_id": project_id,
                     "message_id": f"m{i}",
                     "person_id": person_id,
                     "type": "track",

@@ -1,4 +1,5 @@
-"""Rate limits per write key on /v1 and per secret key on /api/v1, in memory or shared through Redis."""
+"""Rate limits per write key on /v1, per secret key on /api/v1 and per address and survey on survey links, in
+memory or shared through Redis."""
 
 import hashlib
 import logging
@@ -25,6 +26,10 @@ class RateLimited(ApiError):
     status_code, code, message = 429, "rate_limited", "Too many requests for this key; retry later."
 
 
+class LinkRateLimited(RateLimited):
+    message = "Too many answers to this survey from your network just now; wait a minute and try again."
+
+
 class RateLimits:
     """One app's limiter: the storage, the strategy and the parsed limits."""
 
@@ -36,7 +41,11 @@ class RateLimits:
         else:
             self.storage = MemoryStorage()
         self.limiter = STRATEGIES[config["RATE_LIMIT_STRATEGY"]](self.storage)
-        self.limits = {"ingest": _parse(config["RATE_LIMIT_INGEST"]), "api": _parse(config["RATE_LIMIT_API"])}
+        self.limits = {
+            "ingest": _parse(config["RATE_LIMIT_INGEST"]),
+            "api": _parse(config["RATE_LIMIT_API"]),
+            "link": _parse(config["RATE_LIMIT_LINK"]),
+        }
         self.down_until = 0.0
 
     def hit(self, kind: str, *bucket: str) -> int | None:
@@ -108,11 +117,16 @@ def limit_batch(write_key) -> None:
     _hit("ingest", "batch", _write_key_bucket(write_key))
 
 
-def _hit(kind: str, *bucket: str) -> None:
+def limit_link(public_id: str) -> None:
+    """Count a survey link's page or answer against the client's address and the survey."""
+    _hit("link", "link", f"addr:{request.remote_addr}", public_id[:32], error=LinkRateLimited)
+
+
+def _hit(kind: str, *bucket: str, error: type[RateLimited] = RateLimited) -> None:
     """Answer 429 with Retry-After when the bucket is full."""
     retry_after = current_app.extensions["gapwise.ratelimit"].hit(kind, *bucket)
     if retry_after is not None:
-        raise RateLimited(headers={"Retry-After": str(retry_after)})
+        raise error(headers={"Retry-After": str(retry_after)})
 
 
 def _write_key_bucket(write_key) -> str:

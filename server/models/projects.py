@@ -1,5 +1,6 @@
 """Projects and their keys."""
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String
@@ -7,6 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import JSONDoc, UTCDateTime
 from .base import Base, utcnow
+
+
+def new_link_secret() -> str:
+    """A project's link secret: `lks_` and 43 URL-safe characters (256 bits)."""
+    return "lks_" + secrets.token_urlsafe(32)
 
 
 class Project(Base):
@@ -26,6 +32,9 @@ class Project(Base):
     # Journey rules and gap thresholds as the project set them; defaults fill the rest (core.journey.rules).
     journey_rules: Mapped[dict] = mapped_column(JSONDoc, default=dict, server_default="{}")
     gap_thresholds: Mapped[dict] = mapped_column(JSONDoc, default=dict, server_default="{}")
+    # Signs the `uid` of survey links (core.surveys.links). Held in the clear, like webhook secrets: the server
+    # computes the same HMAC to check a signature. Owners see and rotate it on the settings page.
+    link_secret: Mapped[str | None] = mapped_column(String(64), default=new_link_secret)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     secret_keys: Mapped[list["SecretKey"]] = relationship(back_populates="project")

@@ -1,5 +1,6 @@
 """Segments, surveys, and what people were shown and answered."""
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
@@ -25,12 +26,19 @@ class Segment(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+def new_public_id() -> str:
+    """An unguessable id for a survey's hosted page (/s/<public id>): 22 URL-safe characters, 128 bits."""
+    return secrets.token_urlsafe(16)
+
+
 class Survey(Base):
     """A microsurvey: its questions and texts per locale, its look, and who should see it when."""
 
     __tablename__ = "surveys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Names the survey's hosted page; every survey has one (null only in a database never migrated past 0017).
+    public_id: Mapped[str | None] = mapped_column(String(32), default=new_public_id, index=True, unique=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))  # welcome | nps | csat | custom

@@ -49,6 +49,11 @@ textarea{display:block;box-sizing:border-box;width:100%;min-height:88px;padding:
 .sub{margin:0 0 8px;font-size:12px;opacity:.75}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 @media (pointer:coarse){button{min-height:44px}.x{width:44px;height:44px;top:2px;inset-inline-end:2px}.q{padding-inline-end:40px}.row{flex-wrap:wrap;row-gap:4px}.row button{flex:1 0 44px}}
+.page{position:relative;width:100%;max-width:none;max-height:none;padding:20px 16px;font-size:16px;box-shadow:none}
+.page .q{padding:0;font-size:19px}
+.page button{min-height:44px}
+.page .row{flex-wrap:wrap;row-gap:6px}
+.page .row button{flex:1 0 44px}
 .ring{position:fixed;z-index:2147483647;padding:4px;border:3px solid #4f46e5;border-radius:8px;pointer-events:none;box-shadow:0 0 0 9999px rgba(0,0,0,.2)}
 `;
 

@@ -1,6 +1,7 @@
 /**
  * render(survey, hooks): one survey in an open shadow root on a host element appended to <body>,
  * one question at a time, then the thank-you text for a moment. Never throws into the page.
+ * In page mode (a survey link's own page) it sits inline in `hooks.into`, full width, and stays.
  */
 import { guard, h } from "./dom.js";
 import { END, last, next } from "./flow.js";
@@ -15,10 +16,13 @@ const THANKS_MS = 2500;
  * Show `survey` (as GET /v1/config sends it). Hooks, all optional: nonce (a CSP nonce), onShown(),
  * onAnswer(answers, completed) after each answer and once more at the end, onDismiss() when closed
  * before the end, onClose(shown) last (shown: whether it was ever on screen). Returns {close()}, which
- * closes without calling onDismiss.
+ * closes without calling onDismiss. Page mode: mode "page", into (the element to render in), answers
+ * (given before, e.g. a score clicked in an email: the first question counts as answered, and the survey
+ * goes on from the question after it).
  */
 export function render(survey, hooks) {
   hooks = hooks || {};
+  const page = hooks.mode == "page";
   const call = (name, ...args) => guard(hooks[name] || (() => {}))(...args);
   let host, closed, finished, timer, shown;
 
@@ -54,12 +58,13 @@ export function render(survey, hooks) {
     const { vars, position } = theme(survey.appearance);
     const center = position == "center";
     host = h("gapwise-survey");
-    host.style.cssText = "all:initial"; // the page's CSS cannot style the host (custom properties still pass)
+    // The page's CSS cannot style the host (custom properties still pass); inline in a page, it is a block.
+    host.style.cssText = "all:initial" + (page ? ";display:block" : "");
     for (const name in vars) host.style.setProperty(name, vars[name]);
     const root = host.attachShadow({ mode: "open" });
     adopt(root, hooks.nonce);
     // Centred, it covers the page: a backdrop shows that, and a click on it dismisses like × or Escape.
-    if (center) root.appendChild(h("div", { className: "backdrop", onclick: dismiss }));
+    if (center && !page) root.appendChild(h("div", { className: "backdrop", onclick: dismiss }));
     root.appendChild(
       h(
         "div",
@@ -67,17 +72,17 @@ export function render(survey, hooks) {
           role: "dialog",
           "aria-modal": "false",
           "aria-labelledby": "q",
-          className: "box " + position,
+          className: "box " + (page ? "page" : position),
           dir: ctx.rtl ? "rtl" : "ltr",
           lang: survey.locale,
           onkeydown(e) {
-            if (e.key == "Escape") {
+            if (e.key == "Escape" && !page) {
               e.stopPropagation(); // the page's own Escape handlers are not about us
               dismiss();
             }
           },
         },
-        h("button", { type: "button", className: "x", "aria-label": labels.close, onclick: dismiss }, "×"),
+        !page && h("button", { type: "button", className: "x", "aria-label": labels.close, onclick: dismiss }, "×"),
         questions[1] && step,
         title,
         body,
@@ -91,7 +96,7 @@ export function render(survey, hooks) {
       step.textContent = "";
       body.replaceChildren();
       title.focus();
-      timer = setTimeout(guard(close), THANKS_MS);
+      if (!page) timer = setTimeout(guard(close), THANKS_MS);
     };
 
     const ask = (q) => {
@@ -123,10 +128,13 @@ export function render(survey, hooks) {
       const first = body.querySelector("textarea") || title;
       if (!quiet) first.focus({ preventScroll: true });
       quiet = 0; // once answering, focus follows the questions
+      return done;
     };
 
-    document.body.appendChild(host);
-    ask(questions[0]);
+    (page && hooks.into || document.body).appendChild(host);
+    const given = page ? (hooks.answers || {})[questions[0].id] : null;
+    const answer = ask(questions[0]);
+    if (given != null) answer(given); // an invalid one leaves the question asked
     shown = true;
     call("onShown");
   } catch (e) {

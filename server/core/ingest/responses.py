@@ -96,7 +96,7 @@ def _answers(session, project_id, items, surveys, journeys) -> None:
         key = m["displayId"] or m["messageId"]
         content = surveys[m["surveyId"]]
         questions = {q["id"]: q for q in content.get("questions", [])}
-        answers = {k: v for k, v in m["answers"].items() if k in questions and _valid(questions[k], v)}
+        answers = {k: v for k, v in m["answers"].items() if k in questions and valid_answer(questions[k], v)}
         row = state.get(key)
         if row is None:
             before = stored.get(key)
@@ -175,7 +175,8 @@ def _goals(project_id: int, person: int, questions: dict, answers: dict, at) -> 
     return [{"project_id": project_id, "person_id": person, "goal": g, "chosen_at": at} for g in sorted(goals)]
 
 
-def _valid(question: dict, value) -> bool:
+def valid_answer(question: dict, value) -> bool:
+    """Whether `value` answers `question`: the type, range or choices it allows."""
     kind = question["type"]
     if kind == "nps":  # a whole number: 0–10, as the scale shows
         return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10

@@ -105,7 +105,7 @@ async function main() {
     }
   }
   if (failed) process.exit(1);
-  if (check) console.log("dist/ is up to date");
+  if (check) console.log("the built files are up to date");
 }
 
 main().catch((error) => {

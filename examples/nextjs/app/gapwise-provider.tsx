@@ -2,17 +2,20 @@
 // Starts Gapwise in the browser and sends a page view per route: the app router changes pages without
 // loading them, so the route's path and query string, read from the router, say when.
 import { usePathname, useSearchParams } from "next/navigation";
-import { Suspense, useEffect, type ReactNode } from "react";
+import { Suspense, useEffect, useRef, type ReactNode } from "react";
 
 import { gapwise, pageView } from "../lib/gapwise";
 
 function PageViews() {
   const pathname = usePathname();
   const searchParams = useSearchParams();
-  const search = searchParams.toString();
+  const route = pathname + "?" + searchParams.toString();
+  const sent = useRef<string | null>(null); // Strict Mode runs effects twice in development: one view a route
   useEffect(() => {
+    if (sent.current === route) return;
+    sent.current = route;
     pageView(pathname);
-  }, [pathname, search]);
+  }, [pathname, route]);
   return null;
 }
 

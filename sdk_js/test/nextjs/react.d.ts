@@ -3,6 +3,7 @@ export type ReactNode = JSX.Element | string | number | boolean | null | undefin
 
 export function useEffect(effect: () => void | (() => void), deps?: readonly unknown[]): void;
 export function useState<S>(initial: S): [S, (next: S) => void];
+export function useRef<T>(initial: T): { current: T };
 export function Suspense(props: { fallback?: ReactNode; children?: ReactNode }): JSX.Element;
 export function Fragment(props: { children?: ReactNode }): JSX.Element;
 export function jsx(type: unknown, props: unknown, key?: unknown): JSX.Element;

@@ -10,11 +10,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from gapwise.core.surveys import definitions
 from gapwise.db import db
 from gapwise.models import Display, Person, PersonAlias, Project, Response, Survey
 from gapwise.models.base import utcnow
 from tests.helpers import drain, message
 from tests.test_surveys_api import CSAT, NPS, Api
+from tests.ui import Browser, make_user
 
 
 class Link:
@@ -127,13 +129,12 @@ def test_an_unknown_link_is_404(client, link, public_id):
 
 def test_every_survey_has_its_own_public_id_and_a_copy_gets_a_new_one(app, link):
     other = Link(app, link.client, link.project, CSAT)
-    copy = link.client.post(f"/api/v1/surveys/{link.survey_id}/duplicate", headers=Api(link.client, "").headers)
     with app.app_context():
+        copy = definitions.duplicate_survey(db.session, link.project.id, link.survey_id)
         ids = [s.public_id for s in db.session.scalars(select(Survey))]
-    assert len(set(ids)) == len(ids) >= 2
+    assert copy.public_id not in (None, link.public_id, other.public_id)
+    assert len(set(ids)) == len(ids) == 3
     assert all(len(i) >= 22 for i in ids)
-    assert other.public_id != link.public_id
-    assert copy.status_code in (201, 401, 404, 405)  # the API may not duplicate; the dashboard's copy is tested below
 
 
 def test_a_good_signature_names_the_person_and_stamps_their_stage(link):
@@ -277,3 +278,47 @@ def test_a_body_that_is_not_json_or_too_large_is_refused(link):
     assert link.client.post(link.url, data=b"{not json", content_type="application/json").status_code == 400
     huge = json.dumps({"token": data["token"], "answers": {"promoter": "x" * 40_000}})
     assert link.client.post(link.url, data=huge, content_type="application/json").status_code == 413
+
+
+# --- the dashboard -------------------------------------------------------------------------------------
+
+
+def test_an_owner_sees_and_replaces_the_link_secret_and_a_viewer_never_sees_it(app, client, link):
+    make_user(app, "own@example.com", link.project.id, "owner")
+    make_user(app, "view@example.com", link.project.id, "viewer")
+    settings = f"/app/p/{link.project.id}/settings"
+    owner, viewer = Browser(app.test_client()), Browser(app.test_client())
+    owner.login("own@example.com")
+    viewer.login("view@example.com")
+    assert link.secret in owner.client.get(settings).get_data(as_text=True)
+    seen = viewer.client.get(settings).get_data(as_text=True)
+    assert link.secret not in seen and "Only owners see the link secret" in seen
+    assert viewer.submit(settings, settings + "/link-secret", {}).status_code == 403
+    assert owner.submit(settings, settings + "/link-secret", {}).status_code == 303
+    with app.app_context():
+        replaced = db.session.get(Project, link.project.id).link_secret
+    assert replaced != link.secret and replaced.startswith("lks_")
+    # A link signed with the old secret now leaves the person anonymous.
+    link.answer(f"?uid=u-1&sig={link.sig('u-1')}&score=5")
+    assert link.responses()[0][0] is None
+
+
+def test_the_results_page_shows_the_link_and_an_email_with_eleven_scores(app, link):
+    make_user(app, "ed@example.com", link.project.id, "editor")
+    editor = Browser(app.test_client())
+    editor.login("ed@example.com")
+    page = editor.client.get(f"/app/p/{link.project.id}/surveys/{link.survey_id}").get_data(as_text=True)
+    assert f"http://localhost/s/{link.public_id}" in page
+    for score in range(11):
+        assert f"/s/{link.public_id}?uid={{UID}}&amp;amp;sig={{SIG}}&amp;amp;score={score}" in page
+    assert "hmac.new(" in page and "createHmac(" in page
+
+
+def test_the_command_line_prints_and_replaces_the_link_secret(app, gapwise, link):
+    shown = gapwise("project", "link-secret", link.project.id)
+    assert shown.exit_code == 0 and shown.output.strip() == link.secret
+    rotated = gapwise("project", "link-secret", link.project.id, "--rotate")
+    assert rotated.exit_code == 0 and rotated.output.strip() not in ("", link.secret)
+    with app.app_context():
+        assert db.session.get(Project, link.project.id).link_secret == rotated.output.strip()
+    assert gapwise("project", "link-secret", 999).exit_code != 0

@@ -1,8 +1,9 @@
-"""`gapwise project create|list|snippet`: projects, their keys and the snippet to paste."""
+"""`gapwise project create|list|snippet|link-secret`: projects, their keys, the snippet to paste, the link secret."""
 
 import click
 
 from ..core.projects import keys, snippet
+from ..core.surveys import links
 from ..db import db
 from ..errors import ApiError
 from ..models import Project
@@ -54,3 +55,19 @@ def project_snippet(project_id: int, host: str) -> None:
         return snippet.snippet_html(project.write_key, host)
 
     click.echo(storage_guard(app, build))
+
+
+@project_group.command("link-secret")
+@click.argument("project_id", type=int)
+@click.option("--rotate", is_flag=True, help="Replace it: links signed with the old one leave people anonymous.")
+def project_link_secret(project_id: int, rotate: bool) -> None:
+    """Print the secret that signs `uid` in survey links (sig = HMAC-SHA256 of "<survey public id>:<uid>")."""
+    app = make_app()
+
+    def secret():
+        existing_project(project_id)
+        if rotate:
+            return links.rotate_link_secret(db.session, project_id)
+        return links.link_secret(db.session, project_id)
+
+    click.echo(storage_guard(app, secret))

@@ -8,6 +8,7 @@ from flask import Flask
 
 from .. import formats
 from . import auth, config, overview, surveys, team
+from .presenters.survey_link import survey_link
 
 
 def register(app: Flask) -> None:
@@ -15,3 +16,4 @@ def register(app: Flask) -> None:
     for area in (auth, overview, surveys, config, team):
         app.register_blueprint(area.bp, url_prefix="/app")
     app.jinja_env.filters.update(formats.FILTERS)
+    app.jinja_env.globals["survey_link"] = survey_link

@@ -1,5 +1,5 @@
-"""The settings page: write key and snippet, secret keys (created, shown once, revoked), project settings,
-gap thresholds. Everyone in the project sees it; only an owner changes anything."""
+"""The settings page: write key and snippet, secret keys (created, shown once, revoked), the survey link secret
+(owners only), project settings, gap thresholds. Everyone in the project sees it; only an owner changes anything."""
 
 from flask import g, request
 from marshmallow import ValidationError
@@ -9,11 +9,12 @@ from ...core.gaps.thresholds import gap_thresholds, set_gap_thresholds
 from ...core.projects import keys
 from ...core.projects import settings as project_settings
 from ...core.projects.snippet import snippet_html
+from ...core.surveys import links
 from ...db import db
 from ...errors import ApiError
 from ...schemas.api import KeyCreateSchema
 from ...schemas.project_settings import timezones
-from ..frame import project_page
+from ..frame import can, project_page
 from .base import bp, failure, page, saved
 
 MAX_KEYS_SHOWN = 500
@@ -100,6 +101,16 @@ def key_revoke(project_id, key_id):
     return saved("Secret key revoked: requests made with it now get 401.", "ui_config.settings")
 
 
+@bp.post("/p/<int:project_id>/settings/link-secret")
+@project_page("owner")
+def link_secret_rotate(project_id):
+    """Replace the survey link secret."""
+    links.rotate_link_secret(db.session, project_id)
+    return saved(
+        "Link secret replaced: links signed with the old one now leave people anonymous.", "ui_config.settings"
+    )
+
+
 def _failed(error: Exception, values: dict) -> dict:
     message, errors, status = failure(error)
     return {"message": message, "errors": errors, "status": status, "values": values}
@@ -132,6 +143,7 @@ def _page(status: int = 200, **forms):
         secret_keys=secret_keys,
         timezones=timezones(),
         snippet=snippet_html(project.write_key, request.host_url),
+        link_secret=links.link_secret(db.session, project.id) if can("owner") else None,
     )
 
 

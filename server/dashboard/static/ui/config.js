@@ -1,5 +1,6 @@
-/* Settings page: copy buttons for the snippet and a new secret key (Clipboard API, with a fallback that
- * selects the text for Ctrl+C), and read-only fields that select their text when focused. */
+/* Copy buttons, on the settings page (snippet, new secret key, link secret) and a survey's results (its link and
+ * email HTML): the Clipboard API, with a fallback that selects the text for Ctrl+C; read-only fields that select
+ * their text when focused. */
 (function () {
   "use strict";
 

@@ -1,4 +1,5 @@
-"""/api/v1/webhooks: signed webhook subscriptions and their delivery log (secret key)."""
+"""/api/v1/webhooks: destinations (signed webhooks, Slack and Teams channels), their filters and delivery log
+(secret key)."""
 
 from flask import Blueprint, g, request
 
@@ -30,10 +31,13 @@ def list_webhooks():
 @bp.post("")
 @doc("Create a webhook", body=WebhookSchema, response=WebhookCreatedSchema, status=201)
 def create_webhook():
-    """Subscribe a URL to response.created, gap.flagged and/or gap.closed. The answer is the only time the whole
-    signing secret is shown (generated as whsec_… unless given). A URL whose host is, or resolves to, a loopback,
-    private, link-local or other non-public address is refused (422 on `url`) unless the operator allows its
-    network."""
+    """Subscribe a URL to response.created, gap.flagged, gap.closed and/or nudge.verdict. `kind` is `webhook`
+    (signed JSON, the default), `slack` (a Block Kit message) or `teams` (an Adaptive Card); a Slack or Teams URL
+    must be https and is shown afterwards only as https://host/…last4. `filters` choose what is sent: `surveyId`,
+    `npsMax`, `ratingMax`, `textContains` for responses, `gapTypes`, `minPriority` for gaps (422 on `filters.…` when
+    one cannot apply to the events). The answer is the only time the whole signing secret is shown (generated as
+    whsec_… unless given). A URL whose host is, or resolves to, a loopback, private, link-local or other non-public
+    address is refused (422 on `url`) unless the operator allows its network."""
     return _created.dump(webhooks.create_webhook(db.session, g.project_id, _create.load(read_json_object()))), 201
 
 
@@ -46,8 +50,8 @@ def get_webhook(webhook_id):
 @bp.patch(f"/<{INT_ID}:webhook_id>")
 @doc("Change a webhook", body=_update, response=WebhookOutSchema)
 def update_webhook(webhook_id):
-    """Change the URL, the events or whether it is active; pending retries go to the new URL, which is checked
-    as on creation."""
+    """Change the URL, kind, name, events, filters or whether it is active; pending retries go to the new URL,
+    which is checked as on creation, and the filters are checked against the events they will have."""
     changes = _update.load(read_json_object())
     return _out.dump(webhooks.update_webhook(db.session, g.project_id, webhook_id, changes))
 

@@ -18,6 +18,7 @@ KINDS = ("webhook", "slack", "teams")
 # Filters on responses (response.created) and on gaps (gap.flagged, gap.closed).
 RESPONSE_FILTERS = ("surveyId", "npsMax", "ratingMax", "textContains")
 GAP_FILTERS = ("gapTypes", "minPriority")
+NO_NUL = "The text may not contain a NUL character."
 MAX_URL_LENGTH = 2000
 SECRET_PREFIX = "whsec_"
 # Standard Webhooks: a symmetric secret is 24 to 64 random bytes, base64-encoded after "whsec_".
@@ -31,7 +32,9 @@ class FiltersSchema(Schema):
         unknown = RAISE  # a misspelt filter would silently let everything through
 
     surveyId = WholeNumber(
-        allow_none=True, metadata={"description": "Only responses to this survey (null: every survey)."}
+        allow_none=True,
+        validate=validate.Range(1, 2**31 - 1),
+        metadata={"description": "Only responses to this survey (null: every survey)."},
     )
     npsMax = fields.Integer(
         allow_none=True,
@@ -47,7 +50,7 @@ class FiltersSchema(Schema):
     )
     textContains = fields.String(
         allow_none=True,
-        validate=validate.Length(1, 200),
+        validate=[validate.Length(1, 200), validate.Regexp(r"^[^\x00]*$", error=NO_NUL)],
         metadata={"description": "Only responses with an open-text answer containing this, in any case."},
     )
     gapTypes = fields.List(
@@ -91,7 +94,9 @@ class WebhookSchema(Schema):
         validate=validate.OneOf(KINDS),
         metadata={"description": "webhook: signed JSON; slack or teams: a message for an incoming-webhook URL."},
     )
-    name = fields.String(load_default="", validate=validate.Length(max=200))
+    name = fields.String(
+        load_default="", validate=[validate.Length(max=200), validate.Regexp(r"^[^\x00]*$", error=NO_NUL)]
+    )
     filters = fields.Nested(FiltersSchema, load_default=dict)
 
     url = fields.String(

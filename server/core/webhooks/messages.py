@@ -79,7 +79,8 @@ def _response(ev) -> Notice:
     score, label = d.get("score"), KIND_LABELS.get(survey.kind) if survey is not None else None
     title = f"{label} {score:g} · {name}" if label and score is not None else f"New response · {name}"
     person = d.get("userId") or f"anonymous #{d.get('personId')}"
-    facts, quotes = [], []
+    facts: list[tuple[str, str]] = []
+    quotes: list[tuple[str, str]] = []
     if label and score is not None:
         facts.append(("Score", f"{score:g}" + (f" ({_nps_group(score)})" if survey.kind == "nps" else "")))
     if survey is not None:

@@ -105,7 +105,7 @@ def notification_test(project_id, destination_id):
 
 
 def _values() -> dict:
-    values = {name: request.form.get(name, "").strip() for name in TEXTS}
+    values: dict = {name: request.form.get(name, "").strip() for name in TEXTS}
     values["filters.gapTypes"], values["closed"] = (
         request.form.getlist("filters.gapTypes"),
         bool(request.form.get("closed")),

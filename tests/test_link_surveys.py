@@ -205,6 +205,21 @@ def test_an_anonymous_person_is_known_again_by_their_cookie(link):
     assert [r[2] for r in link.responses()] == [{"score": 10}, {"score": 2}]
 
 
+def test_the_admin_api_gives_the_public_id_of_the_link(link):
+    body = Api(link.client, link.project.secret_key).get(f"/{link.survey_id}").get_json()
+    assert body["publicId"] == link.public_id and link.open().status_code == 200
+
+
+def test_a_survey_with_its_responses_takes_no_more_but_lets_people_change_theirs(app, client, project):
+    link = Link(app, client, project, {**NPS, "targeting": {**NPS["targeting"], "responseLimit": 1}})
+    signed = f"?uid=u-1&sig={link.sig('u-1')}"
+    link.answer(signed + "&score=9", completed=True)
+    other = link.open(f"?uid=u-2&sig={link.sig('u-2')}&score=3")
+    assert other.status_code == 410 and "has all the answers it asked for" in other.get_data(as_text=True)
+    link.answer(signed + "&score=7", completed=True)  # the one who answered may still change their answer
+    assert [(r[0], r[2]) for r in link.responses()] == [("u-1", {"score": 7})]
+
+
 @pytest.mark.parametrize("query", ["?score=11", "?score=nine", "?score=-1", "?score=9.5", "?score=" + "9" * 200])
 def test_an_invalid_prefill_is_ignored_and_the_question_asked(link, query):
     assert link.data(link.open(query))["prefill"] == {}

@@ -42,6 +42,8 @@ def page(public_id):
     user_id = links.signed_user(link, request.args.get("uid"), request.args.get("sig"))
     anonymous = links.anonymous_id(request.cookies.get(COOKIE), secrets.token_urlsafe(16))
     identity = links.Identity(user_id=user_id, anonymous_id=None if user_id else anonymous)
+    if links.full(db.session, survey, identity):
+        raise Full()
     locale = link_answers.locale_for(survey, request.args.get("lang"), list(request.accept_languages.values()))
     shown = link_answers.page_survey(survey, locale)
     prefill = link_answers.prefill(survey, request.args)
@@ -87,6 +89,8 @@ def answer(public_id):
     if identity.anonymous_id and cookie and cookie != identity.anonymous_id:
         raise links.PageExpired()
     survey = _open(public_id).survey
+    if links.full(db.session, survey, identity):
+        raise Full()
     # End the request's transaction (in a POST it holds SQLite's write lock) before capture appends to the log
     # on a connection of its own; the survey stays loaded.
     db.session.commit()
@@ -124,6 +128,10 @@ def _open(public_id: str) -> links.LinkSurvey:
 
 class Closed(ApiError):
     status_code, code, message = 410, "survey_closed", "This survey is closed: it no longer takes answers."
+
+
+class Full(Closed):
+    code, message = "survey_full", "This survey has all the answers it asked for: thank you all the same."
 
 
 @bp.errorhandler(ApiError)

@@ -10,6 +10,10 @@ class SurveyOutSchema(Schema):
     name = fields.String()
     kind = fields.String()
     status = fields.String()
+    publicId = fields.String(
+        attribute="public_id",
+        metadata={"description": "The id of the survey's own page, /s/<publicId> (unguessable, unlike id)."},
+    )
     defaultLocale = fields.Function(lambda s: s.content.get("defaultLocale"))
     questions = fields.Function(lambda s: s.content.get("questions"))
     thankYou = fields.Function(lambda s: s.content.get("thankYou"))

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ...errors import Forbidden, NotFound
-from ...models import Project, Survey
+from ...models import Project, Response, Survey
 from ...models.projects import new_link_secret
 
 TOKEN_SECONDS = 24 * 3600
@@ -143,3 +143,23 @@ def rotate_link_secret(session: Session, project_id: int) -> str:
         raise NotFound("No such project.")
     session.commit()
     return secret
+
+
+def full(session: Session, survey: Survey, identity: Identity) -> bool:
+    """Whether the survey has the completed responses its limit asks for and this person has none to change."""
+    if not survey.response_limit:
+        return False
+    done = session.scalar(
+        select(func.count()).where(
+            Response.project_id == survey.project_id, Response.survey_id == survey.id, Response.completed.is_(True)
+        )
+    )
+    if (done or 0) < survey.response_limit:
+        return False
+    mine = session.scalar(
+        select(Response.id).where(
+            Response.project_id == survey.project_id, Response.display_id == display_id(survey.id, identity)
+        )
+    )
+    return mine is None
+

@@ -162,4 +162,3 @@ def full(session: Session, survey: Survey, identity: Identity) -> bool:
         )
     )
     return mine is None
-

@@ -104,7 +104,9 @@ def register_error_handlers(app: Flask) -> None:
         # A lost connection or a database that refuses work: the client keeps its batch and retries.
         db.session.rollback()
         if isinstance(error, OperationalError) or error.connection_invalidated:
-            log.warning("storage unavailable: %s", error.__class__.__name__)
+            # The SQLSTATE says which (a deadlock, a timeout, a lost connection) without any of the statement's data.
+            sqlstate = getattr(error.orig, "sqlstate", None) or "no sqlstate"
+            log.warning("storage unavailable: %s (%s)", error.__class__.__name__, sqlstate)
             return _respond(503, StorageUnavailable.code, StorageUnavailable.message, headers={"Retry-After": "5"})
         log.exception("database error")
         return _respond(500, "internal_error", "Internal server error.")

@@ -334,3 +334,32 @@ def test_trends_compare_with_the_previous_window(product, finders, trend, severi
     gap = product.flags(AT + timedelta(days=30))["communication", "alerts", "all"]
     assert (gap["trend"], gap["previousSeverity"]) == (trend, pytest.approx(0.8))
     assert gap["severity"] == pytest.approx(severity, abs=1e-4)
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+def test_an_evaluation_that_lost_a_deadlock_starts_again_and_a_real_error_is_not_hidden(product, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from gapwise.core.gaps import report
+
+    real, calls = report._evaluate, []
+
+    def once_deadlocked(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE gaps", {}, _Deadlock())
+        return real(*args)
+
+    monkeypatch.setattr(report, "_evaluate", once_deadlocked)
+    assert ("communication", "alerts", "all") in product.flags()
+    assert len(calls) == 2
+
+    def always_broken(*args):
+        raise OperationalError("SELECT 1", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(report, "_evaluate", always_broken)
+    answer = product.api["gaps"].post("/evaluate")
+    assert answer.status_code == 503 and answer.get_json()["code"] == "storage_unavailable"

@@ -1,10 +1,17 @@
-"""Browser fixtures: one Debian Chromium per run (Playwright drives it), a fresh context per test, and the
-host site on its own origin, sending to `gapwise serve` (the gunicorn_server fixture)."""
+"""Browser fixtures: one Debian Chromium per run (Playwright drives it), a fresh context per test, the host
+site on its own origin, sending to `gapwise serve` (the gunicorn_server fixture), on SQLite."""
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, HostSite
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request):
+    """Pages, the snippet and widgets are tried in Chromium on SQLite only: what they store goes through the
+    services, which the rest of the suite tries on both databases (and a browser run costs seconds)."""
+    return request.param
 
 
 @pytest.fixture(scope="session")

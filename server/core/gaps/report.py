@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ...db import begin_write
@@ -22,7 +23,7 @@ from ...models import Feature, Gap, GapPeople, GapSnapshot, GapWindow, Person, S
 from ...models.base import utcnow
 from ..journey.stages import STAGES
 from ..segments import definitions as segments
-from ..storage.sql import day_number
+from ..storage.sql import day_number, is_write_conflict
 from ..surveys import scores
 from ..webhooks import hooks as webhooks
 from . import flags as gap_flags
@@ -43,9 +44,24 @@ def window_ending(at: datetime | None, days: int) -> Window:
     return Window(end - days, end)
 
 
+CONFLICT_TRIES = 3
+
+
 def evaluate(session: Session, project_id: int, at: datetime | None = None) -> dict:
     """Measure the window ending at `at` (now by default) against the window before, store both, enqueue
-    gap.flagged / gap.closed webhooks; return the report by priority."""
+    gap.flagged / gap.closed webhooks; return the report by priority. An evaluation that lost a deadlock or a
+    serialization race to a concurrent one (the scheduler, another request) starts again: it only measures."""
+    for attempt in range(CONFLICT_TRIES):
+        try:
+            return _evaluate(session, project_id, at)
+        except DBAPIError as error:
+            session.rollback()
+            if attempt + 1 == CONFLICT_TRIES or not is_write_conflict(error):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _evaluate(session: Session, project_id: int, at: datetime | None) -> dict:
     thresholds = gap_thresholds(session, project_id)
     window = window_ending(at, thresholds["windowDays"])
     earlier = window.previous()

@@ -149,3 +149,20 @@ def test_responses_come_newest_first_and_link_to_their_people(site):
     href, name = people[0]
     person_page = browser.client.get(href)
     assert person_page.status_code == 200 and name in person_page.text
+
+
+def test_the_weekly_trend_of_each_stage_matches_that_stage_scored_alone(site):
+    from gapwise.core.surveys import results, scores
+
+    with site.app.app_context():
+        for survey_id in (site.survey_id, site.csat_id, site.welcome_id):
+            survey = db.session.get(Survey, survey_id)
+            trend = results.trend(db.session, site.project.id, survey)
+            assert len(trend["series"]) >= 2  # all stages, and at least the stage people answered in
+            for series in trend["series"][1:]:
+                alone = scores.scores(
+                    db.session, site.project.id, survey_id=survey_id, period="week", stage=series["label"]
+                )
+                by_week = {p["start"]: p for p in alone["byPeriod"]}
+                expected = [results._point(trend["metric"], by_week.get(week, {})) for week in trend["weeks"]]
+                assert series["points"] == expected and any(p["n"] for p in expected)

@@ -150,13 +150,10 @@ def trend(session: Session, project_id: int, survey: Survey) -> dict:
     overall = scores.scores(session, project_id, survey_id=survey.id, period="week")
     weeks = [p["start"] for p in overall["byPeriod"]]
     series = [{"label": "All stages", "points": [_point(metric, p) for p in overall["byPeriod"]]}]
+    grid = scores.by_stage_and_period(session, project_id, survey.id, "week")
     for stage in STAGES:
         if _point(metric, overall["byStage"][stage])["n"]:
-            by_week = {
-                p["start"]: p
-                for p in scores.scores(session, project_id, survey_id=survey.id, period="week", stage=stage)["byPeriod"]
-            }
-            series.append({"label": stage, "points": [_point(metric, by_week.get(w, {})) for w in weeks]})
+            series.append({"label": stage, "points": [_point(metric, grid.get((stage, w), {})) for w in weeks]})
     stages = [
         {"stage": stage, **_point(metric, overall["byStage"][stage]), "rate": overall["byStage"][stage]["responseRate"]}
         for stage in STAGES
